@@ -1,0 +1,88 @@
+//! Helpers shared by the integration tests: where ../shared is, and readers
+//! for openSMILE's reference CSVs.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::PathBuf;
+
+/// `../shared` beside the repository. Tests that need it fail with this
+/// message when it is missing, rather than passing vacuously.
+pub fn shared_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("shared");
+    assert!(
+        dir.join("reference/opensmile/index.csv").is_file(),
+        "this test needs the shared data at {} (../shared beside the repository); it was not found",
+        dir.display()
+    );
+    dir
+}
+
+pub fn reference_dir() -> PathBuf {
+    shared_dir().join("reference/opensmile")
+}
+
+/// One row of reference/opensmile/index.csv.
+pub struct ReferenceFile {
+    pub name: String,
+    pub generated: bool,
+}
+
+pub fn reference_files() -> Vec<ReferenceFile> {
+    let text = std::fs::read_to_string(reference_dir().join("index.csv")).expect("read index.csv");
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut f = l.split(',');
+            let name = f.next().unwrap().to_string();
+            let source = f.next().unwrap_or("");
+            ReferenceFile { name, generated: source == "generated" }
+        })
+        .collect()
+}
+
+/// An openSMILE CSV: column names (after start, end) and rows. openSMILE
+/// repeats the last timestamp for a few extra rows at the end of a file; only
+/// the first row of each start time is kept, so rows align with our frames.
+pub struct ReferenceTable {
+    pub names: Vec<String>,
+    pub rows: Vec<Vec<f64>>,
+}
+
+pub fn read_reference(name: &str, suffix: &str) -> ReferenceTable {
+    let path = reference_dir().join(format!("{name}.{suffix}.csv.gz"));
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(file).read_to_string(&mut text).expect("gunzip reference");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let names = header[2..].iter().map(|s| s.to_string()).collect();
+    let mut rows: Vec<Vec<f64>> = Vec::new();
+    let mut last_start = f64::NEG_INFINITY;
+    for line in lines {
+        let vals: Vec<f64> = line.split(',').map(|v| v.parse().expect("number")).collect();
+        if vals[0] <= last_start + 1e-9 {
+            continue;
+        }
+        last_start = vals[0];
+        rows.push(vals[2..].to_vec());
+    }
+    ReferenceTable { names, rows }
+}
+
+/// Pearson's correlation; `None` when either side is constant.
+pub fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    if saa == 0.0 || sbb == 0.0 {
+        None
+    } else {
+        Some(sab / (saa * sbb).sqrt())
+    }
+}
