@@ -25,7 +25,11 @@ fn pool(suffix: &str, deltas: bool) -> (Vec<String>, Pooled) {
     for f in &files {
         let x = emorec::audio::load_16k(&reference_dir().join(format!("{}.wav", f.name))).unwrap();
         let ours = extract(FeatureSet::Compare2016, &x, deltas).unwrap();
-        let reference = read_reference(&f.name, suffix);
+        let reference = if deltas {
+            read_delta_reference(&f.name, suffix, "compare2016_lld")
+        } else {
+            read_reference(&f.name, suffix)
+        };
         let offset = if deltas { compare::col::COUNT } else { 0 };
         let n_cols = compare::col::COUNT;
         assert_eq!(&ours.names[offset..offset + n_cols], &reference.names[..], "column names differ");
@@ -89,4 +93,12 @@ fn compare2016_lld_parity_with_opensmile() {
     let (md, failures) = table(&names, &pooled, 0.85, 0.95);
     report("parity compare2016_lld", &md);
     assert!(failures.is_empty(), "{} descriptors under their bar: {}", failures.len(), failures.join(", "));
+}
+
+#[test]
+fn compare2016_delta_parity_with_opensmile() {
+    let (names, pooled) = pool("compare2016_lld_de", true);
+    let (md, failures) = table(&names, &pooled, 0.85, 0.95);
+    report("parity compare2016_lld_de", &md);
+    assert!(failures.is_empty(), "{} deltas under their bar: {}", failures.len(), failures.join(", "));
 }

@@ -50,6 +50,20 @@ pub struct ReferenceTable {
 }
 
 pub fn read_reference(name: &str, suffix: &str) -> ReferenceTable {
+    read_reference_rows(name, suffix, true)
+}
+
+/// openSMILE's delta CSVs carry garbled timestamps in their last rows while
+/// the rows themselves stay in frame order: read those without de-duplication
+/// and align them by index (see `read_delta_reference`).
+pub fn read_delta_reference(name: &str, suffix: &str, lld_suffix: &str) -> ReferenceTable {
+    let n = read_reference(name, lld_suffix).rows.len();
+    let mut t = read_reference_rows(name, suffix, false);
+    t.rows.truncate(n);
+    t
+}
+
+fn read_reference_rows(name: &str, suffix: &str, dedupe: bool) -> ReferenceTable {
     let path = reference_dir().join(format!("{name}.{suffix}.csv.gz"));
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
     let mut text = String::new();
@@ -61,7 +75,7 @@ pub fn read_reference(name: &str, suffix: &str) -> ReferenceTable {
     let mut last_start = f64::NEG_INFINITY;
     for line in lines {
         let vals: Vec<f64> = line.split(',').map(|v| v.parse().expect("number")).collect();
-        if vals[0] <= last_start + 1e-9 {
+        if dedupe && vals[0] <= last_start + 1e-9 {
             continue;
         }
         last_start = vals[0];

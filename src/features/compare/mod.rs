@@ -1,24 +1,36 @@
 //! openSMILE's ComParE_2016 low-level descriptors (65 columns, 10 ms hop).
 //!
 //! The layout mirrors openSMILE's `ComParE_2016_core.lld.conf.inc`:
-//! 25 ms Hamming frames feed the auditory spectrum, spectral shape and MFCCs;
+//! 20 ms Hamming frames feed the auditory spectrum, spectral shape and MFCCs;
 //! 60 ms frames feed zero-crossings and (Gaussian-windowed) the voicing group.
 //! Every contour is then smoothed by a 3-frame moving average (`_sma`).
 
+mod auditory;
+mod energy;
+mod mfcc;
+mod spectral;
+mod spectrum;
 mod voicing;
 
 use super::{smooth_moving_average, FeatureMatrix};
 use crate::{Error, Result};
+use auditory::{auditory_spectrum, equal_loudness, MelFilterbank, Rasta};
+use mfcc::Mfcc;
+use spectral::SpectralShape;
+use spectrum::{hamming, MagnitudeSpectrum};
 use voicing::Voicing;
 
 /// Sample rate the descriptors are defined at.
 pub const SAMPLE_RATE: usize = 16_000;
 /// Frame hop: 10 ms.
 pub const HOP: usize = 160;
-/// Short frames (energy, spectra, MFCC): 25 ms.
-pub const SHORT_FRAME: usize = 400;
+/// Short frames (energy, spectra, MFCC): 20 ms (openSMILE names its level
+/// "frame25", but ComParE_2016 configures it to 0.020 s).
+pub const SHORT_FRAME: usize = 320;
 /// Long frames (zero-crossings, pitch, voice quality): 60 ms.
 pub const LONG_FRAME: usize = 960;
+/// Mel bands of the auditory spectrum and the MFCCs.
+const N_BANDS: usize = 26;
 
 /// Index of the first column of each group in [`column_names`].
 pub mod col {
@@ -86,6 +98,16 @@ pub fn frame_count(n_samples: usize) -> usize {
 /// The ComParE_2016 extractor. Holds FFT plans and scratch buffers: make one
 /// and reuse it across files.
 pub struct Compare2016 {
+    spectrum: MagnitudeSpectrum,
+    power: Vec<f64>,
+    filterbank: MelFilterbank,
+    bands: Vec<f64>,
+    equal_loudness: Vec<f64>,
+    log_equal_loudness: Vec<f64>,
+    auditory: Vec<f64>,
+    rasta: Rasta,
+    spectral: SpectralShape,
+    mfcc: Mfcc,
     voicing: Voicing,
 }
 
@@ -97,7 +119,60 @@ impl Default for Compare2016 {
 
 impl Compare2016 {
     pub fn new() -> Self {
-        Compare2016 { voicing: Voicing::new() }
+        let spectrum = MagnitudeSpectrum::new(hamming(SHORT_FRAME));
+        let n_bins = spectrum.magnitude.len();
+        let bin_hz = spectrum.bin_hz();
+        let filterbank = MelFilterbank::new(N_BANDS, 20.0, 8000.0, n_bins, bin_hz);
+        let equal_loudness: Vec<f64> = filterbank.centres_hz.iter().map(|&f| equal_loudness(f)).collect();
+        let log_equal_loudness = equal_loudness.iter().map(|e| e.ln()).collect();
+        Compare2016 {
+            power: vec![0.0; n_bins],
+            bands: vec![0.0; N_BANDS],
+            auditory: vec![0.0; N_BANDS],
+            rasta: Rasta::new(N_BANDS, HOP as f64 / SAMPLE_RATE as f64),
+            spectral: SpectralShape::new(n_bins, bin_hz),
+            mfcc: Mfcc::new(N_BANDS, 1, 14),
+            spectrum,
+            filterbank,
+            equal_loudness,
+            log_equal_loudness,
+            voicing: Voicing::new(),
+        }
+    }
+
+    /// Fills the raw (unsmoothed) energy, auditory, spectral and MFCC
+    /// contours of frame `t`.
+    fn short_frame_descriptors(&mut self, x: &[f32], t: usize, raw: &mut [Vec<f32>]) {
+        let start = t * HOP;
+        let short = &x[start..start + SHORT_FRAME];
+        raw[col::RMS][t] = energy::rms(short) as f32;
+        raw[col::ZCR][t] = energy::zero_crossing_rate(&x[start..start + LONG_FRAME]) as f32;
+
+        self.spectrum.compute(short);
+        for (p, m) in self.power.iter_mut().zip(&self.spectrum.magnitude) {
+            *p = m * m;
+        }
+        self.filterbank.apply(&self.power, &mut self.bands);
+
+        auditory_spectrum(&self.bands, &self.equal_loudness, &mut self.auditory);
+        raw[col::AUDSPEC_L1][t] = l1_norm(&self.auditory);
+        self.rasta.process(&self.bands, &self.log_equal_loudness, &mut self.auditory);
+        raw[col::RASTA_L1][t] = l1_norm(&self.auditory);
+        for (k, v) in self.auditory.iter().enumerate() {
+            raw[col::RASTA_BANDS + k][t] = *v as f32;
+        }
+
+        let mut spectral = [0.0; spectral::COUNT];
+        self.spectral.compute(&self.spectrum.magnitude, &self.power, &mut spectral);
+        for (k, v) in spectral.iter().enumerate() {
+            raw[col::SPECTRAL + k][t] = *v as f32;
+        }
+
+        let mut mfcc = [0.0; 14];
+        self.mfcc.compute(&self.bands, &mut mfcc);
+        for (k, v) in mfcc.iter().enumerate() {
+            raw[col::MFCC + k][t] = *v as f32;
+        }
     }
 
     /// Computes the 65 smoothed descriptors of mono 16 kHz samples.
@@ -117,6 +192,11 @@ impl Compare2016 {
         }
         // Raw contours, column-major: one Vec per descriptor.
         let mut raw = vec![vec![0.0f32; n_frames]; col::COUNT];
+        self.rasta.reset();
+        self.spectral.reset();
+        for t in 0..n_frames {
+            self.short_frame_descriptors(x, t, &mut raw);
+        }
         let voiced = self.voicing.compute(x, n_frames);
         for (t, v) in voiced.iter().enumerate() {
             for (k, val) in v.iter().enumerate() {
@@ -140,4 +220,10 @@ impl Compare2016 {
             frame_s: LONG_FRAME as f64 / SAMPLE_RATE as f64,
         })
     }
+}
+
+/// openSMILE's `lengthL1norm`: the mean absolute value of the bands (its
+/// "ll1" vector operation divides the L1 norm by the vector length).
+fn l1_norm(v: &[f64]) -> f32 {
+    (v.iter().map(|x| x.abs()).sum::<f64>() / v.len() as f64) as f32
 }
