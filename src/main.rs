@@ -1,1 +1,29 @@
-fn main() {}
+//! The `emorec` command line.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "emorec", version, about = "Speech emotion recognition: openSMILE-compatible features, models, and a browser demo")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Extract frame-level acoustic descriptors to openSMILE-style CSV.
+    Features(cli::features::FeaturesArgs),
+}
+
+fn main() {
+    let args = Args::parse();
+    let result = match args.command {
+        Command::Features(a) => cli::features::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -64,6 +64,33 @@ pub fn delta_regression(x: &[f32], win: usize, out: &mut [f32]) {
     }
 }
 
+/// Delta regression inside voiced segments, for contours where 0 means "no
+/// value" (F0, voicing, jitter, shimmer): pairs that reach a zero frame are
+/// left out and the normaliser counts only the pairs used, as openSMILE's
+/// `onlyInSegments` option intends. (openSMILE 2.x lets that normaliser
+/// accumulate across frames, so its own voicing deltas shrink as a file goes
+/// on; we do not reproduce that.)
+pub fn delta_regression_in_segments(x: &[f32], win: usize, out: &mut [f32]) {
+    assert_eq!(x.len(), out.len(), "delta output must match input length");
+    let n = x.len();
+    if n == 0 {
+        return;
+    }
+    let at = |i: isize| x[i.clamp(0, n as isize - 1) as usize];
+    for (t, o) in out.iter_mut().enumerate() {
+        let t = t as isize;
+        let (mut num, mut norm) = (0.0f32, 0.0f32);
+        for k in 1..=win as isize {
+            let (later, earlier) = (at(t + k), at(t - k));
+            if later != 0.0 && earlier != 0.0 {
+                num += k as f32 * (later - earlier);
+                norm += 2.0 * (k * k) as f32;
+            }
+        }
+        *o = if norm > 0.0 { num / norm } else { 0.0 };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +111,18 @@ mod tests {
         assert_eq!(y, [0.0, 4.5, 4.5, 0.0, 0.0]);
         smooth_moving_average(&x, 3, false, &mut y);
         assert_eq!(y, [1.0, 3.0, 3.0, 2.0, 0.0]);
+    }
+
+    #[test]
+    fn segment_deltas_ignore_unvoiced_neighbours() {
+        let x = [0.0f32, 0.0, 100.0, 102.0, 104.0, 106.0, 0.0, 0.0];
+        let mut d = [9.0f32; 8];
+        delta_regression_in_segments(&x, 2, &mut d);
+        assert_eq!(d[0], 0.0);
+        // Frame 3: only the k = 1 pair (100, 104) is inside the segment.
+        assert!((d[3] - 2.0).abs() < 1e-6, "{}", d[3]);
+        // Frame 4: both pairs valid, a clean slope of 2 per frame.
+        assert!((d[4] - 2.0).abs() < 1e-6, "{}", d[4]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The feature matrix every extractor returns: named columns, one row per hop.
 
-use super::contour::delta_regression;
+use super::contour::{delta_regression, delta_regression_in_segments};
 
 /// Row-major frames x columns, with openSMILE's column names and timing.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,8 +38,9 @@ impl FeatureMatrix {
     }
 
     /// Appends the delta regression (window 2, openSMILE's default) of every
-    /// column, named `<name>_de` as openSMILE names them.
-    pub fn with_deltas(&self) -> FeatureMatrix {
+    /// column, named `<name>_de` as openSMILE names them. Columns in
+    /// `segmented` (where 0 means "unvoiced") take deltas only inside segments.
+    pub fn with_deltas(&self, segmented: std::ops::Range<usize>) -> FeatureMatrix {
         let (n, c) = (self.n_frames(), self.n_columns());
         let mut out = vec![0.0f32; n * 2 * c];
         let mut col = Vec::with_capacity(n);
@@ -47,7 +48,11 @@ impl FeatureMatrix {
         for j in 0..c {
             col.clear();
             col.extend((0..n).map(|i| self.data[i * c + j]));
-            delta_regression(&col, 2, &mut de);
+            if segmented.contains(&j) {
+                delta_regression_in_segments(&col, 2, &mut de);
+            } else {
+                delta_regression(&col, 2, &mut de);
+            }
             for i in 0..n {
                 out[i * 2 * c + j] = col[i];
                 out[i * 2 * c + c + j] = de[i];

@@ -6,7 +6,7 @@ pub mod compare;
 mod contour;
 mod matrix;
 
-pub use contour::{delta_regression, smooth_moving_average};
+pub use contour::{delta_regression, delta_regression_in_segments, smooth_moving_average};
 pub use matrix::FeatureMatrix;
 
 use crate::{Error, Result};
@@ -38,11 +38,20 @@ impl FeatureSet {
 
 /// Computes `set` on mono 16 kHz samples; with `deltas`, the delta of every
 /// column follows the descriptors (openSMILE's `_de` columns).
+///
+/// This builds a fresh extractor each call; to process many files, keep a
+/// [`compare::Compare2016`] and call [`extract_deltas`] on its output.
 pub fn extract(set: FeatureSet, samples_16k: &[f32], deltas: bool) -> Result<FeatureMatrix> {
+    let lld = match set {
+        FeatureSet::Compare2016 => compare::Compare2016::new().extract(samples_16k)?,
+    };
+    Ok(if deltas { extract_deltas(set, &lld) } else { lld })
+}
+
+/// The descriptors of `lld` followed by their deltas, as `set` defines them
+/// (voicing columns take deltas only inside voiced segments).
+pub fn extract_deltas(set: FeatureSet, lld: &FeatureMatrix) -> FeatureMatrix {
     match set {
-        FeatureSet::Compare2016 => {
-            let lld = compare::Compare2016::new().extract(samples_16k)?;
-            Ok(if deltas { lld.with_deltas() } else { lld })
-        }
+        FeatureSet::Compare2016 => lld.with_deltas(compare::col::VOICING..compare::col::AUDSPEC_L1),
     }
 }

@@ -1,0 +1,3 @@
+//! Subcommands of the `emorec` binary, one module each.
+
+pub mod features;
