@@ -58,14 +58,14 @@ step() {
     fi
 }
 
-step "native tests" cargo test --release
+step "native tests" cargo test --release --no-fail-fast
 step "wasm library build" cargo build --release --target wasm32-unknown-unknown --no-default-features --lib
 # Every tests/wasm_*.rs is a wasm-bindgen-test target (runner: .cargo/config.toml).
 wasm_tests=()
 for f in tests/wasm_*.rs; do wasm_tests+=(--test "$(basename "$f" .rs)"); done
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 step "wasm tests in headless Chromium" \
-    cargo test --release --target wasm32-unknown-unknown --no-default-features "${wasm_tests[@]}" -- --nocapture
+    cargo test --release --no-fail-fast --target wasm32-unknown-unknown --no-default-features "${wasm_tests[@]}" -- --nocapture
 
 section "summary"
 if [ ${#failed[@]} -gt 0 ]; then

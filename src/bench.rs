@@ -185,3 +185,27 @@ impl fmt::Display for BenchReport {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report's shape only: speed is never asserted.
+    #[test]
+    fn reports_every_configuration_for_real_audio() {
+        let files = reference_recordings(&reference_dir()).expect("../shared beside the repository");
+        assert_eq!(files.len(), 32, "the 32 real reference recordings");
+        let report = bench_features(&files[..2], &BenchOptions { passes: 1, threads: Some(2) }).unwrap();
+        let samples: usize = files[..2].iter().map(|f| audio::load_16k(f).unwrap().len()).sum();
+        assert_eq!(report.audio_s, samples as f64 / TARGET_RATE as f64);
+        let configurations: Vec<_> = report.rows.iter().map(|r| (r.deltas, r.threads)).collect();
+        assert_eq!(configurations, [(false, 1), (true, 1), (false, 2), (true, 2)]);
+        assert!(report.rows.iter().all(|r| r.wall_s > 0.0 && r.rtf.is_finite()));
+        assert_eq!(report.to_string().lines().filter(|l| l.starts_with("| ")).count(), 1 + 4);
+    }
+
+    #[test]
+    fn no_files_is_an_error() {
+        assert!(bench_features(&[], &BenchOptions::default()).is_err());
+    }
+}
