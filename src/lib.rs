@@ -7,6 +7,8 @@
 //! runs natively, in a page or in a Web Worker.
 
 pub mod audio;
+#[cfg(feature = "cli")]
+pub mod bench;
 pub mod error;
 pub mod features;
 

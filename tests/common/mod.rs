@@ -65,9 +65,14 @@ pub fn read_delta_reference(name: &str, suffix: &str, lld_suffix: &str) -> Refer
 
 fn read_reference_rows(name: &str, suffix: &str, dedupe: bool) -> ReferenceTable {
     let path = reference_dir().join(format!("{name}.{suffix}.csv.gz"));
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    parse_reference_gz(&gz)
+}
+
+/// [`read_reference`] on the gzipped bytes (the wasm tests embed theirs).
+pub fn parse_reference_gz(gz: &[u8]) -> ReferenceTable {
     let mut text = String::new();
-    flate2::read::GzDecoder::new(file).read_to_string(&mut text).expect("gunzip reference");
+    flate2::read::GzDecoder::new(gz).read_to_string(&mut text).expect("gunzip reference");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split(',').collect();
     let names = header[2..].iter().map(|s| s.to_string()).collect();
