@@ -156,7 +156,7 @@ pub fn bench_features(files: &[PathBuf], options: &BenchOptions) -> Result<Bench
 /// Extracts one file and returns its frame count (so the work is observable).
 fn frames(fx: &mut Compare2016, x: &[f32], deltas: bool) -> Result<usize> {
     let lld = fx.extract(x)?;
-    let m = if deltas { lld.with_deltas() } else { lld };
+    let m = if deltas { crate::features::extract_deltas(crate::features::FeatureSet::Compare2016, &lld) } else { lld };
     Ok(std::hint::black_box(m).n_frames())
 }
 

@@ -50,7 +50,7 @@ impl FeatureExtractor {
     pub fn extract(&mut self, samples: &[f32], sample_rate: u32, deltas: bool) -> Result<Features, JsError> {
         let x = audio::prepare(samples, sample_rate)?;
         let lld = self.compare.extract(&x)?;
-        Ok(Features { matrix: if deltas { lld.with_deltas() } else { lld } })
+        Ok(Features { matrix: if deltas { crate::features::extract_deltas(FeatureSet::Compare2016, &lld) } else { lld } })
     }
 }
 

@@ -66,11 +66,15 @@ pub fn read_delta_reference(name: &str, suffix: &str, lld_suffix: &str) -> Refer
 fn read_reference_rows(name: &str, suffix: &str, dedupe: bool) -> ReferenceTable {
     let path = reference_dir().join(format!("{name}.{suffix}.csv.gz"));
     let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-    parse_reference_gz(&gz)
+    parse_gz(&gz, dedupe)
 }
 
 /// [`read_reference`] on the gzipped bytes (the wasm tests embed theirs).
 pub fn parse_reference_gz(gz: &[u8]) -> ReferenceTable {
+    parse_gz(gz, true)
+}
+
+fn parse_gz(gz: &[u8], dedupe: bool) -> ReferenceTable {
     let mut text = String::new();
     flate2::read::GzDecoder::new(gz).read_to_string(&mut text).expect("gunzip reference");
     let mut lines = text.lines();
