@@ -116,7 +116,7 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
         hint.with_extension(ext);
     }
     let probed = symphonia::default::get_probe()
-        .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
+        .format(&hint, mss, &FormatOptions { enable_gapless: true, ..FormatOptions::default() }, &MetadataOptions::default())
         .map_err(|e| Error::decode(format!("not a supported audio format ({e})")))?;
     let mut format = probed.format;
     let mut track = pick_track(format.as_ref()).ok_or_else(|| Error::decode("the file has no audio track"))?;
