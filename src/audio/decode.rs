@@ -1,24 +1,5 @@
 //! Container and codec decoding through symphonia (WAV, FLAC, MP3, Ogg Vorbis),
 //! down-mixed to mono by averaging the channels.
-//!
-//! Policy for damaged input (the same for every format, so callers can rely on it):
-//!
-//! * **Empty input** or bytes that do not *start* like a supported file
-//!   → [`Error::Decode`]. Symphonia's probe would otherwise scan up to 1 MiB
-//!   for anything resembling a marker, and random bytes often contain an MP3
-//!   frame-sync pattern; "decoding" such noise would hand garbage to the
-//!   extractor instead of an error.
-//! * **Header only** (a valid container with no audio data) → `Ok` with zero
-//!   samples; [`super::prepare`] then refuses it as "no samples", so
-//!   [`super::load_16k`] reports an [`Error::InvalidAudio`].
-//! * **Truncated data** (a file cut mid-stream) → what was decodable up to the
-//!   cut is returned, exactly as media players do; at most the one packet that
-//!   the cut went through is lost. Speech datasets are full of slightly
-//!   truncated files and refusing them would gain nothing.
-//! * **Damaged packets** in the middle are skipped (the decoder is reset), the
-//!   rest still decodes. If *no* packet decodes, that is a [`Error::Decode`].
-//! * A stream longer than [`super::MAX_DURATION_S`] is refused while decoding,
-//!   so a huge file cannot exhaust memory before [`super::prepare`] sees it.
 
 use std::io::Cursor;
 use std::path::Path;
@@ -42,13 +23,43 @@ pub fn decode_file(path: &Path) -> Result<Audio> {
     decode_bytes(bytes, ext).map_err(|e| e.with_path(&name))
 }
 
-/// Decodes an in-memory file (WAV, FLAC, MP3 or Ogg Vorbis) to mono samples
-/// at the file's own sample rate.
+/// Decodes an in-memory file (WAV 8/16/24/32-bit integer or 32/64-bit float,
+/// FLAC, MP3 or Ogg Vorbis) to mono samples at the file's own sample rate.
 ///
 /// `extension_hint` only speeds up the probe; a FLAC named `.wav` decodes as
-/// FLAC. Multi-channel audio is averaged to mono (see [`downmix_into`]).
-/// Sample values are returned as the codec delivers them: integer PCM lies in
-/// [-1, 1), float PCM may exceed ±1 and is *not* clipped or normalised.
+/// FLAC. Sample values are returned as the codec delivers them: integer PCM
+/// lies in [-1, 1), float PCM may exceed ±1 and is *not* clipped or
+/// normalised (nor checked for NaN: that is [`super::prepare`]'s job, so the
+/// browser path gets the same checks). MP3 and Vorbis are decoded gaplessly
+/// where the file records its encoder delay and padding, so they line up in
+/// time with the original.
+///
+/// Multi-channel audio is averaged to mono. Why the mean: the features are
+/// defined on mono speech, and in recorded speech every channel carries the
+/// same voice. The mean keeps the level of a dual-mono file unchanged (a sum
+/// would double it and push it past full scale) and never clips when the
+/// inputs do not; picking one channel would lose the voice on a file where it
+/// was panned to the other. (Channels in opposite phase cancel; that is rare
+/// enough in speech recordings to accept.)
+///
+/// Policy for damaged input (the same for every format, so callers can rely on it):
+///
+/// * **Empty input** or bytes that do not *start* like a supported file
+///   → [`Error::Decode`]. Symphonia's probe would otherwise scan up to 1 MiB
+///   for anything resembling a marker, and random bytes often contain an MP3
+///   frame-sync pattern; "decoding" such noise would hand garbage to the
+///   extractor instead of an error.
+/// * **Header only** (a valid container with no audio data) → `Ok` with zero
+///   samples; [`super::prepare`] then refuses it as "no samples", so
+///   [`super::load_16k`] reports an [`Error::InvalidAudio`].
+/// * **Truncated data** (a file cut mid-stream) → what was decodable up to the
+///   cut is returned, exactly as media players do; at most the one packet that
+///   the cut went through is lost. Speech datasets are full of slightly
+///   truncated files and refusing them would gain nothing.
+/// * **Damaged packets** in the middle are skipped (the decoder is reset), the
+///   rest still decodes. If *no* packet decodes, that is a [`Error::Decode`].
+/// * A stream longer than [`super::MAX_DURATION_S`] is refused while decoding,
+///   so a huge file cannot exhaust memory before [`super::prepare`] sees it.
 pub fn decode_bytes(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
     if bytes.is_empty() {
         return Err(Error::decode("the file is empty"));
@@ -214,13 +225,8 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
     Ok(Audio { samples: mono, sample_rate })
 }
 
-/// Appends one decoded buffer to `mono`, averaging its channels.
-///
-/// Why the mean: the features are defined on mono speech, and for recorded
-/// speech every channel carries the same voice. The mean keeps the level of a
-/// dual-mono file unchanged (a sum would double it and push it past full
-/// scale), and never clips when the inputs do not. Picking one channel would
-/// lose the voice on a file where it was panned to the other.
+/// Appends one decoded buffer to `mono`, averaging its channels (see
+/// [`decode_bytes`] for why the mean).
 ///
 /// The sample buffer is reused across packets and rebuilt only when the
 /// signal layout changes or a packet is larger than any before (decoders may

@@ -8,7 +8,7 @@
 //!
 //! What [`prepare`] accepts and refuses (and why) is documented there; what
 //! the decoder does with empty, header-only, truncated or damaged files is
-//! documented in [`decode`](decode_bytes).
+//! documented on [`decode_bytes`].
 
 mod decode;
 mod resample;
