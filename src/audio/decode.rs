@@ -4,15 +4,15 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::DecoderOptions;
+use symphonia::core::audio::{AudioBufferRef, SampleBuffer, SignalSpec};
+use symphonia::core::codecs::{Decoder, DecoderOptions, CODEC_TYPE_NULL};
 use symphonia::core::errors::Error as SymError;
-use symphonia::core::formats::FormatOptions;
+use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
-use super::Audio;
+use super::{Audio, MAX_DURATION_S};
 use crate::{Error, Result};
 
 /// Decodes an audio file; the extension is only a hint, the content decides.
@@ -23,39 +23,158 @@ pub fn decode_file(path: &Path) -> Result<Audio> {
     decode_bytes(bytes, ext).map_err(|e| e.with_path(&name))
 }
 
-/// Decodes an in-memory file (any supported container).
+/// Decodes an in-memory file (WAV 8/16/24/32-bit integer or 32/64-bit float,
+/// FLAC, MP3 or Ogg Vorbis) to mono samples at the file's own sample rate.
+///
+/// `extension_hint` only speeds up the probe; a FLAC named `.wav` decodes as
+/// FLAC. Sample values are returned as the codec delivers them: integer PCM
+/// lies in [-1, 1), float PCM may exceed ±1 and is *not* clipped or
+/// normalised (nor checked for NaN: that is [`super::prepare`]'s job, so the
+/// browser path gets the same checks). MP3 and Vorbis are decoded gaplessly
+/// where the file records its encoder delay and padding, so they line up in
+/// time with the original.
+///
+/// Multi-channel audio is averaged to mono. Why the mean: the features are
+/// defined on mono speech, and in recorded speech every channel carries the
+/// same voice. The mean keeps the level of a dual-mono file unchanged (a sum
+/// would double it and push it past full scale) and never clips when the
+/// inputs do not; picking one channel would lose the voice on a file where it
+/// was panned to the other. (Channels in opposite phase cancel; that is rare
+/// enough in speech recordings to accept.)
+///
+/// Policy for damaged input (the same for every format, so callers can rely on it):
+///
+/// * **Empty input** or bytes that do not *start* like a supported file
+///   → [`Error::Decode`]. Symphonia's probe would otherwise scan up to 1 MiB
+///   for anything resembling a marker, and random bytes often contain an MP3
+///   frame-sync pattern; "decoding" such noise would hand garbage to the
+///   extractor instead of an error.
+/// * **Header only** (a valid container with no audio data) → `Ok` with zero
+///   samples; [`super::prepare`] then refuses it as "no samples", so
+///   [`super::load_16k`] reports an [`Error::InvalidAudio`].
+/// * **Truncated data** (a file cut mid-stream) → what was decodable up to the
+///   cut is returned, exactly as media players do; at most the one packet that
+///   the cut went through is lost. Speech datasets are full of slightly
+///   truncated files and refusing them would gain nothing.
+/// * **Damaged packets** in the middle are skipped (the decoder is reset), the
+///   rest still decodes. If *no* packet decodes, that is a [`Error::Decode`].
+/// * A stream longer than [`super::MAX_DURATION_S`] is refused while decoding,
+///   so a huge file cannot exhaust memory before [`super::prepare`] sees it.
 pub fn decode_bytes(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
     if bytes.is_empty() {
         return Err(Error::decode("the file is empty"));
     }
+    if !looks_like_audio(&bytes) {
+        return Err(Error::decode(
+            "not a supported audio format (expected WAV, FLAC, MP3 or Ogg Vorbis data at the start of the file)",
+        ));
+    }
+    let hint = extension_hint.map(str::to_owned);
+    // Symphonia is robust, but a panic deep inside a codec on hostile input
+    // must still end as an error for the caller, not a crash of the CLI or a
+    // poisoned worker. (On wasm32 panics abort, so this is native-only help.)
+    std::panic::catch_unwind(move || decode_inner(bytes, hint.as_deref()))
+        .unwrap_or_else(|_| Err(Error::decode("the decoder failed on malformed data")))
+}
+
+/// Cheap content sniffing at offset 0: RIFF/WAVE, fLaC, OggS, an ID3v2 tag
+/// (MP3) or a plausible MPEG audio frame header.
+fn looks_like_audio(b: &[u8]) -> bool {
+    let starts = |m: &[u8]| b.len() >= m.len() && &b[..m.len()] == m;
+    if starts(b"RIFF") {
+        return b.len() >= 12 && &b[8..12] == b"WAVE";
+    }
+    if starts(b"fLaC") || starts(b"OggS") || starts(b"ID3") {
+        return true;
+    }
+    // MPEG audio frame header: 11 sync bits, version != reserved, layer !=
+    // reserved, bitrate index != 15 ("bad"), sample-rate index != 3.
+    if b.len() >= 4 && b[0] == 0xFF && b[1] & 0xE0 == 0xE0 {
+        let version = (b[1] >> 3) & 0b11;
+        let layer = (b[1] >> 1) & 0b11;
+        let bitrate = b[2] >> 4;
+        let rate = (b[2] >> 2) & 0b11;
+        return version != 0b01 && layer != 0b00 && bitrate != 0b1111 && rate != 0b11;
+    }
+    false
+}
+
+/// The first decodable audio track (the default one if it is decodable).
+fn pick_track(format: &dyn FormatReader) -> Option<Track> {
+    let default = format.default_track().filter(|t| t.codec_params.codec != CODEC_TYPE_NULL);
+    default
+        .or_else(|| format.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL))
+        .cloned()
+}
+
+fn make_decoder(track: &Track) -> Result<Box<dyn Decoder>> {
+    symphonia::default::get_codecs()
+        .make(&track.codec_params, &DecoderOptions::default())
+        .map_err(|e| Error::decode(format!("unsupported codec ({e})")))
+}
+
+fn too_long(rate: u32) -> Error {
+    Error::invalid_audio(format!(
+        "the audio is longer than the maximum of {MAX_DURATION_S} s ({} min) at {rate} Hz",
+        MAX_DURATION_S / 60
+    ))
+}
+
+fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
     let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes)), MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
     if let Some(ext) = extension_hint {
         hint.with_extension(ext);
     }
     let probed = symphonia::default::get_probe()
-        .format(&hint, mss, &FormatOptions::default(), &MetadataOptions::default())
+        .format(&hint, mss, &FormatOptions { enable_gapless: true, ..FormatOptions::default() }, &MetadataOptions::default())
         .map_err(|e| Error::decode(format!("not a supported audio format ({e})")))?;
     let mut format = probed.format;
-    let track = format
-        .default_track()
-        .ok_or_else(|| Error::decode("the file has no audio track"))?
-        .clone();
-    let sample_rate = track
-        .codec_params
-        .sample_rate
-        .ok_or_else(|| Error::decode("the file does not state its sample rate"))?;
-    let mut decoder = symphonia::default::get_codecs()
-        .make(&track.codec_params, &DecoderOptions::default())
-        .map_err(|e| Error::decode(format!("unsupported codec ({e})")))?;
+    let mut track = pick_track(format.as_ref()).ok_or_else(|| Error::decode("the file has no audio track"))?;
+    let mut decoder = make_decoder(&track)?;
+    // The container's rate if it states one; otherwise the first decoded buffer's.
+    let mut sample_rate: Option<u32> = track.codec_params.sample_rate.filter(|&r| r > 0);
+    let mut max_samples = sample_rate.map(|r| u64::from(r) * MAX_DURATION_S);
 
-    let mut mono = Vec::new();
-    let mut buf: Option<SampleBuffer<f32>> = None;
+    let mut mono: Vec<f32> = Vec::new();
+    if let Some(frames) = track.codec_params.n_frames {
+        // Reserve up front when the header is plausible; never trust it blindly.
+        if max_samples.is_some_and(|m| frames <= m) {
+            mono.reserve(usize::try_from(frames).unwrap_or(0).min(1 << 26));
+        }
+    }
+    let mut buf: Option<(SignalSpec, SampleBuffer<f32>)> = None;
+    let mut decoded_packets = 0usize;
+    let mut damaged_packets = 0usize;
+    let mut last_damage: Option<String> = None;
+
     loop {
         let packet = match format.next_packet() {
             Ok(p) => p,
+            // End of stream, or a file cut mid-packet: keep what we have.
             Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            Err(SymError::ResetRequired) => break,
+            // The track list changed (e.g. chained Ogg streams): continue with
+            // the new track if it has the same rate, since mixing rates in one
+            // buffer would silently distort time.
+            Err(SymError::ResetRequired) => {
+                let Some(next) = pick_track(format.as_ref()) else { break };
+                let next_rate = next.codec_params.sample_rate;
+                if let (Some(a), Some(b)) = (sample_rate, next_rate) {
+                    if a != b {
+                        return Err(Error::decode(format!(
+                            "the sample rate changes mid-stream ({a} Hz to {b} Hz)"
+                        )));
+                    }
+                }
+                decoder = make_decoder(&next)?;
+                track = next;
+                continue;
+            }
+            // A damaged container after some audio: stop there (like EOF).
+            Err(e) if decoded_packets > 0 => {
+                last_damage = Some(e.to_string());
+                break;
+            }
             Err(e) => return Err(Error::decode(e)),
         };
         if packet.track_id() != track.id {
@@ -63,19 +182,77 @@ pub fn decode_bytes(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audi
         }
         let decoded = match decoder.decode(&packet) {
             Ok(d) => d,
-            // A damaged packet is skipped, as players do; the rest still decodes.
-            Err(SymError::DecodeError(_)) => continue,
+            // A damaged or cut packet is skipped, as players do; the rest still decodes.
+            Err(e @ (SymError::DecodeError(_) | SymError::IoError(_))) => {
+                damaged_packets += 1;
+                last_damage = Some(e.to_string());
+                decoder.reset();
+                continue;
+            }
+            Err(SymError::ResetRequired) => {
+                decoder.reset();
+                continue;
+            }
             Err(e) => return Err(Error::decode(e)),
         };
+        decoded_packets += 1;
         let spec = *decoded.spec();
-        let channels = spec.channels.count().max(1);
-        let sb = buf.get_or_insert_with(|| SampleBuffer::new(decoded.capacity() as u64, spec));
-        if sb.capacity() < decoded.capacity() * channels {
-            *sb = SampleBuffer::new(decoded.capacity() as u64, spec);
+        match sample_rate {
+            None if spec.rate > 0 => {
+                sample_rate = Some(spec.rate);
+                max_samples = Some(u64::from(spec.rate) * MAX_DURATION_S);
+            }
+            Some(r) if spec.rate != r && spec.rate > 0 => {
+                return Err(Error::decode(format!("the sample rate changes mid-stream ({r} Hz to {} Hz)", spec.rate)));
+            }
+            _ => {}
         }
-        sb.copy_interleaved_ref(decoded);
-        let scale = 1.0 / channels as f32;
-        mono.extend(sb.samples().chunks_exact(channels).map(|f| f.iter().sum::<f32>() * scale));
+        downmix_into(decoded, &mut buf, &mut mono);
+        if let (Some(rate), Some(max)) = (sample_rate, max_samples) {
+            if mono.len() as u64 > max {
+                return Err(too_long(rate));
+            }
+        }
     }
+
+    if decoded_packets == 0 && damaged_packets > 0 {
+        return Err(Error::decode(format!(
+            "no packet could be decoded ({})",
+            last_damage.unwrap_or_else(|| "damaged data".into())
+        )));
+    }
+    let sample_rate = sample_rate.ok_or_else(|| Error::decode("the file does not state its sample rate"))?;
     Ok(Audio { samples: mono, sample_rate })
+}
+
+/// Appends one decoded buffer to `mono`, averaging its channels (see
+/// [`decode_bytes`] for why the mean).
+///
+/// The sample buffer is reused across packets and rebuilt only when the
+/// signal layout changes or a packet is larger than any before (decoders may
+/// deliver the first packet smaller than later ones).
+fn downmix_into(decoded: AudioBufferRef<'_>, buf: &mut Option<(SignalSpec, SampleBuffer<f32>)>, mono: &mut Vec<f32>) {
+    let spec = *decoded.spec();
+    let channels = spec.channels.count();
+    let frames = decoded.frames();
+    if channels == 0 || frames == 0 {
+        return;
+    }
+    let needed = decoded.capacity().max(frames);
+    let rebuild = match buf {
+        Some((s, sb)) => *s != spec || sb.capacity() < needed * channels,
+        None => true,
+    };
+    if rebuild {
+        *buf = Some((spec, SampleBuffer::new(needed as u64, spec)));
+    }
+    let Some((_, sb)) = buf.as_mut() else { return };
+    sb.copy_interleaved_ref(decoded);
+    let samples = sb.samples();
+    if channels == 1 {
+        mono.extend_from_slice(samples);
+    } else {
+        let scale = 1.0 / channels as f32;
+        mono.extend(samples.chunks_exact(channels).map(|f| f.iter().sum::<f32>() * scale));
+    }
 }
