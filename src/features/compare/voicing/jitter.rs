@@ -49,6 +49,11 @@ pub struct JitterTracker {
     cc: Vec<f64>,
     avg_period: Vec<f64>,
     starts: Vec<i64>,
+    /// The frame's samples in f64, and prefix sums of them and their squares
+    /// (so each candidate lag's correlation only needs its cross term).
+    wave: Vec<f64>,
+    sum: Vec<f64>,
+    sum_sq: Vec<f64>,
 }
 
 impl JitterTracker {
@@ -64,6 +69,9 @@ impl JitterTracker {
             cc: Vec::with_capacity(256),
             avg_period: Vec::with_capacity(512),
             starts: Vec::with_capacity(64),
+            wave: Vec::with_capacity(2048),
+            sum: Vec::with_capacity(2048),
+            sum_sq: Vec::with_capacity(2048),
         }
     }
 
@@ -131,6 +139,19 @@ impl JitterTracker {
         self.avg_period.clear();
         self.avg_period.resize(t0f as usize + 1, 0.0);
         self.starts.clear();
+        self.wave.clear();
+        self.wave.extend(wave.iter().map(|&v| v as f64));
+        self.sum.clear();
+        self.sum_sq.clear();
+        let (mut acc, mut acc_sq) = (0.0, 0.0);
+        self.sum.push(0.0);
+        self.sum_sq.push(0.0);
+        for &v in &self.wave {
+            acc += v;
+            acc_sq += v * v;
+            self.sum.push(acc);
+            self.sum_sq.push(acc_sq);
+        }
 
         let (mut n_periods, mut n_local, mut n_ddp) = (0u32, 0u32, 0u32);
         let (mut sum_period, mut jitter_local, mut jitter_ddp) = (0.0f64, 0.0f64, 0.0f64);
@@ -142,7 +163,7 @@ impl JitterTracker {
             let s = start as usize;
             for (k, c) in self.cc.iter_mut().enumerate() {
                 let lag = t0min as usize + k;
-                *c = correlation(&wave[s..s + lag], &wave[s + lag..s + 2 * lag]);
+                *c = lagged_correlation(&self.wave, &self.sum, &self.sum_sq, s, lag);
             }
             let mut best: Option<usize> = None;
             for i in 1..span.saturating_sub(2) {
@@ -265,8 +286,39 @@ impl JitterTracker {
     }
 }
 
+/// Pearson correlation between `w[s..s+lag]` and the next `lag` samples,
+/// using prefix sums `sum`/`sum_sq` of `w` (length `w.len() + 1`) for the
+/// means and variances. NaN when either stretch is flat (never a peak).
+fn lagged_correlation(w: &[f64], sum: &[f64], sum_sq: &[f64], s: usize, lag: usize) -> f64 {
+    let n = lag as f64;
+    let (a, b) = (&w[s..s + lag], &w[s + lag..s + 2 * lag]);
+    // Four partial sums so the dot product pipelines.
+    let mut p = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            p[k] += x[k] * y[k];
+        }
+    }
+    let mut sxy = (p[0] + p[1]) + (p[2] + p[3]);
+    for (x, y) in ra.iter().zip(rb) {
+        sxy += x * y;
+    }
+    let (sx, sy) = (sum[s + lag] - sum[s], sum[s + 2 * lag] - sum[s + lag]);
+    let (sxx, syy) = (sum_sq[s + lag] - sum_sq[s], sum_sq[s + 2 * lag] - sum_sq[s + lag]);
+    let cov = sxy - sx * sy / n;
+    let vx = sxx - sx * sx / n;
+    let vy = syy - sy * sy / n;
+    if vx <= 0.0 || vy <= 0.0 {
+        return f64::NAN;
+    }
+    cov / (vx.sqrt() * vy.sqrt())
+}
+
 /// Pearson correlation of two equally long stretches (NaN if one is flat,
-/// which then never wins a comparison).
+/// which then never wins a comparison). Two-pass reference for tests.
+#[cfg(test)]
 fn correlation(x: &[f32], y: &[f32]) -> f64 {
     let n = x.len().min(y.len());
     if n == 0 {
@@ -308,6 +360,23 @@ mod tests {
         let x: Vec<f32> = (0..200).map(|i| (i as f32 * 0.1).sin()).collect();
         assert!((correlation(&x[..100], &x[..100]) - 1.0).abs() < 1e-12);
         assert!(correlation(&[1.0; 10], &x[..10]).is_nan());
+    }
+
+    #[test]
+    fn prefix_sum_correlation_matches_two_pass() {
+        let x: Vec<f32> = (0..600).map(|i| ((i * 37 % 101) as f32 / 50.0 - 1.0) * (i as f32 * 0.05).sin()).collect();
+        let w: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        let mut sum = vec![0.0];
+        let mut sq = vec![0.0];
+        for &v in &w {
+            sum.push(sum.last().unwrap() + v);
+            sq.push(sq.last().unwrap() + v * v);
+        }
+        for (s, lag) in [(0, 50), (17, 133), (100, 223), (3, 7)] {
+            let a = lagged_correlation(&w, &sum, &sq, s, lag);
+            let b = correlation(&x[s..s + lag], &x[s + lag..s + 2 * lag]);
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
     }
 
     #[test]

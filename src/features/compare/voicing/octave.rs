@@ -20,12 +20,14 @@ const MIN_HZ: f64 = 25.0;
 /// Precomputed spline and weighting geometry; per-frame work is two linear
 /// passes plus the spline solve.
 pub struct OctaveScale {
-    /// log2 frequency of each input bin (bin 0 extrapolated linearly).
-    x: Vec<f64>,
-    /// Forward-elimination factors of the natural-spline tridiagonal system.
+    /// Elimination factors of the natural-spline tridiagonal system (σ_i/p_i
+    /// and the back-substitution factor), from x alone.
     sigma: Vec<f64>,
     elim: Vec<f64>,
-    pivot_inv: Vec<f64>,
+    /// 1 / (x[i+1] - x[i]) and 6 / ((x[i+1] - x[i-1]) p_i), to keep divisions
+    /// out of the per-frame solve.
+    inv_dx: Vec<f64>,
+    six_inv_span: Vec<f64>,
     /// For each output point: lower input bin and the spline weights
     /// (a for y[k], c for y2[k], d for y2[k+1]; y[k+1] gets 1-a).
     seg: Vec<(usize, f64, f64, f64)>,
@@ -60,6 +62,15 @@ impl OctaveScale {
             pivot_inv[i] = 1.0 / p;
             elim[i] = (sigma[i] - 1.0) / p;
         }
+        let inv_dx = (0..n).map(|i| if i + 1 < n { 1.0 / (x[i + 1] - x[i]) } else { 0.0 }).collect();
+        // Forward elimination u[i] = (6 d_i / span_i - σ_i u[i-1]) / p_i, with
+        // the 1/p_i folded into both factors to shorten the serial chain.
+        let six_inv_span = (0..n)
+            .map(|i| if i >= 1 && i + 1 < n { 6.0 / (x[i + 1] - x[i - 1]) * pivot_inv[i] } else { 0.0 })
+            .collect();
+        for i in 1..n - 1 {
+            sigma[i] *= pivot_inv[i];
+        }
         let max_hz = bin_hz * (n - 1) as f64;
         let fmin = MIN_HZ.log2();
         let fmax = max_hz.log2();
@@ -89,7 +100,8 @@ impl OctaveScale {
         OctaveScale {
             sigma,
             elim,
-            pivot_inv,
+            inv_dx,
+            six_inv_span,
             seg,
             weight,
             fmin_log2: fmin,
@@ -99,7 +111,6 @@ impl OctaveScale {
             y2: vec![0.0; n],
             u: vec![0.0; n],
             peaks: Vec::with_capacity(n / 2 + 2),
-            x,
         }
     }
 
@@ -118,12 +129,13 @@ impl OctaveScale {
 
         // Natural cubic spline: second derivatives y2 by forward elimination
         // (factors precomputed from x) and back substitution.
-        let (x, y, y2, u) = (&self.x, &self.y, &mut self.y2, &mut self.u);
+        let (y, y2, u) = (&self.y, &mut self.y2, &mut self.u);
+        let inv_dx = &self.inv_dx;
         y2[0] = 0.0;
         u[0] = 0.0;
         for i in 1..n - 1 {
-            let d = (y[i + 1] - y[i]) / (x[i + 1] - x[i]) - (y[i] - y[i - 1]) / (x[i] - x[i - 1]);
-            u[i] = (6.0 * d / (x[i + 1] - x[i - 1]) - self.sigma[i] * u[i - 1]) * self.pivot_inv[i];
+            let d = (y[i + 1] - y[i]) * inv_dx[i] - (y[i] - y[i - 1]) * inv_dx[i - 1];
+            u[i] = d * self.six_inv_span[i] - self.sigma[i] * u[i - 1];
         }
         y2[n - 1] = 0.0;
         for j in (0..n - 1).rev() {
