@@ -185,6 +185,10 @@ mod tests {
             let out = v.compute(&x, frames(x.len()));
             assert!(out.iter().flatten().all(|v| v.is_finite()));
         }
+        // Far outside [-1, 1] (still finite): results may be meaningless, but
+        // nothing panics.
+        let huge: Vec<f32> = (0..4000).map(|i| if i % 3 == 0 { f32::MAX } else { -f32::MAX / 3.0 }).collect();
+        assert_eq!(v.compute(&huge, frames(huge.len())).len(), frames(huge.len()));
         // More frames than fit: the extra ones are silent, not a panic.
         let out = v.compute(&[0.1; 1000], 3);
         assert_eq!(out.len(), 3);

@@ -94,9 +94,8 @@ impl OctaveScale {
         let ppo = n_out as f64 / octaves;
         // Arctangent fade-in centred about log2(65/50) octaves above MIN_HZ.
         let centre = ppo * (65.0f64 / 50.0).log2() - 1.0;
-        let weight = (0..n_out)
-            .map(|i| 0.5 + (3.0 * (i as f64 + 1.0 - centre) / ppo).atan() / std::f64::consts::PI)
-            .collect();
+        let weight =
+            (0..n_out).map(|i| 0.5 + (3.0 * (i as f64 + 1.0 - centre) / ppo).atan() / std::f64::consts::PI).collect();
         OctaveScale {
             sigma,
             elim,

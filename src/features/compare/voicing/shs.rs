@@ -104,8 +104,7 @@ impl SubharmonicSummation {
         let mut voicing = [0.0f32; N_CANDIDATES];
         let mut refined = [0.0f64; N_CANDIDATES];
         let mut kept = 0;
-        for c in 0..count {
-            let j = idx[c];
+        for &j in &idx[..count] {
             let xs = |k: usize| k as f64 * self.step_log2 + self.fmin_log2;
             let (xv, peak) = parabola_vertex(xs(j - 1), ss[j - 1], xs(j), ss[j], xs(j + 1), ss[j + 1]);
             let hz = xv.exp2() as f32;

@@ -68,7 +68,7 @@ impl PitchViterbi {
                 let prev = &frames[t - 1];
                 let next = 1 - cur;
                 let mut new_costs = [0.0; N_STATES];
-                for s in 0..N_STATES {
+                for (s, new_cost) in new_costs.iter_mut().enumerate() {
                     let mut from = 0;
                     let mut min = self.transition_cost(s, 0, prev, frame) + self.costs[0];
                     for p in 1..N_STATES {
@@ -78,7 +78,7 @@ impl PitchViterbi {
                             from = p;
                         }
                     }
-                    new_costs[s] = min + local_cost(s, frame);
+                    *new_cost = min + local_cost(s, frame);
                     self.paths[next][s] = self.paths[cur][from];
                     self.paths[next][s][t % BUFFER] = s as u8;
                 }
