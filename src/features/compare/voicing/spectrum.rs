@@ -1,0 +1,150 @@
+//! Gaussian-windowed magnitude spectrum of a 60 ms frame, plus the frame's
+//! RMS energy (which openSMILE measures on the same windowed frame and uses to
+//! gate the pitch).
+
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftPlanner};
+use std::sync::Arc;
+
+/// openSMILE's `winFunc=gauss` width parameter for the pitch frames.
+const SIGMA: f64 = 0.4;
+
+/// Windowing + FFT with buffers planned once. The real frame of N samples is
+/// transformed as N/2 complex samples (even samples real, odd imaginary) and
+/// split into the real spectrum afterwards, halving the FFT work.
+pub struct GaussSpectrum {
+    window: Vec<f32>,
+    n_fft: usize,
+    fft: Arc<dyn Fft<f32>>,
+    buf: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    /// e^{-2πik/N} for k in 0..N/2.
+    twiddle: Vec<Complex<f32>>,
+    mag: Vec<f64>,
+}
+
+/// openSMILE's Gaussian window: exp(-½ ((i - (N-1)/2) / (σ (N-1)/2))²).
+pub fn gauss_window(n: usize, sigma: f64) -> Vec<f32> {
+    let half = (n as f64 - 1.0) / 2.0;
+    (0..n)
+        .map(|i| {
+            let t = (i as f64 - half) / (sigma * half);
+            (-0.5 * t * t).exp() as f32
+        })
+        .collect()
+}
+
+impl GaussSpectrum {
+    /// `frame_len` samples, zero-padded to the next power of two. Where the
+    /// padding goes (openSMILE pads symmetrically) only rotates the frame, so
+    /// it does not change the magnitudes; we pad at the end.
+    pub fn new(frame_len: usize) -> Self {
+        let n_fft = frame_len.next_power_of_two().max(4);
+        let half = n_fft / 2;
+        let fft = FftPlanner::new().plan_fft_forward(half);
+        let scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
+        let twiddle = (0..half)
+            .map(|k| {
+                let a = -2.0 * std::f64::consts::PI * k as f64 / n_fft as f64;
+                Complex::new(a.cos() as f32, a.sin() as f32)
+            })
+            .collect();
+        GaussSpectrum {
+            window: gauss_window(frame_len, SIGMA),
+            n_fft,
+            fft,
+            buf: vec![Complex::default(); half],
+            scratch,
+            twiddle,
+            mag: vec![0.0; half + 1],
+        }
+    }
+
+    /// Number of magnitude bins (DC to Nyquist).
+    pub fn n_bins(&self) -> usize {
+        self.mag.len()
+    }
+
+    /// Bin spacing in Hz at 16 kHz.
+    pub fn bin_hz(&self) -> f64 {
+        16_000.0 / self.n_fft as f64
+    }
+
+    /// Magnitudes of the windowed `frame` (length `frame_len`) and its RMS
+    /// energy after windowing.
+    pub fn analyse(&mut self, frame: &[f32]) -> (&[f64], f32) {
+        let mut energy = 0.0f64;
+        let sample = |i: usize| match (frame.get(i), self.window.get(i)) {
+            (Some(x), Some(w)) => x * w,
+            _ => 0.0,
+        };
+        for (k, c) in self.buf.iter_mut().enumerate() {
+            let (a, b) = (sample(2 * k), sample(2 * k + 1));
+            energy += (a as f64) * (a as f64) + (b as f64) * (b as f64);
+            *c = Complex::new(a, b);
+        }
+        self.fft.process_with_scratch(&mut self.buf, &mut self.scratch);
+        // Split: X[k] = E[k] + w^k O[k], with E, O the transforms of the even
+        // and odd samples recovered from Z[k] and conj(Z[N/2-k]).
+        let half = self.buf.len();
+        let z0 = self.buf[0];
+        self.mag[0] = (z0.re + z0.im).abs() as f64;
+        self.mag[half] = (z0.re - z0.im).abs() as f64;
+        for k in 1..half {
+            let z = self.buf[k];
+            let zc = self.buf[half - k].conj();
+            let e = (z + zc) * 0.5;
+            let o = (z - zc) * Complex::new(0.0, -0.5);
+            let x = e + self.twiddle[k] * o;
+            self.mag[k] = ((x.re as f64) * (x.re as f64) + (x.im as f64) * (x.im as f64)).sqrt();
+        }
+        let rms = (energy / self.window.len() as f64).sqrt() as f32;
+        (&self.mag, rms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gauss_window_shape() {
+        let w = gauss_window(960, 0.4);
+        // Symmetric, peak 1 between the two middle samples, edges at exp(-1/(2σ²)).
+        for i in 0..480 {
+            assert_eq!(w[i], w[959 - i]);
+        }
+        let mid = (-0.5 * (0.5f64 / (0.4 * 479.5)).powi(2)).exp() as f32;
+        assert!((w[479] - mid).abs() < 1e-7);
+        let edge = (-0.5f64 / 0.16).exp() as f32;
+        assert!((w[0] - edge).abs() < 1e-7, "{} vs {}", w[0], edge);
+    }
+
+    #[test]
+    fn sine_peaks_at_its_bin() {
+        let mut s = GaussSpectrum::new(960);
+        let x: Vec<f32> = (0..960).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16000.0).sin()).collect();
+        let (mag, rms) = s.analyse(&x);
+        let peak = mag.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        assert_eq!(peak, 64); // 1000 Hz / 15.625 Hz
+        assert!(rms > 0.1 && rms < 0.71);
+    }
+
+    #[test]
+    fn matches_a_direct_dft() {
+        let mut s = GaussSpectrum::new(960);
+        let x: Vec<f32> = (0..960).map(|i| ((i * 37 % 101) as f32 / 50.0 - 1.0) * 0.3).collect();
+        let w = gauss_window(960, SIGMA);
+        let mag = s.analyse(&x).0.to_vec();
+        for k in [0usize, 1, 2, 100, 255, 256, 257, 511, 512] {
+            let (mut re, mut im) = (0.0f64, 0.0f64);
+            for (n, (&v, &g)) in x.iter().zip(&w).enumerate() {
+                let a = -2.0 * std::f64::consts::PI * (k * n) as f64 / 1024.0;
+                re += (v * g) as f64 * a.cos();
+                im += (v * g) as f64 * a.sin();
+            }
+            let m = re.hypot(im);
+            assert!((mag[k] - m).abs() < 1e-3 * (1.0 + m), "bin {k}: {} vs {m}", mag[k]);
+        }
+    }
+}
