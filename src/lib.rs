@@ -7,6 +7,7 @@
 //! runs natively, in a page or in a Web Worker.
 
 pub mod audio;
+pub mod data;
 #[cfg(feature = "cli")]
 pub mod bench;
 pub mod error;
