@@ -15,12 +15,15 @@ struct Args {
 enum Command {
     /// Extract frame-level acoustic descriptors to openSMILE-style CSV.
     Features(cli::features::FeaturesArgs),
+    /// Measure speed (real-time factors).
+    Bench(cli::bench::BenchArgs),
 }
 
 fn main() {
     let args = Args::parse();
     let result = match args.command {
         Command::Features(a) => cli::features::run(a),
+        Command::Bench(a) => cli::bench::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

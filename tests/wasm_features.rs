@@ -35,7 +35,15 @@ const LLD_DE_GZ: &[u8] = shared_reference!("tess_YAF_chief_sad.compare2016_lld_d
 /// Columns whose contour must follow openSMILE's on this file, and how
 /// closely (Pearson's r). The bar is under the pooled parity bar (0.95) since
 /// one short file is noisier than 32.
-const CORRELATED: [&str; 3] = ["pcm_RMSenergy_sma", "pcm_zcr_sma", "mfcc_sma[1]"];
+const CORRELATED: [&str; 7] = [
+    "F0final_sma",
+    "logHNR_sma",
+    "pcm_RMSenergy_sma",
+    "pcm_zcr_sma",
+    "audSpec_Rfilt_sma[10]",
+    "pcm_fftMag_spectralCentroid_sma",
+    "mfcc_sma[1]",
+];
 const MIN_R: f64 = 0.9;
 
 fn samples() -> Vec<f32> {

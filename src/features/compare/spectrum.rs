@@ -57,7 +57,7 @@ impl MagnitudeSpectrum {
         let last = self.output.len() - 1;
         for (k, (m, c)) in self.magnitude.iter_mut().zip(&self.output).enumerate() {
             // openSMILE stores the Nyquist bin's real part with its sign.
-            *m = if k == last { c.re } else { c.norm() };
+            *m = if k == last { c.re } else { c.norm_sqr().sqrt() };
         }
     }
 }
