@@ -171,7 +171,11 @@ pub fn curves_svg(series: &[Series], title: &str, x_label: &str, y_label: &str) 
 }
 
 fn tick(v: f64) -> String {
-    if v.abs() >= 100.0 || v == v.round() { format!("{v:.0}") } else { format!("{v:.3}") }
+    if v.abs() >= 100.0 || v == v.round() {
+        return format!("{v:.0}");
+    }
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Where the model looked: frame attention as a heat strip over time, word
