@@ -15,12 +15,15 @@ struct Args {
 enum Command {
     /// Extract frame-level acoustic descriptors to openSMILE-style CSV.
     Features(cli::features::FeaturesArgs),
+    /// Build manifests from corpora, combine them, fill the feature cache.
+    Prepare(cli::prepare::PrepareArgs),
 }
 
 fn main() {
     let args = Args::parse();
     let result = match args.command {
         Command::Features(a) => cli::features::run(a),
+        Command::Prepare(a) => cli::prepare::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
