@@ -49,10 +49,11 @@ enum What {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Fill the feature cache for every recording of the manifests.
+    /// Fill the feature cache for every recording of the manifests (or of
+    /// folders, searched recursively for wav/flac/mp3/ogg, labelled or not).
     Cache {
         #[arg(required = true)]
-        manifests: Vec<PathBuf>,
+        inputs: Vec<PathBuf>,
         #[arg(long, default_value = "compare2016")]
         set: String,
         #[arg(long)]
@@ -70,7 +71,7 @@ pub fn run(args: PrepareArgs) -> Result<()> {
     match args.what {
         What::Iemocap { root, out, keep_wordless, verbose } => iemocap(root, out, keep_wordless, verbose),
         What::Manifest { manifests, out } => manifest(&manifests, out),
-        What::Cache { manifests, set, deltas, cache, threads } => cache_fill(&manifests, &set, deltas, cache, threads),
+        What::Cache { inputs, set, deltas, cache, threads } => cache_fill(&inputs, &set, deltas, cache, threads),
     }
 }
 
@@ -149,15 +150,24 @@ fn manifest(paths: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn cache_fill(paths: &[PathBuf], set: &str, deltas: bool, dir: Option<PathBuf>, threads: Option<usize>) -> Result<()> {
+fn cache_fill(inputs: &[PathBuf], set: &str, deltas: bool, dir: Option<PathBuf>, threads: Option<usize>) -> Result<()> {
     let set = FeatureSet::from_name(set)?;
     if let Some(n) = threads {
         rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
     }
-    let utts = read_all(paths)?;
-    let audio: Vec<PathBuf> = utts.iter().filter_map(|u| u.audio.clone()).collect();
+    let (folders, manifests): (Vec<PathBuf>, Vec<PathBuf>) = inputs.iter().cloned().partition(|p| p.is_dir());
+    let mut audio: Vec<PathBuf> = Vec::new();
+    if !manifests.is_empty() {
+        audio.extend(read_all(&manifests)?.into_iter().filter_map(|u| u.audio));
+    }
+    for folder in &folders {
+        let before = audio.len();
+        collect_audio(folder, &mut audio).with_context(|| format!("cannot list {}", folder.display()))?;
+        audio[before..].sort();
+        println!("{}: {} audio file(s)", folder.display(), audio.len() - before);
+    }
     if audio.is_empty() {
-        bail!("the manifests list no audio");
+        bail!("no audio in the inputs");
     }
     let cache = dir.map(FeatureCache::new).unwrap_or_else(FeatureCache::open_default);
     let t = Instant::now();
@@ -177,6 +187,23 @@ fn cache_fill(paths: &[PathBuf], set: &str, deltas: bool, dir: Option<PathBuf>, 
     println!("cache {}: {files} entries, {:.1} MiB", cache.dir().display(), bytes as f64 / (1024.0 * 1024.0));
     if !report.failed.is_empty() {
         bail!("{} of {} recording(s) failed", report.failed.len(), audio.len());
+    }
+    Ok(())
+}
+
+/// Audio files under `dir`, recursively (the decoder still checks the content).
+fn collect_audio(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_audio(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["wav", "flac", "mp3", "ogg", "oga"].contains(&e.to_ascii_lowercase().as_str()))
+        {
+            out.push(path);
+        }
     }
     Ok(())
 }
