@@ -68,7 +68,8 @@ fn corrupt_truncated_or_foreign_entries_are_recomputed() {
     let mut flipped = original.clone();
     let mid = flipped.len() / 2;
     flipped[mid] ^= 0x40;
-    let damaged: Vec<Vec<u8>> = vec![flipped, original[..original.len() / 3].to_vec(), Vec::new(), b"not a cache entry".to_vec()];
+    let damaged: Vec<Vec<u8>> =
+        vec![flipped, original[..original.len() / 3].to_vec(), Vec::new(), b"not a cache entry".to_vec()];
     for bytes in damaged {
         std::fs::write(&entry, &bytes).unwrap();
         let (m, how) = lookup(&cache, &path, true);
@@ -135,11 +136,12 @@ fn values_beyond_f16_range_are_clamped_not_infinite() {
 #[test]
 fn batch_fill_and_load_in_order() {
     let cache = FeatureCache::new(tmp("cache_batch"));
-    let paths: Vec<PathBuf> = ["Ses01F_impro01_F000", "Ses01F_impro01_F001", "Ses02F_impro02_M000", "Ses02F_impro02_M001"]
-        .iter()
-        .map(|n| wav(n))
-        .chain([PathBuf::from("/nonexistent.wav")])
-        .collect();
+    let paths: Vec<PathBuf> =
+        ["Ses01F_impro01_F000", "Ses01F_impro01_F001", "Ses02F_impro02_M000", "Ses02F_impro02_M001"]
+            .iter()
+            .map(|n| wav(n))
+            .chain([PathBuf::from("/nonexistent.wav")])
+            .collect();
     let r = cache.fill(&paths, SET, true, false);
     assert_eq!((r.computed, r.hits, r.failed.len()), (4, 0, 1));
     let r = cache.fill(&paths, SET, true, false);

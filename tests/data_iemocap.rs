@@ -49,7 +49,12 @@ fn dialogs() -> Vec<Dialog> {
                 t("Ses01F_impro01_M001", "fru", Some("This again."), false),
                 t("Ses01F_impro01_F002", "xxx", Some("Um, well."), false),
                 // A summary line with a time span that is not a number.
-                t("Ses01F_impro01_M002", "[12.x0 - 13.0000]\tSes01F_impro01_M002\tsad\t[2.0, 2.0, 2.0]", Some("No."), false),
+                t(
+                    "Ses01F_impro01_M002",
+                    "[12.x0 - 13.0000]\tSes01F_impro01_M002\tsad\t[2.0, 2.0, 2.0]",
+                    Some("No."),
+                    false,
+                ),
             ],
             &["this line is garbage and not a label"],
             &[

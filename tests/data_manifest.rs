@@ -119,7 +119,11 @@ fn bad_input_is_a_clear_error() {
     let e = Manifest::read("name,emotion\nx,angry\n".as_bytes(), Path::new("odd.csv"), Path::new("/")).unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("odd.csv") && msg.contains("unrecognised manifest header"), "{msg}");
-    assert!(msg.contains("id,audio,transcript,label,speaker,group") && msg.contains("label4") && msg.contains("Dialogue_ID"));
+    assert!(
+        msg.contains("id,audio,transcript,label,speaker,group")
+            && msg.contains("label4")
+            && msg.contains("Dialogue_ID")
+    );
 
     let e = Manifest::read(
         "id,audio,transcript,label,speaker,group\nu1,,x,ang,s,g\nu1,,y,sad,s,g\n".as_bytes(),
@@ -164,7 +168,8 @@ fn combining_prefixes_ids_only_when_they_collide() {
 #[test]
 fn write_to_any_writer() {
     let mut out = Vec::new();
-    write_manifest(&mut out, &[utt("a", Some("/base/w/a.wav"), Some("hi"), Emotion::Angry)], Path::new("/base")).unwrap();
+    write_manifest(&mut out, &[utt("a", Some("/base/w/a.wav"), Some("hi"), Emotion::Angry)], Path::new("/base"))
+        .unwrap();
     assert_eq!(String::from_utf8(out).unwrap(), "id,audio,transcript,label,speaker,group\na,w/a.wav,hi,ang,spk,g\n");
 }
 

@@ -47,7 +47,12 @@ fn apply_standardises_and_floors() {
     assert!(m.column(2).iter().all(|&x| x == 0.0), "a constant column is centred, not blown up");
     assert_eq!(s.scale(2), DEFAULT_STD_FLOOR);
 
-    let mut other = FeatureMatrix { names: vec!["f0".into(), "x".into(), "const".into()], data: vec![0.0; 3], hop_s: 0.01, frame_s: 0.06 };
+    let mut other = FeatureMatrix {
+        names: vec!["f0".into(), "x".into(), "const".into()],
+        data: vec![0.0; 3],
+        hop_s: 0.01,
+        frame_s: 0.06,
+    };
     let e = s.apply(&mut other).unwrap_err().to_string();
     assert!(e.contains("\"x\"") && e.contains("\"mfcc\""), "{e}");
 }
@@ -68,7 +73,9 @@ fn non_finite_values_are_skipped() {
 fn json_round_trip_and_checks() {
     let s = NormStats::fit(&[matrix(100, 4)], DEFAULT_STD_FLOOR).unwrap();
     let json = s.to_json();
-    assert!(json.contains("\"format\": \"emorec-norm\"") && json.contains(&format!("\"version\": {NORM_FORMAT_VERSION}")));
+    assert!(
+        json.contains("\"format\": \"emorec-norm\"") && json.contains(&format!("\"version\": {NORM_FORMAT_VERSION}"))
+    );
     assert_eq!(NormStats::from_json(&json).unwrap(), s, "f64 survives JSON exactly");
 
     let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("norm.json");

@@ -168,7 +168,11 @@ fn protocol_names() {
 fn real_manifests_and_fixture() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let ravdess = root.join("../shared/data/ravdess/manifest.csv");
-    assert!(ravdess.is_file(), "this test needs the shared data at {} (../shared beside the repository)", ravdess.display());
+    assert!(
+        ravdess.is_file(),
+        "this test needs the shared data at {} (../shared beside the repository)",
+        ravdess.display()
+    );
     let utts = load_manifest(&ravdess).unwrap();
     let folds = Protocol::LeaveOneSpeakerOut.folds(&utts, 42, ValidationPolicy::default()).unwrap();
     assert_eq!(folds.len(), 16);

@@ -108,7 +108,10 @@ fn iemocap(root: PathBuf, out: PathBuf, keep_wordless: bool, verbose: bool) -> R
         eprintln!("warning: {} utterance id(s) labelled twice (first kept)", r.duplicates);
     }
     if r.ignored_transcript_lines > 0 {
-        println!("ignored {} transcript line(s) that are not utterances (M:/F: lines, XX ids)", r.ignored_transcript_lines);
+        println!(
+            "ignored {} transcript line(s) that are not utterances (M:/F: lines, XX ids)",
+            r.ignored_transcript_lines
+        );
     }
     if r.utterances.is_empty() {
         bail!("no 4-class utterances found under {}", root.display());

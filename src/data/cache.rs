@@ -136,7 +136,11 @@ impl FeatureCache {
         let m = match set {
             FeatureSet::Compare2016 => {
                 let lld = extractor.extract(&samples).map_err(|e| e.with_path(&path_str))?;
-                if deltas { extract_deltas(set, &lld) } else { lld }
+                if deltas {
+                    extract_deltas(set, &lld)
+                } else {
+                    lld
+                }
             }
         };
         let encoded = encode(&m, &settings);
@@ -306,7 +310,13 @@ impl FeatureCache {
     }
 
     /// The features of every recording in `paths`, in order, through the cache.
-    pub fn load_all(&self, paths: &[PathBuf], set: FeatureSet, deltas: bool, progress: bool) -> Vec<DataResult<FeatureMatrix>> {
+    pub fn load_all(
+        &self,
+        paths: &[PathBuf],
+        set: FeatureSet,
+        deltas: bool,
+        progress: bool,
+    ) -> Vec<DataResult<FeatureMatrix>> {
         self.batch(paths, set, deltas, progress, |m| m).into_iter().map(|r| r.map(|(m, _)| m)).collect()
     }
 

@@ -13,17 +13,19 @@
 use std::fmt;
 use std::path::PathBuf;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cache;
 mod error;
 pub mod iemocap;
 pub mod manifest;
 pub mod norm;
 pub mod rng;
 pub mod split;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod cache;
 
 pub use error::DataError;
-pub use manifest::{load_manifest, load_manifests, Manifest, ManifestFormat};
+#[cfg(not(target_arch = "wasm32"))]
+pub use manifest::{load_manifest, load_manifests};
+pub use manifest::{Manifest, ManifestFormat};
 
 /// The four classes every model in this crate predicts (IEMOCAP's usual
 /// 4-class setup, with "excited" merged into happy).

@@ -104,7 +104,8 @@ impl NormStats {
     /// Statistics over every frame of `matrices` (all with the same columns).
     pub fn fit<'a>(matrices: impl IntoIterator<Item = &'a FeatureMatrix>, std_floor: f64) -> DataResult<NormStats> {
         let mut it = matrices.into_iter().peekable();
-        let first = it.peek().ok_or_else(|| DataError::Invalid("no feature matrices to compute statistics on".into()))?;
+        let first =
+            it.peek().ok_or_else(|| DataError::Invalid("no feature matrices to compute statistics on".into()))?;
         let mut acc = NormAccumulator::new(first.names.clone());
         for m in it {
             acc.add_matrix(m)?;
@@ -156,10 +157,14 @@ impl NormStats {
         }
         let n = s.columns.len();
         if s.mean.len() != n || s.std.len() != n || s.count.len() != n {
-            return Err(DataError::Invalid("normalisation statistics: columns, mean, std and count differ in length".into()));
+            return Err(DataError::Invalid(
+                "normalisation statistics: columns, mean, std and count differ in length".into(),
+            ));
         }
-        if s.mean.iter().chain(&s.std).any(|v| !v.is_finite()) || !(s.std_floor > 0.0) {
-            return Err(DataError::Invalid("normalisation statistics contain non-finite values or a floor <= 0".into()));
+        if s.mean.iter().chain(&s.std).any(|v| !v.is_finite()) || !s.std_floor.is_finite() || s.std_floor <= 0.0 {
+            return Err(DataError::Invalid(
+                "normalisation statistics contain non-finite values or a floor <= 0".into(),
+            ));
         }
         Ok(s)
     }

@@ -75,11 +75,17 @@ impl Default for ValidationPolicy {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Protocol {
     /// Stratified random split, `test_fraction` of each class in the test part.
-    Random { test_fraction: f64 },
+    Random {
+        test_fraction: f64,
+    },
     LeaveOneSpeakerOut,
     LeaveOneGroupOut,
     /// Parts named by group; an empty `valid` draws validation from `train`.
-    Predefined { train: Vec<String>, valid: Vec<String>, test: Vec<String> },
+    Predefined {
+        train: Vec<String>,
+        valid: Vec<String>,
+        test: Vec<String>,
+    },
 }
 
 impl Protocol {
@@ -95,9 +101,9 @@ impl Protocol {
                 valid: vec!["dev".into()],
                 test: vec!["test".into()],
             }),
-            _ => Err(DataError::Invalid(format!(
-                "unknown protocol {name:?}; available: random, loso, logo, predefined"
-            ))),
+            _ => {
+                Err(DataError::Invalid(format!("unknown protocol {name:?}; available: random, loso, logo, predefined")))
+            }
         }
     }
 
@@ -215,7 +221,13 @@ pub fn predefined(utts: &[Utterance], train: &[String], valid: &[String], test: 
 /// become validation. Otherwise (random split, or too few units) a seeded
 /// stratified `fraction` of the training utterances does. A fold that
 /// already has validation is returned unchanged.
-pub fn with_validation(utts: &[Utterance], mut fold: Fold, unit: Option<Unit>, policy: ValidationPolicy, seed: u64) -> Fold {
+pub fn with_validation(
+    utts: &[Utterance],
+    mut fold: Fold,
+    unit: Option<Unit>,
+    policy: ValidationPolicy,
+    seed: u64,
+) -> Fold {
     if !fold.valid.is_empty() {
         return fold;
     }
