@@ -17,6 +17,8 @@ enum Command {
     Features(cli::features::FeaturesArgs),
     /// Measure speed (real-time factors).
     Bench(cli::bench::BenchArgs),
+    /// Build manifests from corpora, combine them, fill the feature cache.
+    Prepare(cli::prepare::PrepareArgs),
 }
 
 fn main() {
@@ -24,6 +26,7 @@ fn main() {
     let result = match args.command {
         Command::Features(a) => cli::features::run(a),
         Command::Bench(a) => cli::bench::run(a),
+        Command::Prepare(a) => cli::prepare::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -1,0 +1,212 @@
+//! `emorec prepare`: corpora in, manifests and cached features out.
+//!
+//! * `prepare iemocap ROOT --out manifest.csv`: builds the 4-class IEMOCAP
+//!   manifest from a user's release and says what it left out and why.
+//! * `prepare manifest M...`: reads manifests of any supported format, prints
+//!   counts per label and group, and optionally writes them combined.
+//! * `prepare cache M...`: extracts (or finds) every recording's features in
+//!   the feature cache, and reports its size and the time taken.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+
+use emorec::data::cache::FeatureCache;
+use emorec::data::iemocap::{read_iemocap, IemocapOptions};
+use emorec::data::manifest::{combine, save_manifest, Manifest};
+use emorec::data::{LabelCounts, Utterance};
+use emorec::features::FeatureSet;
+
+#[derive(Args)]
+pub struct PrepareArgs {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Subcommand)]
+enum What {
+    /// Build a manifest from an IEMOCAP release (the IEMOCAP_full_release folder).
+    Iemocap {
+        root: PathBuf,
+        /// Manifest CSV to write (audio paths relative to its folder).
+        #[arg(long)]
+        out: PathBuf,
+        /// Keep utterances whose transcript is only markup such as [LAUGHTER].
+        #[arg(long)]
+        keep_wordless: bool,
+        /// List every line that could not be parsed (default: the first 10).
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Read manifests (emorec, TESS/RAVDESS, MELD), print counts, optionally combine them.
+    Manifest {
+        #[arg(required = true)]
+        manifests: Vec<PathBuf>,
+        /// Write the combined manifest here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Fill the feature cache for every recording of the manifests (or of
+    /// folders, searched recursively for wav/flac/mp3/ogg, labelled or not).
+    Cache {
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        #[arg(long, default_value = "compare2016")]
+        set: String,
+        #[arg(long)]
+        deltas: bool,
+        /// Cache folder (default: $EMOREC_CACHE or .cache/emorec).
+        #[arg(long)]
+        cache: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
+
+pub fn run(args: PrepareArgs) -> Result<()> {
+    match args.what {
+        What::Iemocap { root, out, keep_wordless, verbose } => iemocap(root, out, keep_wordless, verbose),
+        What::Manifest { manifests, out } => manifest(&manifests, out),
+        What::Cache { inputs, set, deltas, cache, threads } => cache_fill(&inputs, &set, deltas, cache, threads),
+    }
+}
+
+fn iemocap(root: PathBuf, out: PathBuf, keep_wordless: bool, verbose: bool) -> Result<()> {
+    let r = read_iemocap(&root, IemocapOptions { keep_wordless })?;
+    for (session, counts) in &r.per_session {
+        println!("{session}: {counts}");
+    }
+    println!("all: {}", r.counts());
+    if !r.dropped_labels.is_empty() {
+        let parts: Vec<String> = r.dropped_labels.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        println!("left out (not ang/hap/exc/neu/sad): {}", parts.join(", "));
+    }
+    if r.dropped_wordless > 0 {
+        println!("left out (transcript has no words): {}", r.dropped_wordless);
+    }
+    if !r.bad_lines.is_empty() {
+        eprintln!("warning: {} line(s) could not be parsed:", r.bad_lines.len());
+        let shown = if verbose { r.bad_lines.len() } else { 10 };
+        for l in r.bad_lines.iter().take(shown) {
+            eprintln!("  {l}");
+        }
+        if r.bad_lines.len() > shown {
+            eprintln!("  ... {} more (--verbose lists all)", r.bad_lines.len() - shown);
+        }
+    }
+    if r.missing_wav > 0 {
+        eprintln!("warning: {} utterance(s) have no wav (kept, text only)", r.missing_wav);
+    }
+    if r.missing_transcript > 0 {
+        eprintln!("warning: {} utterance(s) have no transcript (kept, audio only)", r.missing_transcript);
+    }
+    if r.duplicates > 0 {
+        eprintln!("warning: {} utterance id(s) labelled twice (first kept)", r.duplicates);
+    }
+    if r.ignored_transcript_lines > 0 {
+        println!(
+            "ignored {} transcript line(s) that are not utterances (M:/F: lines, XX ids)",
+            r.ignored_transcript_lines
+        );
+    }
+    if r.utterances.is_empty() {
+        bail!("no 4-class utterances found under {}", root.display());
+    }
+    save_manifest(&out, &r.utterances).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("wrote {} utterances to {}", r.utterances.len(), out.display());
+    Ok(())
+}
+
+fn read_all(paths: &[PathBuf]) -> Result<Vec<Utterance>> {
+    let mut manifests = Vec::new();
+    for p in paths {
+        let m = Manifest::load(p)?;
+        let mut line = format!("{} ({} format, corpus {}): {}", p.display(), m.format.name(), m.corpus, m.counts());
+        if m.skipped_total() > 0 {
+            let parts: Vec<String> = m.skipped.iter().map(|(l, n)| format!("{l} {n}")).collect();
+            line += &format!("; skipped {} ({})", m.skipped_total(), parts.join(", "));
+        }
+        println!("{line}");
+        manifests.push(m);
+    }
+    Ok(combine(manifests)?)
+}
+
+fn manifest(paths: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
+    let utts = read_all(paths)?;
+    let mut groups: BTreeMap<&str, Vec<&Utterance>> = BTreeMap::new();
+    for u in &utts {
+        groups.entry(&u.group).or_default().push(u);
+    }
+    for (g, us) in &groups {
+        println!("  group {g}: {}", LabelCounts::of(us.iter().copied()));
+    }
+    println!("all: {}", LabelCounts::of(&utts));
+    if let Some(out) = out {
+        save_manifest(&out, &utts).with_context(|| format!("cannot write {}", out.display()))?;
+        println!("wrote {} utterances to {}", utts.len(), out.display());
+    }
+    Ok(())
+}
+
+fn cache_fill(inputs: &[PathBuf], set: &str, deltas: bool, dir: Option<PathBuf>, threads: Option<usize>) -> Result<()> {
+    let set = FeatureSet::from_name(set)?;
+    if let Some(n) = threads {
+        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
+    }
+    let (folders, manifests): (Vec<PathBuf>, Vec<PathBuf>) = inputs.iter().cloned().partition(|p| p.is_dir());
+    let mut audio: Vec<PathBuf> = Vec::new();
+    if !manifests.is_empty() {
+        audio.extend(read_all(&manifests)?.into_iter().filter_map(|u| u.audio));
+    }
+    for folder in &folders {
+        let before = audio.len();
+        collect_audio(folder, &mut audio).with_context(|| format!("cannot list {}", folder.display()))?;
+        audio[before..].sort();
+        println!("{}: {} audio file(s)", folder.display(), audio.len() - before);
+    }
+    if audio.is_empty() {
+        bail!("no audio in the inputs");
+    }
+    let cache = dir.map(FeatureCache::new).unwrap_or_else(FeatureCache::open_default);
+    let t = Instant::now();
+    let report = cache.fill(&audio, set, deltas, true);
+    let secs = t.elapsed().as_secs_f64();
+    for (p, e) in &report.failed {
+        eprintln!("error: {}: {e}", p.display());
+    }
+    let (files, bytes) = cache.size_on_disk();
+    println!(
+        "{} recording(s) in {secs:.1} s: {} from the cache, {} extracted, {} failed",
+        audio.len(),
+        report.hits,
+        report.computed,
+        report.failed.len()
+    );
+    println!("cache {}: {files} entries, {:.1} MiB", cache.dir().display(), bytes as f64 / (1024.0 * 1024.0));
+    if !report.failed.is_empty() {
+        bail!("{} of {} recording(s) failed", report.failed.len(), audio.len());
+    }
+    Ok(())
+}
+
+/// Audio files under `dir`, recursively (the decoder still checks the content).
+fn collect_audio(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_audio(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| ["wav", "flac", "mp3", "ogg", "oga"].contains(&e.to_ascii_lowercase().as_str()))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,277 @@
+//! Evaluation protocols: which utterances train, validate and test a model.
+//!
+//! Every split is a [`Fold`] of indices into the utterance list, and every
+//! one is deterministic for a seed: shuffles use the crate's own
+//! [`SplitMix64`], so a fold does not change when a dependency does.
+//!
+//! * [`Protocol::Random`]: the reference's random 80/20 split, **stratified
+//!   by label** (each class is split 80/20 on its own, so rare classes keep
+//!   their share in the test part). Not speaker-independent.
+//! * [`Protocol::LeaveOneSpeakerOut`] / [`Protocol::LeaveOneGroupOut`]: one
+//!   fold per speaker / group (IEMOCAP session), which is the test part.
+//! * [`Protocol::Predefined`]: parts named by group (MELD's train/dev/test).
+//!
+//! Validation ([`with_validation`]) is always taken from the training part, so
+//! it never overlaps the test part; for speaker- or group-independent folds
+//! whole speakers/groups are held out when there are enough of them, so that
+//! early stopping sees unseen voices as the test does.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::error::{DataError, DataResult};
+use super::rng::SplitMix64;
+use super::{Emotion, Utterance};
+
+/// Indices into an utterance list. The three parts are disjoint and sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fold {
+    /// `random`, `speaker=Actor_01`, `group=Session1`, `predefined`.
+    pub name: String,
+    pub train: Vec<usize>,
+    pub valid: Vec<usize>,
+    pub test: Vec<usize>,
+}
+
+/// What a speaker-independent protocol holds out together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Speaker,
+    Group,
+}
+
+impl Unit {
+    fn of(self, u: &Utterance) -> &str {
+        match self {
+            Unit::Speaker => &u.speaker,
+            Unit::Group => &u.group,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Unit::Speaker => "speaker",
+            Unit::Group => "group",
+        }
+    }
+}
+
+/// How validation parts are drawn from training parts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValidationPolicy {
+    /// Share of the training part (of its units, or of each class) held out.
+    pub fraction: f64,
+    /// Whole units are held out only when the training part has at least
+    /// this many; below it, a stratified `fraction` of utterances is.
+    pub min_units: usize,
+}
+
+impl Default for ValidationPolicy {
+    fn default() -> Self {
+        ValidationPolicy { fraction: 0.1, min_units: 3 }
+    }
+}
+
+/// An evaluation protocol; [`Protocol::folds`] turns it into folds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Protocol {
+    /// Stratified random split, `test_fraction` of each class in the test part.
+    Random {
+        test_fraction: f64,
+    },
+    LeaveOneSpeakerOut,
+    LeaveOneGroupOut,
+    /// Parts named by group; an empty `valid` draws validation from `train`.
+    Predefined {
+        train: Vec<String>,
+        valid: Vec<String>,
+        test: Vec<String>,
+    },
+}
+
+impl Protocol {
+    /// `random` (80/20), `loso`, `logo`, or `predefined` (MELD's
+    /// train/dev/test group names).
+    pub fn from_name(name: &str) -> DataResult<Protocol> {
+        match name.to_ascii_lowercase().replace(['_', '-'], "").as_str() {
+            "random" => Ok(Protocol::Random { test_fraction: 0.2 }),
+            "loso" | "leaveonespeakerout" => Ok(Protocol::LeaveOneSpeakerOut),
+            "logo" | "leaveonegroupout" => Ok(Protocol::LeaveOneGroupOut),
+            "predefined" => Ok(Protocol::Predefined {
+                train: vec!["train".into()],
+                valid: vec!["dev".into()],
+                test: vec!["test".into()],
+            }),
+            _ => {
+                Err(DataError::Invalid(format!("unknown protocol {name:?}; available: random, loso, logo, predefined")))
+            }
+        }
+    }
+
+    /// Every fold of the protocol, each with its validation part.
+    pub fn folds(&self, utts: &[Utterance], seed: u64, policy: ValidationPolicy) -> DataResult<Vec<Fold>> {
+        let (folds, unit) = match self {
+            Protocol::Random { test_fraction } => (vec![random_split(utts, *test_fraction, seed)?], None),
+            Protocol::LeaveOneSpeakerOut => (leave_one_out(utts, Unit::Speaker)?, Some(Unit::Speaker)),
+            Protocol::LeaveOneGroupOut => (leave_one_out(utts, Unit::Group)?, Some(Unit::Group)),
+            Protocol::Predefined { train, valid, test } => {
+                let fold = predefined(utts, train, valid, test)?;
+                if !fold.valid.is_empty() {
+                    return Ok(vec![fold]);
+                }
+                (vec![fold], None)
+            }
+        };
+        Ok(folds
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| with_validation(utts, f, unit, policy, seed.wrapping_add(i as u64)))
+            .collect())
+    }
+}
+
+/// The random split: `test_fraction` of each class (rounded) to the test part,
+/// the rest to training; validation empty.
+pub fn random_split(utts: &[Utterance], test_fraction: f64, seed: u64) -> DataResult<Fold> {
+    if !(test_fraction > 0.0 && test_fraction < 1.0) {
+        return Err(DataError::Invalid(format!("test fraction must lie in (0, 1), got {test_fraction}")));
+    }
+    let all: Vec<usize> = (0..utts.len()).collect();
+    let (train, test) = stratified_holdout(utts, &all, test_fraction, seed);
+    if train.is_empty() || test.is_empty() {
+        return Err(DataError::Invalid(format!(
+            "a {:.0}% split of {} utterances leaves an empty part",
+            test_fraction * 100.0,
+            utts.len()
+        )));
+    }
+    Ok(Fold { name: "random".into(), train, valid: Vec::new(), test })
+}
+
+/// Splits `indices` into (kept, held out), holding out `round(n * fraction)`
+/// of each class, chosen by a seeded shuffle. Both sorted.
+pub fn stratified_holdout(utts: &[Utterance], indices: &[usize], fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut by_label: BTreeMap<Emotion, Vec<usize>> = BTreeMap::new();
+    for &i in indices {
+        by_label.entry(utts[i].label).or_default().push(i);
+    }
+    let (mut kept, mut held) = (Vec::new(), Vec::new());
+    for (label, mut members) in by_label {
+        // One stream per class: a class's draw does not depend on the others.
+        SplitMix64::derive(seed, label.index() as u64).shuffle(&mut members);
+        let n_held = ((members.len() as f64) * fraction).round() as usize;
+        held.extend_from_slice(&members[..n_held]);
+        kept.extend_from_slice(&members[n_held..]);
+    }
+    kept.sort_unstable();
+    held.sort_unstable();
+    (kept, held)
+}
+
+/// One fold per speaker (or group), in name order: that unit's utterances are
+/// the test part, all others train; validation empty.
+pub fn leave_one_out(utts: &[Utterance], unit: Unit) -> DataResult<Vec<Fold>> {
+    let units: BTreeSet<&str> = utts.iter().map(|u| unit.of(u)).collect();
+    if units.len() < 2 {
+        return Err(DataError::Invalid(format!(
+            "leave-one-{}-out needs at least two {}s; the data has {}",
+            unit.name(),
+            unit.name(),
+            units.len()
+        )));
+    }
+    Ok(units
+        .into_iter()
+        .map(|held| {
+            let (test, train) = (0..utts.len()).partition(|&i| unit.of(&utts[i]) == held);
+            Fold { name: format!("{}={held}", unit.name()), train, valid: Vec::new(), test }
+        })
+        .collect())
+}
+
+/// Parts by group name. Utterances of other groups are left out. An empty
+/// `valid` list leaves validation empty (see [`with_validation`]).
+pub fn predefined(utts: &[Utterance], train: &[String], valid: &[String], test: &[String]) -> DataResult<Fold> {
+    let present: BTreeSet<&str> = utts.iter().map(|u| u.group.as_str()).collect();
+    for name in train.iter().chain(valid).chain(test) {
+        if !present.contains(name.as_str()) {
+            return Err(DataError::Invalid(format!(
+                "group {name:?} is not in the data; groups present: {}",
+                present.iter().copied().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    let part = |names: &[String]| -> Vec<usize> {
+        (0..utts.len()).filter(|&i| names.iter().any(|n| *n == utts[i].group)).collect()
+    };
+    let fold = Fold { name: "predefined".into(), train: part(train), valid: part(valid), test: part(test) };
+    let overlap = train.iter().any(|n| valid.contains(n) || test.contains(n)) || valid.iter().any(|n| test.contains(n));
+    if overlap {
+        return Err(DataError::Invalid("a group is named in two parts of the predefined split".into()));
+    }
+    if fold.train.is_empty() || fold.test.is_empty() {
+        return Err(DataError::Invalid("the predefined split has an empty training or test part".into()));
+    }
+    Ok(fold)
+}
+
+/// Fills `fold.valid` from `fold.train` (which shrinks accordingly).
+///
+/// With a `unit` and at least `policy.min_units` distinct units in training,
+/// `max(1, round(fraction * units))` whole units, chosen by a seeded shuffle,
+/// become validation. Otherwise (random split, or too few units) a seeded
+/// stratified `fraction` of the training utterances does. A fold that
+/// already has validation is returned unchanged.
+pub fn with_validation(
+    utts: &[Utterance],
+    mut fold: Fold,
+    unit: Option<Unit>,
+    policy: ValidationPolicy,
+    seed: u64,
+) -> Fold {
+    if !fold.valid.is_empty() {
+        return fold;
+    }
+    if let Some(unit) = unit {
+        let units: BTreeSet<&str> = fold.train.iter().map(|&i| unit.of(&utts[i])).collect();
+        if units.len() >= policy.min_units.max(2) {
+            let mut units: Vec<&str> = units.into_iter().collect();
+            SplitMix64::new(seed).shuffle(&mut units);
+            let n = ((units.len() as f64 * policy.fraction).round() as usize).clamp(1, units.len() - 1);
+            let held: BTreeSet<&str> = units[..n].iter().copied().collect();
+            let (valid, train) = fold.train.iter().partition(|&&i| held.contains(unit.of(&utts[i])));
+            fold.train = train;
+            fold.valid = valid;
+            return fold;
+        }
+    }
+    let (train, valid) = stratified_holdout(utts, &fold.train, policy.fraction, seed);
+    fold.train = train;
+    fold.valid = valid;
+    fold
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utt(i: usize, speaker: &str, label: Emotion) -> Utterance {
+        Utterance {
+            id: format!("u{i}"),
+            audio: None,
+            transcript: None,
+            label,
+            speaker: speaker.into(),
+            group: speaker.into(),
+        }
+    }
+
+    #[test]
+    fn stratified_counts() {
+        let utts: Vec<_> = (0..100).map(|i| utt(i, "a", Emotion::from_index(i % 4).unwrap())).collect();
+        let f = random_split(&utts, 0.2, 1).unwrap();
+        assert_eq!(f.test.len(), 20);
+        for e in Emotion::ALL {
+            assert_eq!(f.test.iter().filter(|&&i| utts[i].label == e).count(), 5);
+        }
+    }
+}
