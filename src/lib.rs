@@ -12,6 +12,7 @@ pub mod data;
 pub mod bench;
 pub mod error;
 pub mod features;
+pub mod text;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
