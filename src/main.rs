@@ -15,12 +15,15 @@ struct Args {
 enum Command {
     /// Extract frame-level acoustic descriptors to openSMILE-style CSV.
     Features(cli::features::FeaturesArgs),
+    /// Build or check the pruned word-vector vocabulary (GloVe) the model ships.
+    Vocab(cli::vocab::VocabArgs),
 }
 
 fn main() {
     let args = Args::parse();
     let result = match args.command {
         Command::Features(a) => cli::features::run(a),
+        Command::Vocab(a) => cli::vocab::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -12,9 +12,8 @@
 //! `tokenizer` (the tokenisation rules the words follow) and `source`.
 //! Readers refuse any other format or version rather than guess.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 
 use super::quant::Storage;
@@ -32,7 +31,9 @@ pub const TOKENIZER: &str = "emorec-ptb-lower-1";
 pub const UNK_POLICY: &str = "mean of all source vectors, entry 0 <unk>";
 
 impl Vocabulary {
-    /// The file's bytes (safetensors).
+    /// The file's bytes (safetensors). Deterministic: the same vocabulary
+    /// always gives the same bytes (sorted header keys), so builds can be
+    /// compared by checksum.
     pub fn to_bytes(&self) -> Vec<u8> {
         let v = self.len();
         let mut words = Vec::with_capacity(self.words.iter().map(|w| w.len() + 1).sum());
@@ -42,17 +43,18 @@ impl Vocabulary {
         }
         let scales: Vec<u8> = self.scales.iter().flat_map(|s| s.to_le_bytes()).collect();
         let dtype = match self.storage {
-            Storage::Int8 => Dtype::I8,
-            Storage::F16 => Dtype::F16,
+            Storage::Int8 => "I8",
+            Storage::F16 => "F16",
         };
-        let mut tensors = vec![
-            ("embeddings", TensorView::new(dtype, vec![v, self.dim], &self.codes).expect("rows match the shape")),
-            ("words", TensorView::new(Dtype::U8, vec![words.len()], &words).expect("byte tensor")),
-        ];
+        // Largest alignment first, as safetensors writers do.
+        let mut tensors: Vec<(&str, &str, Vec<usize>, &[u8])> = Vec::new();
         if self.storage == Storage::Int8 {
-            tensors.push(("scales", TensorView::new(Dtype::F32, vec![v], &scales).expect("one scale a row")));
+            tensors.push(("scales", "F32", vec![v], &scales));
         }
-        let metadata: HashMap<String, String> = [
+        tensors.push(("embeddings", dtype, vec![v, self.dim], &self.codes));
+        tensors.push(("words", "U8", vec![words.len()], &words));
+
+        let metadata: BTreeMap<&str, String> = [
             ("format", FORMAT.to_string()),
             ("version", VERSION.to_string()),
             ("dim", self.dim.to_string()),
@@ -63,9 +65,26 @@ impl Vocabulary {
             ("source", self.source.clone()),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
         .collect();
-        safetensors::serialize(tensors, Some(metadata)).expect("a vocabulary always serialises")
+        let mut header = BTreeMap::new();
+        header.insert("__metadata__".to_string(), serde_json::json!(metadata));
+        let mut offset = 0;
+        for (name, dtype, shape, data) in &tensors {
+            header.insert(
+                name.to_string(),
+                serde_json::json!({ "dtype": dtype, "shape": shape, "data_offsets": [offset, offset + data.len()] }),
+            );
+            offset += data.len();
+        }
+        let mut header = serde_json::to_string(&header).expect("a JSON map always serialises").into_bytes();
+        header.resize(header.len().next_multiple_of(8), b' ');
+        let mut out = Vec::with_capacity(8 + header.len() + offset);
+        out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        out.extend_from_slice(&header);
+        for (_, _, _, data) in &tensors {
+            out.extend_from_slice(data);
+        }
+        out
     }
 
     /// Reads a vocabulary file. Wrong format, wrong version, inconsistent
@@ -125,7 +144,8 @@ impl Vocabulary {
                 }
                 let s: Vec<f32> =
                     t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-                if s.iter().any(|x| !x.is_finite() || *x < 0.0) {
+                // 127 * scale must stay finite too.
+                if s.iter().any(|x| !(0.0..=f32::MAX / 128.0).contains(x)) {
                     return Err(bad("scales must be finite and non-negative".into()));
                 }
                 s

@@ -140,7 +140,11 @@ pub fn normalize_chars(text: &str) -> String {
                 out.push('"')
             }
             // Dashes mark a break in speech: a separate `--` token.
-            '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' => out.push_str(" -- "),
+            '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' => {
+                if !out.ends_with(" -- ") {
+                    out.push_str(" -- ")
+                }
+            }
             '\u{2212}' | '\u{2010}' | '\u{2011}' => out.push('-'),
             '\u{2026}' => out.push_str("..."),
             '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' => {}

@@ -30,6 +30,9 @@ const ABBREVIATIONS: &[&str] =
 /// leading apostrophe is a quote mark of its own.
 const LEADING_APOSTROPHE: &[&str] = &["em", "cause", "til", "n"];
 
+/// Informal contractions GloVe has no token for, as the words they stand for.
+const SPECIAL: &[(&str, &[&str])] = &[("y'know", &["you", "know"]), ("ya'know", &["you", "know"])];
+
 /// Clitics split off the end of a word, longest first (Penn Treebank).
 const CLITICS: &[&str] = &["n't", "'ll", "'re", "'ve", "'s", "'d", "'m"];
 
@@ -91,7 +94,7 @@ fn tokenize_chunk(s: &[char], out: &mut Vec<String>) {
                 i += 1;
             }
         } else {
-            let run = s[i..].iter().take_while(|&&x| same_run(c, x)).count();
+            let run = 1 + s[i + 1..].iter().take_while(|&&x| same_run(c, x)).count();
             out.push(punctuation_token(c, &s[i..i + run]));
             i += run;
         }
@@ -202,7 +205,17 @@ fn push_piece(piece: &[char], out: &mut Vec<String>) {
         return;
     }
     let word: String = piece.iter().collect();
-    split_clitics(&word, out);
+    if let Some(expansion) = SPECIAL.iter().find(|(w, _)| *w == word).map(|(_, e)| e) {
+        out.extend(expansion.iter().map(|t| t.to_string()));
+    } else if word.contains('-') && word.contains('\'') {
+        // Stutters with clitics (`i'm-i'm`, `i-i'm`): GloVe has no such
+        // compound, so split at the hyphens and split each part's clitics.
+        for part in word.split('-').filter(|p| !p.is_empty()) {
+            split_clitics(part, out);
+        }
+    } else {
+        split_clitics(&word, out);
+    }
 }
 
 /// `shouldn't've` → `should n't 've`; `can't` → `ca n't`; `o'clock` stays.

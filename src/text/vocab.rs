@@ -92,7 +92,9 @@ pub struct BuildReport {
 /// A transcript as the model reads it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Embedded {
-    /// GloVe-style tokens (hyphenated compounds GloVe lacks appear as parts).
+    /// The tokens whose vectors are used: GloVe-style tokens, where a
+    /// hyphenated compound GloVe lacks appears as its parts (`you-you` →
+    /// `you`, `you`) and a stretched word as the word (`ohhh` → `oh`).
     pub tokens: Vec<String>,
     /// Vocabulary ids, [`UNK_ID`] for unknown tokens.
     pub ids: Vec<u32>,
@@ -116,16 +118,50 @@ impl Embedded {
     }
 }
 
-/// The tokens a lookup uses for `token`: itself when known, else the parts of
-/// a hyphenated compound (`you-you` → `you`, `you`), else itself (unknown).
-fn expand<'t>(token: &'t str, known: impl Fn(&str) -> bool) -> Vec<&'t str> {
-    if known(token) {
-        return vec![token];
+/// The tokens a lookup uses for `token`, given each known word's frequency
+/// rank (lower = more frequent): the token itself when known; else the
+/// parts of a hyphenated compound (`you-you` → `you`, `you`); else, for a
+/// word stretched by repeated letters (`ohhh`, `nooo`, `goood`), the most
+/// frequent known word among its shortenings; else the token itself (unknown).
+fn expand(token: &str, rank: impl Fn(&str) -> Option<usize>) -> Vec<String> {
+    if rank(token).is_some() {
+        return vec![token.to_string()];
     }
-    match split_compound(token) {
-        Some(parts) if !parts.is_empty() => parts,
-        _ => vec![token],
+    if let Some(parts) = split_compound(token) {
+        if !parts.is_empty() {
+            return parts
+                .into_iter()
+                .map(|p| if rank(p).is_some() { p.to_string() } else { unstretch(p, &rank).unwrap_or_else(|| p.to_string()) })
+                .collect();
+        }
     }
+    vec![unstretch(token, &rank).unwrap_or_else(|| token.to_string())]
+}
+
+/// `nooo` → `no`, `goood` → `good`, `ohh` → `oh`: squeezes runs of one
+/// letter (to two, or to one) and keeps the most frequent known result.
+fn unstretch(token: &str, rank: impl Fn(&str) -> Option<usize>) -> Option<String> {
+    if !token.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    let squeeze = |max_long: usize, max_double: usize| -> String {
+        let mut out = String::with_capacity(token.len());
+        let chars: Vec<char> = token.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let run = chars[i..].iter().take_while(|&&c| c == chars[i]).count();
+            let keep = if run >= 3 { max_long } else if run == 2 { max_double } else { 1 };
+            out.extend(std::iter::repeat_n(chars[i], keep));
+            i += run;
+        }
+        out
+    };
+    [squeeze(2, 2), squeeze(1, 2), squeeze(1, 1)]
+        .into_iter()
+        .filter(|c| c != token)
+        .filter_map(|c| rank(&c).map(|r| (r, c)))
+        .min()
+        .map(|(_, c)| c)
 }
 
 impl Vocabulary {
@@ -140,9 +176,9 @@ impl Vocabulary {
         let mut coverage = Coverage::default();
         for text in texts {
             for token in tokenize(text) {
-                for t in expand(&token, |w| glove.contains(w)) {
+                for t in expand(&token, |w| glove.rank(w)) {
                     coverage.tokens += 1;
-                    match glove.rank(t) {
+                    match glove.rank(&t) {
                         Some(r) => {
                             coverage.known += 1;
                             needed.insert(r);
@@ -265,15 +301,15 @@ impl Vocabulary {
         let mut e = Embedded::default();
         let mut row = vec![0f32; self.dim];
         'outer: for token in tokens {
-            for t in expand(token, |w| self.contains(w)) {
+            for t in expand(token, |w| self.id(w).map(|i| i as usize)) {
                 if e.tokens.len() == MAX_TOKENS {
                     e.truncated = true;
                     break 'outer;
                 }
-                let id = self.id(t);
+                let id = self.id(&t);
                 let id_or_unk = id.unwrap_or(UNK_ID);
                 decode_row(self.storage, &self.codes, &self.scales, id_or_unk as usize, &mut row);
-                e.tokens.push(t.to_string());
+                e.tokens.push(t);
                 e.ids.push(id_or_unk);
                 e.known.push(id.is_some());
                 e.vectors.extend_from_slice(&row);
@@ -287,9 +323,9 @@ impl Vocabulary {
         let mut c = Coverage::default();
         for text in texts {
             for token in tokenize(text) {
-                for t in expand(&token, |w| self.contains(w)) {
+                for t in expand(&token, |w| self.id(w).map(|i| i as usize)) {
                     c.tokens += 1;
-                    c.known += self.contains(t) as usize;
+                    c.known += self.contains(&t) as usize;
                 }
             }
         }
