@@ -11,10 +11,17 @@ fn check(cases: &[(&str, &str)]) {
     for (input, expected) in cases {
         let got = tokenize(input).join(" ");
         if got != *expected {
-            failures.push(format!("  {input:?}\n    expected {expected:?}\n    got      {got:?}"));
+            failures.push(format!(
+                "  {input:?}\n    expected {expected:?}\n    got      {got:?}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -54,9 +61,15 @@ fn meld_lines_as_stored() {
 fn meld_mojibake_is_repaired() {
     check(&[
         ("my companyâ€™s transition", "my company 's transition"),
-        ("But thatâ€™s not enough. Soâ€¦ Soâ€¦hereâ€™s a key", "but that 's not enough . so ... so ... here 's a key"),
+        (
+            "But thatâ€™s not enough. Soâ€¦ Soâ€¦hereâ€™s a key",
+            "but that 's not enough . so ... so ... here 's a key",
+        ),
         ("You have toâ€”you-you go", "you have to -- you-you go"),
-        ("Yeah, well, donâ€™t â€œAww Pheebs, that sucks!â€\u{9d} me yet.", "yeah , well , do n't \" aww pheebs , that sucks ! \" me yet ."),
+        (
+            "Yeah, well, donâ€™t â€œAww Pheebs, that sucks!â€\u{9d} me yet.",
+            "yeah , well , do n't \" aww pheebs , that sucks ! \" me yet .",
+        ),
         // The last byte of ” lost altogether (cp1252 has no character for it).
         ("that sucks!â€ me yet.", "that sucks ! \" me yet ."),
         ("NestlÃ© Toll House?", "nestlé toll house ?"),
@@ -67,13 +80,25 @@ fn meld_mojibake_is_repaired() {
         // cp1252 bytes decoded as Latin-1: C1 control characters.
         ("don\u{92}t", "do n't"),
         // Garbled twice.
-        ("don\u{c3}\u{a2}\u{e2}\u{82}\u{ac}\u{e2}\u{84}\u{a2}t", "do n't"),
+        (
+            "don\u{c3}\u{a2}\u{e2}\u{82}\u{ac}\u{e2}\u{84}\u{a2}t",
+            "do n't",
+        ),
     ]);
 }
 
 #[test]
 fn repair_leaves_correct_text_alone() {
-    for s in ["Nestlé’s", "Adiós", "naïve café", "don’t", "€5 and ™", "Ünïcödé", "日本語", "a – b"] {
+    for s in [
+        "Nestlé’s",
+        "Adiós",
+        "naïve café",
+        "don’t",
+        "€5 and ™",
+        "Ünïcödé",
+        "日本語",
+        "a – b",
+    ] {
         assert_eq!(repair_mojibake(s), s);
     }
     assert_eq!(repair_mojibake("companyâ€™s"), "company’s");
@@ -95,7 +120,10 @@ fn iemocap_markup_is_removed() {
         ("a < b > c", "a < b > c"),
         ("I <3 you", "i < 3 you"),
     ]);
-    assert_eq!(strip_markup("a[X]b").split_whitespace().collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(
+        strip_markup("a[X]b").split_whitespace().collect::<Vec<_>>(),
+        ["a", "b"]
+    );
 }
 
 #[test]

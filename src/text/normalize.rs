@@ -18,10 +18,38 @@ pub fn normalize(text: &str) -> String {
 /// leaves the byte undefined; decoders then usually pass it through as the C1
 /// control of the same number, which [`cp1252_byte`] accepts as well.
 const CP1252_HIGH: [Option<char>; 32] = [
-    Some('€'), None, Some('‚'), Some('ƒ'), Some('„'), Some('…'), Some('†'), Some('‡'),
-    Some('ˆ'), Some('‰'), Some('Š'), Some('‹'), Some('Œ'), None, Some('Ž'), None,
-    None, Some('‘'), Some('’'), Some('“'), Some('”'), Some('•'), Some('–'), Some('—'),
-    Some('˜'), Some('™'), Some('š'), Some('›'), Some('œ'), None, Some('ž'), Some('Ÿ'),
+    Some('€'),
+    None,
+    Some('‚'),
+    Some('ƒ'),
+    Some('„'),
+    Some('…'),
+    Some('†'),
+    Some('‡'),
+    Some('ˆ'),
+    Some('‰'),
+    Some('Š'),
+    Some('‹'),
+    Some('Œ'),
+    None,
+    Some('Ž'),
+    None,
+    None,
+    Some('‘'),
+    Some('’'),
+    Some('“'),
+    Some('”'),
+    Some('•'),
+    Some('–'),
+    Some('—'),
+    Some('˜'),
+    Some('™'),
+    Some('š'),
+    Some('›'),
+    Some('œ'),
+    None,
+    Some('ž'),
+    Some('Ÿ'),
 ];
 
 /// The Windows-1252 byte that `c` is the decoding of, for the non-ASCII half.
@@ -32,7 +60,10 @@ fn cp1252_byte(c: char) -> Option<u8> {
     if (0x80..=0xFF).contains(&u) {
         return Some(u as u8);
     }
-    CP1252_HIGH.iter().position(|&m| m == Some(c)).map(|i| 0x80 + i as u8)
+    CP1252_HIGH
+        .iter()
+        .position(|&m| m == Some(c))
+        .map(|i| 0x80 + i as u8)
 }
 
 /// How many continuation bytes a UTF-8 lead byte announces (0 if `b` is not a
@@ -111,12 +142,12 @@ fn decode_at(chars: &[char], i: usize) -> Option<(char, usize)> {
         return None;
     }
     let mut bytes = [lead, 0, 0, 0];
-    for k in 1..=n {
-        let b = cp1252_byte(*chars.get(i + k)?)?;
+    for (slot, &c) in bytes[1..=n].iter_mut().zip(&chars[i + 1..]) {
+        let b = cp1252_byte(c)?;
         if !(0x80..=0xBF).contains(&b) {
             return None;
         }
-        bytes[k] = b;
+        *slot = b;
     }
     let s = std::str::from_utf8(&bytes[..=n]).ok()?;
     let c = s.chars().next()?;
@@ -136,9 +167,8 @@ pub fn normalize_chars(text: &str) -> String {
             '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{00B4}' => {
                 out.push('\'')
             }
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => {
-                out.push('"')
-            }
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+            | '\u{00BB}' => out.push('"'),
             // Dashes mark a break in speech: a separate `--` token.
             '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' => {
                 if !out.ends_with(" -- ") {
@@ -180,7 +210,10 @@ pub fn strip_markup(text: &str) -> String {
         };
         if let Some(close) = close {
             // Skip to the matching close, or to the end when unclosed.
-            let end = chars[i + 1..].iter().position(|&x| x == close).map(|p| i + 1 + p);
+            let end = chars[i + 1..]
+                .iter()
+                .position(|&x| x == close)
+                .map(|p| i + 1 + p);
             out.push(' ');
             i = end.map_or(chars.len(), |e| e + 1);
             continue;

@@ -50,7 +50,11 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { top: 20_000, storage: Storage::Int8, source: "glove.6B.50d".into() }
+        BuildOptions {
+            top: 20_000,
+            storage: Storage::Int8,
+            source: "glove.6B.50d".into(),
+        }
     }
 }
 
@@ -131,7 +135,13 @@ fn expand(token: &str, rank: impl Fn(&str) -> Option<usize>) -> Vec<String> {
         if !parts.is_empty() {
             return parts
                 .into_iter()
-                .map(|p| if rank(p).is_some() { p.to_string() } else { unstretch(p, &rank).unwrap_or_else(|| p.to_string()) })
+                .map(|p| {
+                    if rank(p).is_some() {
+                        p.to_string()
+                    } else {
+                        unstretch(p, &rank).unwrap_or_else(|| p.to_string())
+                    }
+                })
                 .collect();
         }
     }
@@ -150,7 +160,13 @@ fn unstretch(token: &str, rank: impl Fn(&str) -> Option<usize>) -> Option<String
         let mut i = 0;
         while i < chars.len() {
             let run = chars[i..].iter().take_while(|&&c| c == chars[i]).count();
-            let keep = if run >= 3 { max_long } else if run == 2 { max_double } else { 1 };
+            let keep = if run >= 3 {
+                max_long
+            } else if run == 2 {
+                max_double
+            } else {
+                1
+            };
             out.extend(std::iter::repeat_n(chars[i], keep));
             i += run;
         }
@@ -204,15 +220,25 @@ impl Vocabulary {
         let mut meter = ErrorMeter::new();
         let mut decoded = vec![0f32; dim];
         let mean = glove.mean();
-        let rows = std::iter::once((UNK.to_string(), mean.as_slice()))
-            .chain(ranks.iter().map(|&r| (glove.words()[r].clone(), glove.row(r))));
+        let rows = std::iter::once((UNK.to_string(), mean.as_slice())).chain(
+            ranks
+                .iter()
+                .map(|&r| (glove.words()[r].clone(), glove.row(r))),
+        );
         for (i, (word, row)) in rows.enumerate() {
             encode_row(options.storage, row, &mut codes, &mut scales);
             decode_row(options.storage, &codes, &scales, i, &mut decoded);
             meter.add(row, &decoded);
             words.push(word);
         }
-        let vocab = Vocabulary::from_parts(dim, words, options.storage, codes, scales, options.source.clone());
+        let vocab = Vocabulary::from_parts(
+            dim,
+            words,
+            options.storage,
+            codes,
+            scales,
+            options.source.clone(),
+        );
         let mut unknown: Vec<(String, usize)> = unknown.into_iter().collect();
         unknown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let report = BuildReport {
@@ -235,8 +261,20 @@ impl Vocabulary {
         scales: Vec<f32>,
         source: String,
     ) -> Vocabulary {
-        let index = words.iter().enumerate().map(|(i, w)| (w.clone(), i as u32)).collect();
-        Vocabulary { dim, words, index, storage, codes, scales, source }
+        let index = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.clone(), i as u32))
+            .collect();
+        Vocabulary {
+            dim,
+            words,
+            index,
+            storage,
+            codes,
+            scales,
+            source,
+        }
     }
 
     /// Values per vector.
@@ -280,8 +318,18 @@ impl Vocabulary {
     /// The decoded vector of entry `id` (`<unk>`'s for an id out of range).
     pub fn vector(&self, id: u32) -> Vec<f32> {
         let mut out = vec![0f32; self.dim];
-        let id = if (id as usize) < self.len() { id } else { UNK_ID };
-        decode_row(self.storage, &self.codes, &self.scales, id as usize, &mut out);
+        let id = if (id as usize) < self.len() {
+            id
+        } else {
+            UNK_ID
+        };
+        decode_row(
+            self.storage,
+            &self.codes,
+            &self.scales,
+            id as usize,
+            &mut out,
+        );
         out
     }
 
@@ -308,7 +356,13 @@ impl Vocabulary {
                 }
                 let id = self.id(&t);
                 let id_or_unk = id.unwrap_or(UNK_ID);
-                decode_row(self.storage, &self.codes, &self.scales, id_or_unk as usize, &mut row);
+                decode_row(
+                    self.storage,
+                    &self.codes,
+                    &self.scales,
+                    id_or_unk as usize,
+                    &mut row,
+                );
                 e.tokens.push(t);
                 e.ids.push(id_or_unk);
                 e.known.push(id.is_some());
@@ -339,7 +393,11 @@ impl Vocabulary {
         let mut decoded = vec![0f32; self.dim];
         let mean = glove.mean();
         for (i, word) in self.words.iter().enumerate() {
-            let original = if i == UNK_ID as usize { Some(mean.as_slice()) } else { glove.vector(word) };
+            let original = if i == UNK_ID as usize {
+                Some(mean.as_slice())
+            } else {
+                glove.vector(word)
+            };
             if let Some(original) = original.filter(|o| o.len() == self.dim) {
                 decode_row(self.storage, &self.codes, &self.scales, i, &mut decoded);
                 meter.add(original, &decoded);
