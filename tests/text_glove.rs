@@ -121,6 +121,30 @@ fn every_punctuation_token_of_meld_is_a_glove_token() {
     );
 }
 
+/// Tokenising tokens changes nothing: text that arrives already tokenised
+/// (some corpora ship it so) gets the same tokens.
+#[test]
+fn tokenizing_is_idempotent_on_meld() {
+    let mut differ = Vec::new();
+    for line in meld("train")
+        .iter()
+        .chain(&meld("dev"))
+        .chain(&meld("test"))
+    {
+        let once = tokenize(line);
+        let twice = tokenize(&once.join(" "));
+        if once != twice {
+            differ.push(format!("{line:?}: {once:?} then {twice:?}"));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} lines:\n{}",
+        differ.len(),
+        differ[..differ.len().min(10)].join("\n")
+    );
+}
+
 #[test]
 fn vocabulary_from_the_training_transcripts() {
     let g = glove();

@@ -153,6 +153,7 @@ fn clitics_split_the_penn_treebank_way() {
         ("'cause", "'cause"),
         ("the '90s", "the '90s"),
         ("'hello'", "' hello '"),
+        ("do n't it 's i 'm", "do n't it 's i 'm"),
         ("I’m", "i 'm"),
         ("don`t", "do n't"),
     ]);
@@ -240,4 +241,32 @@ fn compounds_split_for_lookup_fallback() {
     assert_eq!(split_compound("word"), None);
     assert_eq!(split_compound("--"), None);
     assert_eq!(split_compound("-"), None);
+}
+
+/// Random strings over an alphabet of the characters every rule looks at:
+/// no panic, and no token is empty or contains whitespace.
+#[test]
+fn random_strings_never_panic() {
+    let alphabet: Vec<char> = "aZé0 9.,:;'\"`-–—…!?[](){}<>/+&$%_â€™œ\u{9d}Ã©\u{92}\u{0}\u{7}\n\t\u{301}\u{200d}\u{fe0f}😀👍🏽日İ"
+        .chars()
+        .collect();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..20_000 {
+        let len = (next() % 40) as usize;
+        let s: String = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        for t in tokenize(&s) {
+            assert!(
+                !t.is_empty() && !t.chars().any(char::is_whitespace),
+                "{s:?} gave token {t:?}"
+            );
+        }
+    }
 }

@@ -28,9 +28,10 @@ const ABBREVIATIONS: &[&str] = &[
     "gen", "rev",
 ];
 
-/// Words that start with an apostrophe in GloVe (`'em`, `'cause`); any other
-/// leading apostrophe is a quote mark of its own.
-const LEADING_APOSTROPHE: &[&str] = &["em", "cause", "til", "n"];
+/// Words that start with an apostrophe in GloVe (`'em`, `'cause`, and the
+/// clitics themselves, so that already tokenised text stays as it is); any
+/// other leading apostrophe is a quote mark of its own.
+const LEADING_APOSTROPHE: &[&str] = &["em", "cause", "til", "n", "s", "re", "ll", "ve", "d", "m"];
 
 /// Informal contractions GloVe has no token for, as the words they stand for.
 const SPECIAL: &[(&str, &[&str])] = &[("y'know", &["you", "know"]), ("ya'know", &["you", "know"])];
