@@ -13,6 +13,7 @@ pub mod bench;
 pub mod error;
 pub mod features;
 pub mod report;
+pub mod text;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

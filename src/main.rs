@@ -19,6 +19,8 @@ enum Command {
     Bench(cli::bench::BenchArgs),
     /// Build manifests from corpora, combine them, fill the feature cache.
     Prepare(cli::prepare::PrepareArgs),
+    /// Build or check the pruned word-vector vocabulary (GloVe) the model ships.
+    Vocab(cli::vocab::VocabArgs),
 }
 
 fn main() {
@@ -27,6 +29,7 @@ fn main() {
         Command::Features(a) => cli::features::run(a),
         Command::Bench(a) => cli::bench::run(a),
         Command::Prepare(a) => cli::prepare::run(a),
+        Command::Vocab(a) => cli::vocab::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -3,3 +3,4 @@
 pub mod bench;
 pub mod features;
 pub mod prepare;
+pub mod vocab;
