@@ -12,6 +12,9 @@ pub mod data;
 pub mod bench;
 pub mod error;
 pub mod features;
+pub mod model;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
