@@ -12,8 +12,12 @@ pub mod data;
 pub mod bench;
 pub mod error;
 pub mod features;
+pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod text;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

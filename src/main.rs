@@ -21,6 +21,14 @@ enum Command {
     Prepare(cli::prepare::PrepareArgs),
     /// Build or check the pruned word-vector vocabulary (GloVe) the model ships.
     Vocab(cli::vocab::VocabArgs),
+    /// Train one model (first fold of a protocol) and test it.
+    Train(cli::train::TrainArgs),
+    /// Evaluate a trained model on labelled manifests (WA, UA, per class, confusion).
+    Evaluate(cli::evaluate::EvaluateArgs),
+    /// Classify one utterance (audio, transcript or both), with attention weights.
+    Predict(cli::predict::PredictArgs),
+    /// Cross-validate: every fold of a protocol, mean ± std over folds.
+    Cv(cli::cv::CvArgs),
 }
 
 fn main() {
@@ -30,6 +38,10 @@ fn main() {
         Command::Bench(a) => cli::bench::run(a),
         Command::Prepare(a) => cli::prepare::run(a),
         Command::Vocab(a) => cli::vocab::run(a),
+        Command::Train(a) => cli::train::run(a),
+        Command::Evaluate(a) => cli::evaluate::run(a),
+        Command::Predict(a) => cli::predict::run(a),
+        Command::Cv(a) => cli::cv::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

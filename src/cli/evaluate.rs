@@ -1,0 +1,59 @@
+//! `emorec evaluate`: a trained model on labelled manifests.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Args;
+
+use emorec::data::cache::FeatureCache;
+use emorec::data::load_manifests;
+use emorec::pipeline::{compute_features, examples_for, Bundle};
+use emorec::train::evaluate;
+
+use super::experiment::device;
+
+#[derive(Args)]
+pub struct EvaluateArgs {
+    /// Model bundle (a training directory or its best/).
+    #[arg(long)]
+    model: PathBuf,
+    /// Labelled manifests to evaluate on.
+    #[arg(long, required = true, num_args = 1..)]
+    manifest: Vec<PathBuf>,
+    /// Print JSON (keys wa, ua, per_class, confusion, loss, n) instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[arg(long, default_value = "cpu")]
+    backend: String,
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+}
+
+pub fn run(args: EvaluateArgs) -> Result<()> {
+    let device = device(&args.backend)?;
+    let bundle = Bundle::load(&args.model, &device)?;
+    let utts = load_manifests(&args.manifest)?;
+    let features = if bundle.norm.is_some() {
+        let cache = args.cache.map(FeatureCache::new).unwrap_or_else(FeatureCache::open_default);
+        compute_features(&utts, &cache, bundle.inputs.set()?, bundle.inputs.deltas)
+    } else {
+        vec![None; utts.len()]
+    };
+    let all: Vec<usize> = (0..utts.len()).collect();
+    let (examples, skipped) = examples_for(&utts, &all, &features, bundle.norm.as_ref(), bundle.vocab.as_ref())?;
+    if examples.is_empty() {
+        bail!("none of the {} utterances has audio or words this model uses", utts.len());
+    }
+    if skipped > 0 {
+        eprintln!("{skipped} utterance(s) had nothing this model uses and were left out");
+    }
+    let e = evaluate(&bundle.model, &examples, args.batch_size)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&e.to_json())?);
+    } else {
+        println!("{}", e.to_markdown(&args.model.display().to_string()));
+    }
+    Ok(())
+}

@@ -1,0 +1,241 @@
+//! What `train` and `cv` share: reading a config and manifests, choosing the
+//! utterances a variant can use, splitting them by protocol, turning a fold
+//! into examples (statistics and vocabulary fitted on its training part only)
+//! and training and testing one fold.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use burn::tensor::Device;
+use clap::Args;
+
+use emorec::data::cache::FeatureCache;
+use emorec::data::norm::{NormStats, DEFAULT_STD_FLOOR};
+use emorec::data::split::{Fold, Protocol, ValidationPolicy};
+use emorec::data::{load_manifests, Utterance};
+use emorec::features::FeatureMatrix;
+use emorec::model::{Variant};
+use emorec::pipeline::{compute_features, examples_for, Bundle, InputSpec};
+use emorec::text::{BuildOptions, Glove, Vocabulary};
+use emorec::train::{evaluate, train, Bars, Evaluation, TrainConfig, TrainReport};
+
+/// Options common to `train` and `cv`.
+#[derive(Args, Clone)]
+pub struct ExperimentArgs {
+    /// Training config (TOML; see configs/).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Manifests: emorec CSV, the shared TESS/RAVDESS manifest.csv, or MELD's CSVs.
+    #[arg(long, required = true, num_args = 1..)]
+    pub manifest: Vec<PathBuf>,
+    /// random (80/20, seeded), loso (leave one speaker out), logo (leave one
+    /// group out: IEMOCAP sessions), predefined (groups train/dev/test, MELD).
+    #[arg(long, default_value = "random")]
+    pub protocol: String,
+    /// For loso: put the speakers into this many folds instead of one fold each.
+    #[arg(long)]
+    pub speaker_folds: Option<usize>,
+    /// Overrides the config's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Overrides the config's epoch limit.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// cpu (flex) or wgpu (needs a build with `--features wgpu`).
+    #[arg(long, default_value = "cpu")]
+    pub backend: String,
+    /// Continue an interrupted run from its last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// GloVe vectors for the vocabulary of text models.
+    #[arg(long, default_value = "../shared/data/glove/glove.6B.50d.top100k.txt.gz")]
+    pub glove: PathBuf,
+    /// Most frequent GloVe words kept beside the training words.
+    #[arg(long, default_value_t = 20_000)]
+    pub vocab_top: usize,
+    /// Feature cache directory (default: $EMOREC_CACHE or .cache/emorec).
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+}
+
+/// Everything loaded once per experiment.
+pub struct Experiment {
+    pub config: TrainConfig,
+    pub utts: Vec<Utterance>,
+    pub features: Vec<Option<Result<FeatureMatrix, String>>>,
+    pub inputs: InputSpec,
+    pub glove: Option<Glove>,
+    pub device: Device,
+    pub folds: Vec<Fold>,
+}
+
+pub fn device(name: &str) -> Result<Device> {
+    match name {
+        "cpu" | "flex" => Ok(Device::flex()),
+        "ndarray" => Ok(Device::ndarray()),
+        #[cfg(feature = "wgpu")]
+        "wgpu" => Ok(Device::wgpu(Default::default())),
+        other => bail!("unknown backend {other:?}: cpu, ndarray{}", if cfg!(feature = "wgpu") { ", wgpu" } else { " (wgpu needs a build with --features wgpu)" }),
+    }
+}
+
+fn audio_used(v: Variant) -> bool {
+    !matches!(v, Variant::Lexical)
+}
+
+fn text_used(v: Variant) -> bool {
+    !matches!(v, Variant::Acoustic)
+}
+
+impl Experiment {
+    pub fn load(args: &ExperimentArgs) -> Result<Self> {
+        let text = std::fs::read_to_string(&args.config).with_context(|| format!("cannot read {}", args.config.display()))?;
+        let mut config = TrainConfig::from_toml(&text).with_context(|| format!("in {}", args.config.display()))?;
+        if let Some(s) = args.seed {
+            config.seed = s;
+        }
+        if let Some(e) = args.epochs {
+            config.epochs = e;
+        }
+        config.resume = args.resume;
+        let variant = config.model.variant;
+
+        let all = load_manifests(&args.manifest)?;
+        // Keep what the variant can use: audio for acoustic models, words for
+        // lexical ones, either for the multimodal ones.
+        let utts: Vec<Utterance> = all
+            .into_iter()
+            .filter(|u| {
+                let a = audio_used(variant) && u.audio.is_some();
+                let t = text_used(variant) && u.transcript.as_deref().is_some_and(emorec::data::has_words);
+                a || t
+            })
+            .collect();
+        if utts.is_empty() {
+            bail!("no utterance in the manifests has what a {variant:?} model needs");
+        }
+        eprintln!("{} utterances: {}", utts.len(), emorec::data::LabelCounts::of(&utts));
+
+        let inputs = if audio_used(variant) {
+            InputSpec::for_acoustic_dim(config.model.acoustic_dim)?
+        } else {
+            InputSpec::new(emorec::features::FeatureSet::Compare2016, false)
+        };
+        let features = if audio_used(variant) {
+            let cache = args.cache.clone().map(FeatureCache::new).unwrap_or_else(FeatureCache::open_default);
+            eprintln!("acoustic features (cache: {})", cache.dir().display());
+            let f = compute_features(&utts, &cache, inputs.set()?, inputs.deltas);
+            let failed = f.iter().filter(|r| matches!(r, Some(Err(_)))).count();
+            if failed > 0 {
+                eprintln!("warning: {failed} recording(s) could not be read; they are used without audio");
+            }
+            f
+        } else {
+            vec![None; utts.len()]
+        };
+        let glove = if text_used(variant) {
+            eprintln!("reading GloVe from {}", args.glove.display());
+            Some(Glove::open(&args.glove, None).with_context(|| format!("cannot read GloVe at {}", args.glove.display()))?)
+        } else {
+            None
+        };
+
+        let mut utts = utts;
+        let protocol = Protocol::from_name(&args.protocol)?;
+        if let (Protocol::LeaveOneSpeakerOut, Some(k)) = (&protocol, args.speaker_folds) {
+            group_speakers(&mut utts, k);
+        }
+        let protocol = match (protocol, args.speaker_folds) {
+            (Protocol::LeaveOneSpeakerOut, Some(_)) => Protocol::LeaveOneGroupOut,
+            (p, _) => p,
+        };
+        let folds = protocol.folds(&utts, config.seed, ValidationPolicy::default())?;
+        Ok(Experiment { config, utts, features, inputs, glove, device: device(&args.backend)?, folds })
+    }
+
+    /// Trains on a fold's training part, stops early on its validation part,
+    /// writes the bundle into `out/best` and tests on its test part.
+    pub fn run_fold(&self, fold: &Fold, out: &Path) -> Result<(TrainReport, Option<Evaluation>)> {
+        let variant = self.config.model.variant;
+        let norm = if audio_used(variant) {
+            let train_mats = fold.train.iter().filter_map(|&i| self.features[i].as_ref().and_then(|r| r.as_ref().ok()));
+            Some(NormStats::fit(train_mats, DEFAULT_STD_FLOOR)?)
+        } else {
+            None
+        };
+        let vocab = match &self.glove {
+            Some(glove) => {
+                let texts = fold.train.iter().filter_map(|&i| self.utts[i].transcript.as_deref());
+                let options = BuildOptions { top: 20_000, ..BuildOptions::default() };
+                let (vocab, report) = Vocabulary::build(glove, texts, &options);
+                eprintln!(
+                    "vocabulary: {} words, {:.1}% of training tokens known",
+                    report.size,
+                    report.coverage.ratio() * 100.0
+                );
+                Some(vocab)
+            }
+            None => None,
+        };
+        let make = |idx: &[usize]| examples_for(&self.utts, idx, &self.features, norm.as_ref(), vocab.as_ref());
+        let (train_set, _) = make(&fold.train)?;
+        let (valid_set, _) = make(&fold.valid)?;
+        let (test_set, _) = make(&fold.test)?;
+        eprintln!(
+            "fold {}: {} train, {} validation, {} test examples",
+            fold.name,
+            train_set.len(),
+            valid_set.len(),
+            test_set.len()
+        );
+        let report = train(&self.config, &train_set, &valid_set, out, &self.device, &mut Bars::new())?;
+        let bundle = Bundle { model: report.model.clone(), inputs: self.inputs.clone(), norm, vocab };
+        bundle.save(&report.model_dir)?;
+        let test = if test_set.is_empty() {
+            None
+        } else {
+            Some(evaluate(&bundle.model, &test_set, self.config.batch_size)?)
+        };
+        write_figures(&report, test.as_ref(), out)?;
+        if let Some(t) = &test {
+            std::fs::write(out.join("test.json"), serde_json::to_string_pretty(&t.to_json())?)?;
+        }
+        Ok((report, test))
+    }
+}
+
+/// Assigns speakers (sorted by name) round-robin to `k` groups, so that a
+/// leave-one-group-out run is a k-fold speaker-independent cross-validation.
+fn group_speakers(utts: &mut [Utterance], k: usize) {
+    let mut speakers: Vec<String> = utts.iter().map(|u| u.speaker.clone()).collect();
+    speakers.sort();
+    speakers.dedup();
+    let k = k.max(1);
+    for u in utts.iter_mut() {
+        let i = speakers.binary_search(&u.speaker).expect("speaker listed");
+        u.group = format!("speakers-{}", i % k + 1);
+    }
+}
+
+/// Training curves and, with a test set, its confusion matrix.
+fn write_figures(report: &TrainReport, test: Option<&Evaluation>, out: &Path) -> Result<()> {
+    use emorec::report::{confusion_svg, curves_svg, Series};
+    let h = &report.history;
+    let series = |name: &str, f: &dyn Fn(&emorec::train::EpochLog) -> f64| Series {
+        name: name.to_string(),
+        points: h.iter().map(|e| (e.epoch as f64, f(e))).collect(),
+    };
+    let curves = [
+        series("train loss", &|e| e.train_loss),
+        series("val loss", &|e| e.val_loss),
+        series("val WA", &|e| e.val_wa),
+        series("val UA", &|e| e.val_ua),
+    ];
+    std::fs::write(out.join("curves.svg"), curves_svg(&curves, "Training", "epoch", "loss / accuracy"))?;
+    if let Some(t) = test {
+        let rows: Vec<Vec<usize>> = t.confusion.iter().map(|r| r.to_vec()).collect();
+        let title = format!("Test: WA {:.1}%, UA {:.1}%", t.wa * 100.0, t.ua * 100.0);
+        std::fs::write(out.join("confusion.svg"), confusion_svg(&rows, &["ang", "hap", "neu", "sad"], &title))?;
+    }
+    Ok(())
+}

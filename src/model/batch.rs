@@ -1,0 +1,204 @@
+//! In-memory examples and the batcher that pads them.
+//!
+//! The model never sees ragged data: the batcher pads every sequence to the
+//! longest in the batch and keeps the true lengths, from which the model
+//! builds its masks (pooling, attention and the BLSTM's backward direction
+//! all ignore padding, so an item's output does not depend on its batch).
+
+use crate::data::Emotion;
+
+use super::{ModelConfig, ModelError};
+
+/// A matrix of `len` rows of `dim` values, row-major: acoustic frames (one
+/// row per 10 ms) or word embeddings (one row per word).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sequence {
+    pub len: usize,
+    pub dim: usize,
+    pub data: Vec<f32>,
+}
+
+impl Sequence {
+    pub fn new(len: usize, dim: usize, data: Vec<f32>) -> Result<Self, ModelError> {
+        if data.len() != len * dim {
+            return Err(ModelError::Input(format!(
+                "sequence of {len} x {dim} needs {} values, got {}",
+                len * dim,
+                data.len()
+            )));
+        }
+        Ok(Sequence { len, dim, data })
+    }
+
+    /// Builds a sequence from rows of equal length.
+    pub fn from_rows(rows: &[Vec<f32>]) -> Result<Self, ModelError> {
+        let dim = rows.first().map_or(0, Vec::len);
+        if rows.iter().any(|r| r.len() != dim) {
+            return Err(ModelError::Input("rows of different lengths".into()));
+        }
+        Ok(Sequence { len: rows.len(), dim, data: rows.concat() })
+    }
+
+    pub fn row(&self, t: usize) -> &[f32] {
+        &self.data[t * self.dim..(t + 1) * self.dim]
+    }
+}
+
+/// One utterance as the model sees it. A missing or empty sequence means the
+/// modality is absent (an utterance with 0 words has no text).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Example {
+    /// Normalised acoustic low-level descriptors, one row per frame.
+    pub acoustic: Option<Sequence>,
+    /// Word embeddings, one row per word.
+    pub words: Option<Sequence>,
+    /// Needed for training and evaluation only.
+    pub label: Option<Emotion>,
+}
+
+impl Example {
+    pub fn has_audio(&self) -> bool {
+        self.acoustic.as_ref().is_some_and(|s| s.len > 0)
+    }
+    pub fn has_text(&self) -> bool {
+        self.words.as_ref().is_some_and(|s| s.len > 0)
+    }
+}
+
+/// One modality of a batch, padded with zeros to the longest item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Padded {
+    /// `[batch, max_len, dim]`, row-major.
+    pub data: Vec<f32>,
+    /// True length of every item (0: the item lacks this modality).
+    pub lens: Vec<usize>,
+    /// At least 1, so that tensors are never empty.
+    pub max_len: usize,
+    pub dim: usize,
+}
+
+impl Padded {
+    pub fn batch_size(&self) -> usize {
+        self.lens.len()
+    }
+}
+
+/// A padded batch. A modality is `None` when the variant does not use it or no
+/// item of the batch has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub size: usize,
+    pub acoustic: Option<Padded>,
+    pub words: Option<Padded>,
+    /// Class indices, when every item is labelled.
+    pub labels: Option<Vec<usize>>,
+}
+
+/// Pads examples into [`Batch`]es for one model configuration (its input
+/// sizes, the modalities its variant reads, and the `max_frames`/`max_words`
+/// caps, which keep the first frames/words and drop the rest).
+#[derive(Debug, Clone)]
+pub struct Batcher {
+    use_audio: bool,
+    use_text: bool,
+    acoustic_dim: usize,
+    word_dim: usize,
+    max_frames: usize,
+    max_words: usize,
+}
+
+impl Batcher {
+    pub fn new(config: &ModelConfig) -> Self {
+        Batcher {
+            use_audio: config.variant.uses_audio(),
+            use_text: config.variant.uses_text(),
+            acoustic_dim: config.acoustic_dim,
+            word_dim: config.word_dim,
+            max_frames: config.max_frames,
+            max_words: config.max_words,
+        }
+    }
+
+    pub fn batch(&self, examples: &[&Example]) -> Result<Batch, ModelError> {
+        if examples.is_empty() {
+            return Err(ModelError::Input("empty batch".into()));
+        }
+        let acoustic = if self.use_audio {
+            pad(examples.iter().map(|e| e.acoustic.as_ref()), self.acoustic_dim, self.max_frames, "acoustic")?
+        } else {
+            None
+        };
+        let words = if self.use_text {
+            pad(examples.iter().map(|e| e.words.as_ref()), self.word_dim, self.max_words, "word")?
+        } else {
+            None
+        };
+        let labels: Option<Vec<usize>> = examples.iter().map(|e| e.label.map(Emotion::index)).collect();
+        Ok(Batch { size: examples.len(), acoustic, words, labels })
+    }
+}
+
+fn pad<'a>(
+    seqs: impl Iterator<Item = Option<&'a Sequence>> + Clone,
+    dim: usize,
+    cap: usize,
+    what: &str,
+) -> Result<Option<Padded>, ModelError> {
+    let cap = if cap == 0 { usize::MAX } else { cap };
+    let mut lens = Vec::new();
+    for s in seqs.clone() {
+        let len = match s {
+            Some(s) if s.len > 0 => {
+                if s.dim != dim || s.data.len() != s.len * s.dim {
+                    return Err(ModelError::Input(format!(
+                        "{what} rows have {} values ({} in all for {} rows), the model expects {dim}",
+                        s.dim,
+                        s.data.len(),
+                        s.len
+                    )));
+                }
+                s.len.min(cap)
+            }
+            _ => 0,
+        };
+        lens.push(len);
+    }
+    let max_len = lens.iter().copied().max().unwrap_or(0);
+    if max_len == 0 {
+        return Ok(None);
+    }
+    let mut data = vec![0.0f32; lens.len() * max_len * dim];
+    for (b, (s, &len)) in seqs.zip(&lens).enumerate() {
+        if let Some(s) = s {
+            let dst = b * max_len * dim;
+            data[dst..dst + len * dim].copy_from_slice(&s.data[..len * dim]);
+        }
+    }
+    Ok(Some(Padded { data, lens, max_len, dim }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seq(len: usize, dim: usize, v: f32) -> Sequence {
+        Sequence::new(len, dim, vec![v; len * dim]).unwrap()
+    }
+
+    #[test]
+    fn pads_truncates_and_marks_missing() {
+        let config = ModelConfig { acoustic_dim: 2, word_dim: 3, max_frames: 4, ..Default::default() };
+        let a = Example { acoustic: Some(seq(6, 2, 1.0)), words: Some(seq(2, 3, 2.0)), label: Some(Emotion::Sad) };
+        let b = Example { acoustic: Some(seq(2, 2, 3.0)), words: None, label: Some(Emotion::Angry) };
+        let batch = Batcher::new(&config).batch(&[&a, &b]).unwrap();
+        let ac = batch.acoustic.unwrap();
+        assert_eq!((ac.max_len, ac.lens.clone()), (4, vec![4, 2]));
+        assert_eq!(&ac.data[8..12], &[3.0, 3.0, 3.0, 3.0]);
+        assert_eq!(&ac.data[12..16], &[0.0; 4]);
+        let w = batch.words.unwrap();
+        assert_eq!(w.lens, vec![2, 0]);
+        assert_eq!(batch.labels, Some(vec![3, 0]));
+        let bad = Example { acoustic: Some(seq(2, 5, 0.0)), ..Default::default() };
+        assert!(Batcher::new(&config).batch(&[&bad]).is_err());
+    }
+}

@@ -1,0 +1,166 @@
+//! What a model is: variant, pooling, sizes. Read from and written to TOML
+//! (`configs/*.toml`, and `config.toml` inside every saved model directory),
+//! so that a saved model says how to rebuild itself.
+
+use serde::{Deserialize, Serialize};
+
+use super::ModelError;
+
+/// Which modalities the model uses and how it fuses them (the four model
+/// families of the reference system).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Variant {
+    /// BLSTM over acoustic frames only.
+    Acoustic,
+    /// BLSTM over word embeddings only.
+    Lexical,
+    /// MM-B: both encoders, pooled vectors concatenated, linear softmax.
+    Mmb,
+    /// MMMLA: attention pooling in each modality, then attention-based
+    /// modality fusion, linear softmax.
+    Mmmla,
+}
+
+impl Variant {
+    pub fn uses_audio(self) -> bool {
+        !matches!(self, Variant::Lexical)
+    }
+    pub fn uses_text(self) -> bool {
+        !matches!(self, Variant::Acoustic)
+    }
+}
+
+/// How the acoustic BLSTM outputs become one utterance vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AcousticPooling {
+    /// Final state of each direction: forward output at the last valid frame
+    /// and backward output at frame 0.
+    Last,
+    /// Masked mean over valid frames.
+    Mean,
+    /// Context-based attention over valid frames.
+    Attention,
+}
+
+/// How the lexical BLSTM outputs become one utterance vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LexicalPooling {
+    /// As [`AcousticPooling::Last`], over words.
+    Last,
+    /// A learned vector is prepended to the words; the BLSTM output at that
+    /// position is the utterance vector.
+    Cls,
+    /// Masked mean over valid words.
+    Mean,
+    /// Context-based attention over valid words.
+    Attention,
+}
+
+/// Everything needed to build a model with the same parameter shapes.
+///
+/// Defaults follow the reference system: two BLSTM layers of 128 units per
+/// direction, attention size 64.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelConfig {
+    pub variant: Variant,
+    pub acoustic_pooling: AcousticPooling,
+    pub lexical_pooling: LexicalPooling,
+    /// Acoustic input size: 65 ComParE_2016 LLDs, 130 with deltas.
+    pub acoustic_dim: usize,
+    /// Word embedding size (50 for GloVe 6B 50d).
+    pub word_dim: usize,
+    /// LSTM units per direction (pooled vectors have 2 x hidden values).
+    pub hidden: usize,
+    /// Stacked BLSTM layers per encoder.
+    pub layers: usize,
+    /// Size of the attention projection (W in u^T tanh(W h + b)).
+    pub attention: usize,
+    /// Common size the modality vectors are projected to before fusion (MMMLA).
+    pub fusion_dim: usize,
+    /// Dropout between BLSTM layers and before the output layer (training only).
+    pub dropout: f64,
+    /// Frames beyond this many are dropped (the first `max_frames` are kept;
+    /// 1000 frames = 10 s at the 10 ms hop). 0: no cap. (A number rather than
+    /// an option because TOML cannot write "none".)
+    pub max_frames: usize,
+    /// Words beyond this many are dropped. 0: no cap.
+    pub max_words: usize,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            variant: Variant::Mmmla,
+            acoustic_pooling: AcousticPooling::Attention,
+            lexical_pooling: LexicalPooling::Attention,
+            acoustic_dim: 130,
+            word_dim: 50,
+            hidden: 128,
+            layers: 2,
+            attention: 64,
+            fusion_dim: 128,
+            dropout: 0.2,
+            max_frames: 1000,
+            max_words: 0,
+        }
+    }
+}
+
+impl ModelConfig {
+    /// Parses a TOML config and checks it.
+    pub fn from_toml(text: &str) -> Result<Self, ModelError> {
+        let config: ModelConfig =
+            toml::from_str(text).map_err(|e| ModelError::Config(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a ModelConfig always serialises")
+    }
+
+    /// Rejects sizes that would build a broken model.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let bad = |m: &str| Err(ModelError::Config(m.to_string()));
+        if self.hidden == 0 || self.layers == 0 || self.attention == 0 || self.fusion_dim == 0 {
+            return bad("hidden, layers, attention and fusion_dim must be positive");
+        }
+        if self.variant.uses_audio() && self.acoustic_dim == 0 {
+            return bad("acoustic_dim must be positive");
+        }
+        if self.variant.uses_text() && self.word_dim == 0 {
+            return bad("word_dim must be positive");
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return bad("dropout must be in [0, 1)");
+        }
+        Ok(())
+    }
+
+    /// Size of the pooled vector of one encoder.
+    pub fn pooled_dim(&self) -> usize {
+        2 * self.hidden
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_round_trip_and_defaults() {
+        let c = ModelConfig::from_toml("variant = \"mmb\"\nacoustic_pooling = \"mean\"\nhidden = 8").unwrap();
+        assert_eq!(c.variant, Variant::Mmb);
+        assert_eq!(c.acoustic_pooling, AcousticPooling::Mean);
+        assert_eq!(c.hidden, 8);
+        assert_eq!(c.layers, 2);
+        assert_eq!(ModelConfig::from_toml(&c.to_toml()).unwrap(), c);
+        assert!(ModelConfig::from_toml("variant = \"bogus\"").is_err());
+        assert!(ModelConfig::from_toml("hiden = 3").is_err());
+        assert!(ModelConfig::from_toml("dropout = 1.5").is_err());
+    }
+}

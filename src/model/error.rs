@@ -1,0 +1,20 @@
+use thiserror::Error;
+
+/// What can go wrong building, feeding, saving or loading a model.
+#[derive(Debug, Error)]
+pub enum ModelError {
+    #[error("invalid model config: {0}")]
+    Config(String),
+    #[error("invalid model input: {0}")]
+    Input(String),
+    #[error("cannot read or write {path}: {reason}")]
+    Io { path: String, reason: String },
+    #[error("invalid model file: {0}")]
+    Format(String),
+}
+
+impl ModelError {
+    pub(crate) fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
+        ModelError::Io { path: path.display().to_string(), reason: e.to_string() }
+    }
+}

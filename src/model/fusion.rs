@@ -1,0 +1,47 @@
+//! Attention-based modality fusion (MMMLA).
+//!
+//! Each modality vector is projected to a common size, `p_m = tanh(W_m v_m + b_m)`,
+//! scored with one learned vector, `s_m = u^T p_m`, and the scores go through a
+//! softmax over the modalities the utterance *has*; the fused vector is
+//! `sum_m w_m p_m`. With one modality missing its weight is exactly 0 and the
+//! present one's exactly 1.
+
+use burn::module::{Module, Param};
+use burn::tensor::activation::softmax;
+use burn::tensor::{Bool, Device, Tensor};
+
+use super::init::{torch_bound, uniform1};
+use super::layers::Dense;
+use super::pooling::MASKED;
+use super::Rng;
+
+#[derive(Module, Debug)]
+pub struct ModalityFusion {
+    pub audio: Dense,
+    pub text: Dense,
+    pub context: Param<Tensor<1>>,
+}
+
+impl ModalityFusion {
+    pub fn new(rng: &mut Rng, d_in: usize, size: usize, device: &Device) -> Self {
+        ModalityFusion {
+            audio: Dense::new(rng, d_in, size, device),
+            text: Dense::new(rng, d_in, size, device),
+            context: uniform1(rng, size, torch_bound(size), device),
+        }
+    }
+
+    /// `audio`, `text`: `[B, D]`; `absent`: `[B, 2]` true where a modality is
+    /// missing; `present`: the same as 1/0. Returns (fused `[B, F]`, weights
+    /// `[B, 2]` in the order audio, text).
+    pub fn forward(&self, audio: Tensor<2>, text: Tensor<2>, absent: Tensor<2, Bool>, present: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let f = self.context.dims()[0];
+        let pa = self.audio.forward(audio).tanh();
+        let pt = self.text.forward(text).tanh();
+        let u = self.context.val().reshape([f, 1]);
+        let scores = Tensor::cat(vec![pa.clone().matmul(u.clone()), pt.clone().matmul(u)], 1);
+        let weights = softmax(scores.mask_fill(absent, MASKED), 1) * present;
+        let fused = pa * weights.clone().narrow(1, 0, 1) + pt * weights.clone().narrow(1, 1, 1);
+        (fused, weights)
+    }
+}

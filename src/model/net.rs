@@ -1,0 +1,181 @@
+//! The model: encoders, pooling, fusion and the linear softmax layer.
+
+use burn::module::{Module, Param};
+use burn::tensor::activation::softmax;
+use burn::tensor::{Bool, Device, Tensor, TensorData};
+
+use super::batch::{Batch, Padded};
+use super::config::{AcousticPooling, LexicalPooling, ModelConfig, Variant};
+use super::fusion::ModalityFusion;
+use super::init::uniform1;
+use super::layers::{dropout, Dense};
+use super::lstm::BiLstm;
+use super::pooling::{Masks, PoolKind, Pooler};
+use super::{ModelError, Rng};
+use crate::data::Emotion;
+
+/// What every forward pass returns.
+#[derive(Debug, Clone)]
+pub struct ModelOutput {
+    /// `[B, 4]` unnormalised scores (ang, hap, neu, sad).
+    pub logits: Tensor<2>,
+    /// `[B, 4]` softmax of the logits.
+    pub probabilities: Tensor<2>,
+    /// `[B, T]` weight of every acoustic frame (zero at padding): the learned
+    /// attention with attention pooling, the uniform 1/len with mean pooling,
+    /// `None` with last-block pooling, for lexical-only models, or when no item
+    /// of the batch has audio.
+    pub frame_attention: Option<Tensor<2>>,
+    /// `[B, W]` the same for words (`None` with last-block or CLS pooling).
+    pub word_attention: Option<Tensor<2>>,
+    /// `[B, 2]` weight of (audio, text). MMMLA: the learned fusion weights
+    /// over the modalities present. Other variants have no learned weights;
+    /// they report which modalities the prediction used, normalised
+    /// (MM-B with both: 0.5/0.5; one missing: 1/0; acoustic-only: 1/0).
+    pub modality_weights: Tensor<2>,
+}
+
+/// One modality's encoder: BLSTM then pooling (lexical: optional CLS vector).
+#[derive(Module, Debug)]
+pub struct Encoder {
+    pub blstm: BiLstm,
+    pub pool: Pooler,
+    /// Learned vector prepended to every item (CLS pooling only).
+    pub cls: Option<Param<Tensor<1>>>,
+}
+
+impl Encoder {
+    fn new(rng: &mut Rng, d_in: usize, kind: PoolKind, config: &ModelConfig, device: &Device) -> Self {
+        let blstm = BiLstm::new(rng, d_in, config.hidden, config.layers, config.dropout, device);
+        let pool = Pooler::new(rng, kind, config.pooled_dim(), config.attention, device);
+        let cls = (kind == PoolKind::Cls).then(|| uniform1(rng, d_in, 1.0 / (d_in as f64).sqrt(), device));
+        Encoder { blstm, pool, cls }
+    }
+
+    /// Pooled `[B, 2H]` (zeros where the item lacks the modality) and the
+    /// per-step weights over the input positions (`[B, T]`).
+    fn forward(&self, input: &Padded, device: &Device, rng: Option<&mut Rng>) -> (Tensor<2>, Option<Tensor<2>>) {
+        let b = input.batch_size();
+        let x = Tensor::<3>::from_data(TensorData::new(input.data.clone(), [b, input.max_len, input.dim]), device);
+        let (x, lens, t) = match &self.cls {
+            Some(cls) => {
+                let d = input.dim;
+                let cls = cls.val().reshape([1, 1, d]).expand([b, 1, d]);
+                let lens: Vec<usize> = input.lens.iter().map(|&l| if l > 0 { l + 1 } else { 0 }).collect();
+                (Tensor::cat(vec![cls, x], 1), lens, input.max_len + 1)
+            }
+            None => (x, input.lens.clone(), input.max_len),
+        };
+        let masks = Masks::new(&lens, t, device);
+        let h = self.blstm.forward(x, &lens, rng);
+        self.pool.forward(h, &masks)
+    }
+}
+
+/// The whole network for one [`ModelConfig`].
+#[derive(Module, Debug)]
+pub struct Model {
+    pub acoustic: Option<Encoder>,
+    pub lexical: Option<Encoder>,
+    pub fusion: Option<ModalityFusion>,
+    pub output: Dense,
+    #[module(skip)]
+    pub config: ModelConfig,
+}
+
+impl Model {
+    /// A freshly initialised model. The weights depend only on `config` and
+    /// `seed` (not on the backend or on other threads).
+    pub fn new(config: &ModelConfig, seed: u64, device: &Device) -> Result<Self, ModelError> {
+        config.validate()?;
+        let mut rng = Rng::new(seed);
+        let rng = &mut rng;
+        let acoustic = config.variant.uses_audio().then(|| {
+            let kind = match config.acoustic_pooling {
+                AcousticPooling::Last => PoolKind::Last,
+                AcousticPooling::Mean => PoolKind::Mean,
+                AcousticPooling::Attention => PoolKind::Attention,
+            };
+            Encoder::new(rng, config.acoustic_dim, kind, config, device)
+        });
+        let lexical = config.variant.uses_text().then(|| {
+            let kind = match config.lexical_pooling {
+                LexicalPooling::Last => PoolKind::Last,
+                LexicalPooling::Cls => PoolKind::Cls,
+                LexicalPooling::Mean => PoolKind::Mean,
+                LexicalPooling::Attention => PoolKind::Attention,
+            };
+            Encoder::new(rng, config.word_dim, kind, config, device)
+        });
+        let pooled = config.pooled_dim();
+        let (fusion, out_in) = match config.variant {
+            Variant::Mmmla => (Some(ModalityFusion::new(rng, pooled, config.fusion_dim, device)), config.fusion_dim),
+            Variant::Mmb => (None, 2 * pooled),
+            Variant::Acoustic | Variant::Lexical => (None, pooled),
+        };
+        let output = Dense::new(rng, out_in, Emotion::COUNT, device);
+        Ok(Model { acoustic, lexical, fusion, output, config: config.clone() })
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// The device the weights live on.
+    pub fn device(&self) -> Device {
+        self.output.bias.val().device()
+    }
+
+    /// Runs a padded batch. `rng` given: training mode (dropout on, masks
+    /// drawn from it); `None`: inference.
+    pub fn forward(&self, batch: &Batch, mut rng: Option<&mut Rng>) -> ModelOutput {
+        let device = self.device();
+        let b = batch.size;
+        let pooled = self.config.pooled_dim();
+        let lens_of = |p: &Option<Padded>| p.as_ref().map_or_else(|| vec![0; b], |p| p.lens.clone());
+        let audio_lens = lens_of(&batch.acoustic);
+        let text_lens = lens_of(&batch.words);
+
+        let encode = |enc: &Option<Encoder>, input: &Option<Padded>, rng: Option<&mut Rng>| match (enc, input) {
+            (Some(enc), Some(input)) => enc.forward(input, &device, rng),
+            _ => (Tensor::<2>::zeros([b, pooled], &device), None),
+        };
+        let (audio, frame_attention) = encode(&self.acoustic, &batch.acoustic, rng.as_deref_mut());
+        let (text, word_attention) = encode(&self.lexical, &batch.words, rng.as_deref_mut());
+
+        let has_audio: Vec<bool> = audio_lens.iter().map(|&l| l > 0 && self.acoustic.is_some()).collect();
+        let has_text: Vec<bool> = text_lens.iter().map(|&l| l > 0 && self.lexical.is_some()).collect();
+        let (present, absent) = presence(&has_audio, &has_text, &device);
+
+        let (features, modality_weights) = match (&self.fusion, self.config.variant) {
+            (Some(fusion), _) => fusion.forward(audio, text, absent, present),
+            (None, Variant::Mmb) => {
+                // Missing modality: its pooled vector is already zero.
+                let count = present.clone().sum_dim(1).clamp_min(1.0);
+                (Tensor::cat(vec![audio, text], 1), present / count)
+            }
+            (None, Variant::Lexical) => (text, present),
+            (None, _) => (audio, present),
+        };
+        let logits = self.output.forward(dropout(features, self.config.dropout, rng));
+        let probabilities = softmax(logits.clone(), 1);
+        ModelOutput { logits, probabilities, frame_attention, word_attention, modality_weights }
+    }
+}
+
+/// `[B, 2]` presence as 1/0 and as "absent" booleans (audio, text).
+fn presence(audio: &[bool], text: &[bool], device: &Device) -> (Tensor<2>, Tensor<2, Bool>) {
+    let b = audio.len();
+    let mut values = Vec::with_capacity(2 * b);
+    let mut absent = Vec::with_capacity(2 * b);
+    for i in 0..b {
+        for p in [audio[i], text[i]] {
+            values.push(if p { 1.0f32 } else { 0.0 });
+            absent.push(!p);
+        }
+    }
+    (
+        Tensor::from_data(TensorData::new(values, [b, 2]), device),
+        Tensor::from_data(TensorData::new(absent, [b, 2]), device),
+    )
+}

@@ -1,0 +1,142 @@
+//! The model bundle: a directory (or, in the browser, a set of fetched files)
+//! with `config.toml` and the weights (written by [`Model::save_dir`]),
+//! `inputs.toml`, `norm.json` when the model hears audio and
+//! `vocab.safetensors` when it reads text.
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+use super::examples::{acoustic_example, text_example};
+use crate::data::norm::NormStats;
+use crate::features::{FeatureMatrix, FeatureSet};
+use crate::model::{Example, Model, ModelError, Variant};
+use crate::text::Vocabulary;
+
+pub const INPUTS_FILE: &str = "inputs.toml";
+pub const NORM_FILE: &str = "norm.json";
+pub const VOCAB_FILE: &str = "vocab.safetensors";
+const INPUTS_VERSION: u32 = 1;
+
+/// What the model expects as input, so that a bundle is self-describing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputSpec {
+    pub version: u32,
+    /// Acoustic feature set (`compare2016`).
+    pub feature_set: String,
+    /// Descriptors followed by their deltas (130 columns instead of 65).
+    pub deltas: bool,
+}
+
+impl InputSpec {
+    pub fn new(set: FeatureSet, deltas: bool) -> Self {
+        InputSpec { version: INPUTS_VERSION, feature_set: set.name().to_string(), deltas }
+    }
+
+    pub fn set(&self) -> crate::Result<FeatureSet> {
+        FeatureSet::from_name(&self.feature_set)
+    }
+
+    /// The feature settings a model config implies: 65 columns without deltas,
+    /// 130 with.
+    pub fn for_acoustic_dim(dim: usize) -> Result<Self, ModelError> {
+        match dim {
+            65 => Ok(Self::new(FeatureSet::Compare2016, false)),
+            130 => Ok(Self::new(FeatureSet::Compare2016, true)),
+            d => Err(ModelError::Config(format!(
+                "acoustic_dim = {d}: ComParE_2016 gives 65 columns (130 with deltas)"
+            ))),
+        }
+    }
+
+    fn from_toml(text: &str) -> Result<Self, ModelError> {
+        let spec: InputSpec = toml::from_str(text).map_err(|e| ModelError::Config(format!("{INPUTS_FILE}: {e}")))?;
+        if spec.version != INPUTS_VERSION {
+            return Err(ModelError::Config(format!(
+                "{INPUTS_FILE} has version {}, this build reads {INPUTS_VERSION}",
+                spec.version
+            )));
+        }
+        Ok(spec)
+    }
+}
+
+/// A trained model with everything its inputs need.
+pub struct Bundle {
+    pub model: Model,
+    pub inputs: InputSpec,
+    pub norm: Option<NormStats>,
+    pub vocab: Option<Vocabulary>,
+}
+
+fn uses_audio(v: Variant) -> bool {
+    !matches!(v, Variant::Lexical)
+}
+
+fn uses_text(v: Variant) -> bool {
+    !matches!(v, Variant::Acoustic)
+}
+
+impl Bundle {
+    /// Writes the model, inputs, statistics and vocabulary into `dir`.
+    pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
+        self.model.save_dir(dir)?;
+        let inputs = toml::to_string(&self.inputs).map_err(|e| ModelError::Config(e.to_string()))?;
+        crate::model::io::write_atomic(&dir.join(INPUTS_FILE), inputs.as_bytes())?;
+        if let Some(norm) = &self.norm {
+            crate::model::io::write_atomic(&dir.join(NORM_FILE), norm.to_json().as_bytes())?;
+        }
+        if let Some(vocab) = &self.vocab {
+            crate::model::io::write_atomic(&dir.join(VOCAB_FILE), &vocab.to_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Reads a bundle written by [`Bundle::save`]. A training directory
+    /// (with its `best/` model) is accepted as well.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load(dir: &Path, device: &Device) -> Result<Self, ModelError> {
+        let best = dir.join(crate::train::BEST_DIR);
+        let dir = if best.join(INPUTS_FILE).is_file() {
+            best
+        } else {
+            dir.to_path_buf()
+        };
+        let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| ModelError::io(&dir.join(name), e));
+        let model = Model::load_dir(&dir, device)?;
+        let inputs = InputSpec::from_toml(&String::from_utf8_lossy(&read(INPUTS_FILE)?))?;
+        let variant = model.config().variant;
+        let norm = if uses_audio(variant) {
+            let text = String::from_utf8_lossy(&read(NORM_FILE)?).into_owned();
+            Some(NormStats::from_json(&text).map_err(|e| ModelError::Format(format!("{NORM_FILE}: {e}")))?)
+        } else {
+            None
+        };
+        let vocab = if uses_text(variant) {
+            Some(Vocabulary::from_bytes(&read(VOCAB_FILE)?).map_err(|e| ModelError::Format(format!("{VOCAB_FILE}: {e}")))?)
+        } else {
+            None
+        };
+        Ok(Bundle { model, inputs, norm, vocab })
+    }
+
+    /// Builds the model's input from raw descriptors (un-normalised) and a
+    /// transcript; either may be missing. Returns the example and the tokens
+    /// the words came from.
+    pub fn example(
+        &self,
+        features: Option<&FeatureMatrix>,
+        transcript: Option<&str>,
+    ) -> Result<(Example, Vec<String>), ModelError> {
+        let acoustic = match (features, &self.norm) {
+            (Some(m), Some(norm)) => Some(acoustic_example(m, norm)?),
+            _ => None,
+        };
+        let (words, tokens) = match (transcript, &self.vocab) {
+            (Some(t), Some(vocab)) => text_example(t, vocab)?,
+            _ => (None, Vec::new()),
+        };
+        Ok((Example { acoustic, words, label: None }, tokens))
+    }
+}

@@ -1,0 +1,88 @@
+//! Utterances → [`Example`]s: cached descriptors normalised with the training
+//! statistics, transcripts embedded with the pruned vocabulary.
+
+use crate::data::norm::NormStats;
+use crate::features::FeatureMatrix;
+use crate::model::{Example, ModelError, Sequence};
+use crate::text::Vocabulary;
+
+/// Normalised descriptors as a model sequence.
+pub fn acoustic_example(m: &FeatureMatrix, norm: &NormStats) -> Result<Sequence, ModelError> {
+    let mut m = m.clone();
+    norm.apply(&mut m).map_err(|e| ModelError::Input(e.to_string()))?;
+    Sequence::new(m.n_frames(), m.n_columns(), m.data)
+}
+
+/// Word vectors of a transcript, and its tokens. A transcript with no words
+/// (empty, only punctuation or markup) is missing text: `None`.
+pub fn text_example(text: &str, vocab: &Vocabulary) -> Result<(Option<Sequence>, Vec<String>), ModelError> {
+    let embedded = vocab.embed(text);
+    if embedded.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let n = embedded.len();
+    Ok((Some(Sequence::new(n, vocab.dim(), embedded.vectors)?), embedded.tokens))
+}
+
+/// Something that turns a transcript into word vectors (the vocabulary).
+pub type Embedder = Vocabulary;
+
+#[cfg(feature = "cli")]
+mod native {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::data::cache::FeatureCache;
+    use crate::data::Utterance;
+    use crate::features::FeatureSet;
+
+    /// Descriptors of every utterance with audio (from the cache, computing
+    /// what is missing in parallel), `None` for the others. Failures are
+    /// returned per utterance so that one bad file does not stop a corpus.
+    pub fn compute_features(
+        utts: &[Utterance],
+        cache: &FeatureCache,
+        set: FeatureSet,
+        deltas: bool,
+    ) -> Vec<Option<Result<FeatureMatrix, String>>> {
+        let paths: Vec<PathBuf> = utts.iter().filter_map(|u| u.audio.clone()).collect();
+        let mut computed = cache.load_all(&paths, set, deltas, true).into_iter();
+        utts.iter()
+            .map(|u| u.audio.as_ref().map(|_| computed.next().expect("one result per path").map_err(|e| e.to_string())))
+            .collect()
+    }
+
+    /// Examples for the utterances at `indices`, with the modalities the model
+    /// uses. An utterance that ends up with neither modality is skipped and
+    /// counted.
+    pub fn examples_for(
+        utts: &[Utterance],
+        indices: &[usize],
+        features: &[Option<Result<FeatureMatrix, String>>],
+        norm: Option<&NormStats>,
+        vocab: Option<&Vocabulary>,
+    ) -> Result<(Vec<Example>, usize), ModelError> {
+        let mut out = Vec::with_capacity(indices.len());
+        let mut skipped = 0;
+        for &i in indices {
+            let u = &utts[i];
+            let acoustic = match (norm, features[i].as_ref()) {
+                (Some(norm), Some(Ok(m))) => Some(acoustic_example(m, norm)?),
+                _ => None,
+            };
+            let words = match (vocab, u.transcript.as_deref()) {
+                (Some(v), Some(t)) => text_example(t, v)?.0,
+                _ => None,
+            };
+            if acoustic.is_none() && words.is_none() {
+                skipped += 1;
+                continue;
+            }
+            out.push(Example { acoustic, words, label: Some(u.label) });
+        }
+        Ok((out, skipped))
+    }
+}
+
+#[cfg(feature = "cli")]
+pub use native::{compute_features, examples_for};

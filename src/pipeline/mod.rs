@@ -1,0 +1,13 @@
+//! From utterances to model inputs, and the model bundle that carries
+//! everything needed to turn new audio and text into a prediction: weights,
+//! the acoustic feature settings, normalisation statistics and the pruned
+//! vocabulary. Training writes a bundle; evaluation, prediction and the
+//! browser read one.
+
+mod bundle;
+mod examples;
+
+pub use bundle::{Bundle, InputSpec, INPUTS_FILE, NORM_FILE, VOCAB_FILE};
+pub use examples::{acoustic_example, text_example, Embedder};
+#[cfg(feature = "cli")]
+pub use examples::{compute_features, examples_for};

@@ -1,0 +1,93 @@
+//! How to train: optimiser, batches, class balance, early stopping. A
+//! training config file (`configs/*.toml`) holds these keys at the top and
+//! the model in a `[model]` table.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ModelConfig, ModelError};
+
+/// How the loss copes with unequal class sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Balance {
+    /// Cross-entropy weighted by inverse class frequency,
+    /// `w_c = N / (C n_c)`, normalised by the weights in the batch (as
+    /// PyTorch's weighted `CrossEntropyLoss`).
+    Weights,
+    /// Unweighted loss; each epoch draws N training examples with replacement,
+    /// every class equally likely.
+    Sampling,
+    /// Plain cross-entropy over the data as it is.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Upper bound on epochs.
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Adam epsilon (PyTorch's default, burn's is 1e-5).
+    pub epsilon: f64,
+    /// Gradient clipping by global norm per parameter tensor (0: off).
+    pub grad_clip: f64,
+    /// Seeds weights, shuffling, dropout and sampling.
+    pub seed: u64,
+    /// Stop after this many epochs without a better validation UA (0: never).
+    pub patience: usize,
+    pub balance: Balance,
+    /// Probability, per training example and epoch, of hiding one of its two
+    /// modalities (which one: a fair coin), so a multimodal model also learns
+    /// to predict from audio only or text only. 0: off.
+    pub modality_dropout: f64,
+    /// Continue from `out_dir/checkpoint.bin` when it exists.
+    pub resume: bool,
+    pub model: ModelConfig,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: 50,
+            batch_size: 16,
+            lr: 1e-3,
+            epsilon: 1e-8,
+            grad_clip: 0.0,
+            seed: 42,
+            patience: 10,
+            balance: Balance::Weights,
+            modality_dropout: 0.0,
+            resume: false,
+            model: ModelConfig::default(),
+        }
+    }
+}
+
+impl TrainConfig {
+    pub fn from_toml(text: &str) -> Result<Self, ModelError> {
+        let c: TrainConfig = toml::from_str(text).map_err(|e| ModelError::Config(e.to_string()))?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a TrainConfig always serialises")
+    }
+
+    pub fn validate(&self) -> Result<(), ModelError> {
+        self.model.validate()?;
+        let bad = |m: &str| Err(ModelError::Config(m.to_string()));
+        if self.batch_size == 0 {
+            return bad("batch_size must be positive");
+        }
+        if !(self.lr > 0.0) || !(self.epsilon > 0.0) || !(self.grad_clip >= 0.0) {
+            return bad("lr and epsilon must be positive, grad_clip not negative");
+        }
+        if !(0.0..=1.0).contains(&self.modality_dropout) {
+            return bad("modality_dropout must be in [0, 1]");
+        }
+        Ok(())
+    }
+}

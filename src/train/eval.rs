@@ -1,0 +1,51 @@
+//! Running a model over many examples.
+
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Int, Tensor, TensorData};
+
+use super::Evaluation;
+use crate::data::Emotion;
+use crate::model::{Batcher, Example, Model, ModelError};
+
+/// Probabilities `[n][4]` for every example, `batch_size` at a time
+/// (inference: no dropout).
+pub fn predict_batches(model: &Model, examples: &[Example], batch_size: usize) -> Result<Vec<[f32; 4]>, ModelError> {
+    let batcher = Batcher::new(model.config());
+    let mut out = Vec::with_capacity(examples.len());
+    for chunk in examples.chunks(batch_size.max(1)) {
+        let refs: Vec<&Example> = chunk.iter().collect();
+        let batch = batcher.batch(&refs)?;
+        let p = model.forward(&batch, None).probabilities.into_data().try_into_vec::<f32>().expect("f32");
+        out.extend(p.chunks(Emotion::COUNT).map(|r| [r[0], r[1], r[2], r[3]]));
+    }
+    Ok(out)
+}
+
+/// WA, UA, per-class recall, confusion and mean (unweighted) cross-entropy
+/// over labelled examples. Pass a model in inference mode (`model.valid()`
+/// when it lives on an autodiff device).
+pub fn evaluate(model: &Model, examples: &[Example], batch_size: usize) -> Result<Evaluation, ModelError> {
+    let batcher = Batcher::new(model.config());
+    let mut confusion = [[0usize; 4]; 4];
+    let mut loss_sum = 0.0f64;
+    for chunk in examples.chunks(batch_size.max(1)) {
+        let refs: Vec<&Example> = chunk.iter().collect();
+        let batch = batcher.batch(&refs)?;
+        let labels = batch.labels.clone().ok_or_else(|| ModelError::Input("evaluation needs labelled examples".into()))?;
+        let out = model.forward(&batch, None);
+        let device = out.logits.device();
+        let logp = log_softmax(out.logits, 1);
+        let idx = Tensor::<2, Int>::from_data(
+            TensorData::new(labels.iter().map(|&l| l as i64).collect::<Vec<_>>(), [labels.len(), 1]),
+            &device,
+        );
+        let nll: f32 = logp.clone().gather(1, idx).sum().neg().into_scalar();
+        loss_sum += nll as f64;
+        let logp = logp.into_data().try_into_vec::<f32>().expect("f32");
+        for (row, &t) in logp.chunks(4).zip(&labels) {
+            let p = (0..4).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0);
+            confusion[t][p] += 1;
+        }
+    }
+    Ok(Evaluation::from_confusion(confusion, loss_sum))
+}

@@ -1,0 +1,25 @@
+//! Training (native only): Adam, class balance, early stopping on
+//! validation UA, atomic per-epoch checkpoints with exact resume, and
+//! evaluation with the reference system's metrics.
+//!
+//! Everything random (weights, order, dropout, sampling) comes from one seeded
+//! [`Rng`] whose state is checkpointed, so on the CPU the same seed gives the
+//! same run, and a run killed and resumed gives the same run too.
+
+mod checkpoint;
+mod config;
+mod eval;
+mod log;
+mod metrics;
+mod progress;
+mod run;
+
+pub use checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
+pub use config::{Balance, TrainConfig};
+pub use eval::{evaluate, predict_batches};
+pub use log::EpochLog;
+pub use metrics::Evaluation;
+#[cfg(feature = "cli")]
+pub use progress::Bars;
+pub use progress::{Lines, Progress, Quiet};
+pub use run::{class_weights, train, TrainReport, BEST_DIR};

@@ -1,0 +1,293 @@
+//! The training loop.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::grad_clipping::GradientClippingConfig;
+use burn::store::ModuleRecord;
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Bytes, Device, Tensor, TensorData};
+
+use super::checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
+use super::{evaluate, Balance, EpochLog, Evaluation, Progress, TrainConfig};
+use crate::data::Emotion;
+use crate::model::io::write_atomic;
+use crate::model::{Batch, Batcher, Example, Model, ModelError, Rng};
+
+/// Sub-directory of `out_dir` holding the best model so far (a model
+/// directory: `Model::load_dir` reads it).
+pub const BEST_DIR: &str = "best";
+
+/// What a finished run reports.
+#[derive(Debug, Clone)]
+pub struct TrainReport {
+    /// Epochs completed in all (including those before a resume).
+    pub epochs: usize,
+    /// 1-based epoch of the best validation UA (the last epoch without a
+    /// validation set).
+    pub best_epoch: usize,
+    /// Validation metrics of the best model (`None` without a validation set).
+    pub best: Option<Evaluation>,
+    pub history: Vec<EpochLog>,
+    pub stopped_early: bool,
+    /// The best model's directory.
+    pub model_dir: PathBuf,
+    /// The best model, in inference mode on the training device's backend.
+    pub model: Model,
+}
+
+/// Inverse-frequency class weights `N / (C n_c)` over labelled examples
+/// (0 for a class with no examples).
+pub fn class_weights(examples: &[Example]) -> [f64; 4] {
+    let mut counts = [0usize; 4];
+    for e in examples {
+        if let Some(l) = e.label {
+            counts[l.index()] += 1;
+        }
+    }
+    let n: usize = counts.iter().sum();
+    let mut w = [0.0; 4];
+    for c in 0..4 {
+        if counts[c] > 0 {
+            w[c] = n as f64 / (Emotion::COUNT as f64 * counts[c] as f64);
+        }
+    }
+    w
+}
+
+/// Trains `config.model` on `train`, validating on `valid` after every epoch
+/// (early stopping on UA), and writes into `out_dir`:
+/// `train.toml` (the config), `checkpoint.bin` (every epoch), `best/` (the
+/// best model), `log.csv` and `log.jsonl`. With `config.resume` and a
+/// checkpoint in `out_dir`, continues where it stopped; otherwise starts over.
+///
+/// `device` is a plain device (`Device::flex()`, `Device::wgpu(..)`); the
+/// autodiff decorator is added here.
+pub fn train(
+    config: &TrainConfig,
+    train: &[Example],
+    valid: &[Example],
+    out_dir: &Path,
+    device: &Device,
+    progress: &mut dyn Progress,
+) -> Result<TrainReport, ModelError> {
+    config.validate()?;
+    if train.iter().any(|e| e.label.is_none()) || valid.iter().any(|e| e.label.is_none()) {
+        return Err(ModelError::Input("every training and validation example needs a label".into()));
+    }
+    if train.is_empty() {
+        return Err(ModelError::Input("no training examples".into()));
+    }
+    std::fs::create_dir_all(out_dir).map_err(|e| ModelError::io(out_dir, e))?;
+    write_atomic(&out_dir.join("train.toml"), config.to_toml().as_bytes())?;
+
+    let ad = device.clone().autodiff();
+    let model_toml = config.model.to_toml();
+    let ckpt_path = out_dir.join(CHECKPOINT_FILE);
+    let fresh = || -> Result<_, ModelError> {
+        let model = Model::new(&config.model, config.seed, &ad)?;
+        let state = TrainState {
+            epoch: 0,
+            rng: Rng::derive(config.seed, 1),
+            best_ua: -1.0,
+            best_epoch: 0,
+            epochs_since_best: 0,
+            history: Vec::new(),
+            model_config: model_toml.clone(),
+        };
+        Ok((model, adam(config).init(), state))
+    };
+    let (mut model, mut optim, mut state) = if config.resume && ckpt_path.exists() {
+        let ck = Checkpoint::load(&ckpt_path)?;
+        if ck.state.model_config != model_toml {
+            return Err(ModelError::Config(format!(
+                "{} was written for another model config; remove it or turn resume off",
+                ckpt_path.display()
+            )));
+        }
+        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(ck.model)).map_err(|e| ModelError::Format(e.to_string()))?;
+        let model = Model::new(&config.model, config.seed, &ad)?
+            .try_load_record(record)
+            .map_err(|e| ModelError::Format(e.to_string()))?;
+        let optim = adam(config)
+            .init()
+            .from_bytes(Bytes::from_bytes_vec(ck.optimizer))
+            .map_err(|e| ModelError::Format(e.to_string()))?;
+        progress.message(&format!("resuming after epoch {}", ck.state.epoch));
+        (model, optim, ck.state)
+    } else {
+        fresh()?
+    };
+
+    let batcher = Batcher::new(&config.model);
+    let weights = match config.balance {
+        Balance::Weights => class_weights(train),
+        Balance::Sampling | Balance::None => [1.0; 4],
+    };
+    let mut stopped_early = false;
+    while state.epoch < config.epochs {
+        if config.patience > 0 && state.epochs_since_best >= config.patience && !valid.is_empty() {
+            stopped_early = true;
+            break;
+        }
+        let start = Instant::now();
+        let epoch = state.epoch + 1;
+        let rng = &mut state.rng;
+        let order = epoch_order(train, config.balance, rng);
+        let batches = order.len().div_ceil(config.batch_size);
+        progress.epoch_start(epoch, batches);
+        let mut loss_sum = 0.0;
+        for chunk in order.chunks(config.batch_size) {
+            let refs: Vec<&Example> = chunk.iter().map(|&i| &train[i]).collect();
+            let mut batch = batcher.batch(&refs)?;
+            hide_modalities(&mut batch, config.modality_dropout, rng);
+            let out = model.forward(&batch, Some(rng));
+            let loss = weighted_cross_entropy(out.logits, batch.labels.as_deref().expect("labelled"), &weights);
+            let value: f32 = loss.clone().into_scalar();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(config.lr, model, grads);
+            loss_sum += value as f64;
+            progress.batch_done(value as f64);
+        }
+        let train_loss = loss_sum / batches as f64;
+
+        let eval = if valid.is_empty() { None } else { Some(evaluate(&model.valid(), valid, config.batch_size)?) };
+        let val_ua = eval.as_ref().map_or(f64::NAN, |e| e.ua);
+        let best = match &eval {
+            Some(_) => val_ua > state.best_ua,
+            None => true,
+        };
+        if best {
+            state.best_ua = if val_ua.is_nan() { -1.0 } else { val_ua };
+            state.best_epoch = epoch;
+            state.epochs_since_best = 0;
+            model.valid().save_dir(&out_dir.join(BEST_DIR))?;
+            if let Some(e) = &eval {
+                write_atomic(&out_dir.join(BEST_DIR).join("valid.json"), serde_json::to_string_pretty(&e.to_json()).expect("json").as_bytes())?;
+            }
+        } else {
+            state.epochs_since_best += 1;
+        }
+        let log = EpochLog {
+            epoch,
+            train_loss,
+            val_loss: eval.as_ref().map_or(f64::NAN, |e| e.loss),
+            val_wa: eval.as_ref().map_or(f64::NAN, |e| e.wa),
+            val_ua,
+            seconds: start.elapsed().as_secs_f64(),
+            best,
+        };
+        state.history.push(log.clone());
+        state.epoch = epoch;
+        // Checkpoint first, then the logs, which are rewritten from the
+        // checkpoint's history: a kill between the two only delays the logs.
+        let ck = Checkpoint {
+            state: state.clone(),
+            model: model.to_bytes()?,
+            optimizer: optim.into_bytes().map_err(|e| ModelError::Format(e.to_string()))?.to_vec(),
+        };
+        ck.save(&ckpt_path)?;
+        write_logs(out_dir, &state.history)?;
+        progress.epoch_end(&log);
+    }
+    if stopped_early {
+        progress.message(&format!(
+            "early stop: no better validation UA for {} epochs (best {:.2}% at epoch {})",
+            config.patience,
+            100.0 * state.best_ua,
+            state.best_epoch
+        ));
+    }
+    write_logs(out_dir, &state.history)?;
+
+    let model_dir = out_dir.join(BEST_DIR);
+    let best_model = Model::load_dir(&model_dir, device)?;
+    let best = if valid.is_empty() { None } else { Some(evaluate(&best_model, valid, config.batch_size)?) };
+    Ok(TrainReport {
+        epochs: state.epoch,
+        best_epoch: state.best_epoch,
+        best,
+        history: state.history,
+        stopped_early,
+        model_dir,
+        model: best_model,
+    })
+}
+
+fn adam(config: &TrainConfig) -> AdamConfig {
+    let clip = (config.grad_clip > 0.0).then(|| GradientClippingConfig::Norm(config.grad_clip as f32));
+    AdamConfig::new().with_epsilon(config.epsilon as f32).with_grad_clipping(clip)
+}
+
+/// The order of training examples for one epoch: a shuffle, or with
+/// balanced sampling N draws with replacement, each class equally likely.
+fn epoch_order(train: &[Example], balance: Balance, rng: &mut Rng) -> Vec<usize> {
+    match balance {
+        Balance::Sampling => {
+            let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); 4];
+            for (i, e) in train.iter().enumerate() {
+                by_class[e.label.expect("labelled").index()].push(i);
+            }
+            let classes: Vec<&Vec<usize>> = by_class.iter().filter(|c| !c.is_empty()).collect();
+            (0..train.len())
+                .map(|_| {
+                    let c = classes[rng.below(classes.len())];
+                    c[rng.below(c.len())]
+                })
+                .collect()
+        }
+        Balance::Weights | Balance::None => {
+            let mut order: Vec<usize> = (0..train.len()).collect();
+            rng.shuffle(&mut order);
+            order
+        }
+    }
+}
+
+/// Modality dropout: with probability `p` per item that has both
+/// modalities, hide one of them (a fair coin) by setting its length to 0.
+fn hide_modalities(batch: &mut Batch, p: f64, rng: &mut Rng) {
+    if p <= 0.0 {
+        return;
+    }
+    let (Some(a), Some(w)) = (batch.acoustic.as_mut(), batch.words.as_mut()) else { return };
+    for i in 0..batch.size {
+        if a.lens[i] > 0 && w.lens[i] > 0 && rng.next_f64() < p {
+            if rng.next_f64() < 0.5 {
+                a.lens[i] = 0;
+            } else {
+                w.lens[i] = 0;
+            }
+        }
+    }
+}
+
+/// `-sum_b w_{y_b} log p_b(y_b) / sum_b w_{y_b}` (PyTorch's weighted mean).
+pub(crate) fn weighted_cross_entropy(logits: Tensor<2>, labels: &[usize], weights: &[f64; 4]) -> Tensor<1> {
+    let [b, c] = logits.dims();
+    let device = logits.device();
+    let mut target = vec![0.0f32; b * c];
+    let mut total = 0.0f64;
+    for (i, &l) in labels.iter().enumerate() {
+        target[i * c + l] = weights[l] as f32;
+        total += weights[l];
+    }
+    let target = Tensor::<2>::from_data(TensorData::new(target, [b, c]), &device);
+    (log_softmax(logits, 1) * target).sum().neg().div_scalar(total.max(1e-12) as f32)
+}
+
+fn write_logs(out_dir: &Path, history: &[EpochLog]) -> Result<(), ModelError> {
+    let mut csv = String::from(EpochLog::CSV_HEADER);
+    csv.push('\n');
+    let mut jsonl = String::new();
+    for h in history {
+        csv.push_str(&h.csv());
+        csv.push('\n');
+        jsonl.push_str(&serde_json::to_string(h).expect("json"));
+        jsonl.push('\n');
+    }
+    write_atomic(&out_dir.join("log.csv"), csv.as_bytes())?;
+    write_atomic(&out_dir.join("log.jsonl"), jsonl.as_bytes())
+}

@@ -1,0 +1,189 @@
+//! Training: the loss falls, a seed repeats a run, a resumed run equals an
+//! uninterrupted one, evaluation metrics.
+
+mod model_support;
+
+use burn::tensor::Device;
+use emorec::model::{AcousticPooling as A, LexicalPooling as L, Model, Variant};
+use emorec::train::{evaluate, train, Balance, Evaluation, Quiet, TrainConfig};
+use model_support::*;
+
+fn config(variant: Variant, epochs: usize) -> TrainConfig {
+    TrainConfig {
+        epochs,
+        batch_size: 8,
+        lr: 0.01,
+        seed: 17,
+        patience: 0,
+        model: tiny(variant, A::Attention, L::Attention),
+        ..TrainConfig::default()
+    }
+}
+
+#[test]
+fn a_tiny_model_learns_a_separable_task() {
+    let train_set = dataset(48, 1);
+    let valid = dataset(16, 2);
+    let dir = temp_dir("learn");
+    let report = train(&config(Variant::Mmmla, 6), &train_set, &valid, &dir, &Device::flex(), &mut Quiet).unwrap();
+    let h = &report.history;
+    assert_eq!(h.len(), 6);
+    assert!(h[5].train_loss < 0.6 * h[0].train_loss, "{h:?}");
+    let best = report.best.unwrap();
+    assert!(best.ua > 0.8, "{best:?}");
+    // The best model on disk is what the report carries.
+    let loaded = Model::load_dir(&report.model_dir, &Device::flex()).unwrap();
+    assert_eq!(evaluate(&loaded, &valid, 8).unwrap(), best);
+    // Logs: header + one line per epoch, JSON lines parse.
+    let csv = std::fs::read_to_string(dir.join("log.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 7);
+    let jsonl = std::fs::read_to_string(dir.join("log.jsonl")).unwrap();
+    for line in jsonl.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["val_ua"].is_number());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn same_seed_gives_the_same_run() {
+    let train_set = dataset(24, 3);
+    let valid = dataset(8, 4);
+    let mut c = config(Variant::Mmb, 2);
+    c.model.dropout = 0.3;
+    c.modality_dropout = 0.3;
+    let run = |name: &str| {
+        let dir = temp_dir(name);
+        let r = train(&c, &train_set, &valid, &dir, &Device::flex(), &mut Quiet).unwrap();
+        let bytes = r.model.to_bytes().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        (r.history.iter().map(|h| (h.train_loss, h.val_loss)).collect::<Vec<_>>(), bytes)
+    };
+    let (a, wa) = run("seed-a");
+    let (b, wb) = run("seed-b");
+    assert_eq!(a, b);
+    assert_eq!(wa, wb);
+}
+
+#[test]
+fn resume_after_a_kill_equals_the_uninterrupted_run() {
+    let train_set = dataset(24, 5);
+    let valid = dataset(8, 6);
+    let mut c = config(Variant::Mmmla, 3);
+    c.model.dropout = 0.3;
+    c.balance = Balance::Sampling;
+    let device = Device::flex();
+
+    let dir_a = temp_dir("resume-a");
+    let a = train(&c, &train_set, &valid, &dir_a, &device, &mut Quiet).unwrap();
+    let ck_a = std::fs::read(dir_a.join("checkpoint.bin")).unwrap();
+
+    // "Killed" after epoch 1: a run of 1 epoch leaves exactly that checkpoint.
+    let dir_b = temp_dir("resume-b");
+    let mut first = c.clone();
+    first.epochs = 1;
+    train(&first, &train_set, &valid, &dir_b, &device, &mut Quiet).unwrap();
+    let mut rest = c.clone();
+    rest.resume = true;
+    let b = train(&rest, &train_set, &valid, &dir_b, &device, &mut Quiet).unwrap();
+
+    assert_eq!(a.history.len(), 3);
+    assert_eq!(b.history.len(), 3);
+    for (x, y) in a.history.iter().zip(&b.history) {
+        assert!((x.train_loss - y.train_loss).abs() < 1e-6, "{x:?} vs {y:?}");
+        assert!((x.val_loss - y.val_loss).abs() < 1e-6);
+        assert_eq!(x.val_ua, y.val_ua);
+    }
+    let ck_b = std::fs::read(dir_b.join("checkpoint.bin")).unwrap();
+    assert_eq!(ck_a.len(), ck_b.len());
+    let wa = emorec::train::Checkpoint::load(&dir_a.join("checkpoint.bin")).unwrap();
+    let wb = emorec::train::Checkpoint::load(&dir_b.join("checkpoint.bin")).unwrap();
+    assert_eq!(wa.model, wb.model, "final weights differ");
+    assert_eq!(wa.state.rng, wb.state.rng);
+    // A checkpoint of another model is refused.
+    let mut other = rest.clone();
+    other.model.hidden = 9;
+    assert!(train(&other, &train_set, &valid, &dir_b, &device, &mut Quiet).is_err());
+    let _ = std::fs::remove_dir_all(&dir_a);
+    let _ = std::fs::remove_dir_all(&dir_b);
+}
+
+#[test]
+fn early_stopping_stops() {
+    let train_set = dataset(16, 7);
+    let valid = dataset(8, 8);
+    let mut c = config(Variant::Acoustic, 30);
+    c.lr = 1e-9; // nothing improves after the first epoch
+    c.patience = 2;
+    let dir = temp_dir("early");
+    let r = train(&c, &train_set, &valid, &dir, &Device::flex(), &mut Quiet).unwrap();
+    assert!(r.stopped_early);
+    assert_eq!(r.epochs, 3);
+    assert_eq!(r.best_epoch, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn evaluation_metrics_follow_the_reference_tables() {
+    // true ang x3 (2 right), hap x1 (right), sad x2 (1 right, 1 -> neu).
+    let pairs = [(0, 0), (0, 0), (0, 1), (1, 1), (3, 3), (3, 2)];
+    let e = Evaluation::from_pairs(&pairs, 0.7);
+    assert_eq!(e.n, 6);
+    assert!((e.wa - 4.0 / 6.0).abs() < 1e-12);
+    assert!((e.ua - (2.0 / 3.0 + 1.0 + 0.5) / 3.0).abs() < 1e-12);
+    assert_eq!(e.confusion[3][2], 1);
+    assert!((e.loss - 0.7).abs() < 1e-12);
+    let j = e.to_json();
+    for k in ["wa", "ua", "per_class", "confusion", "loss", "n"] {
+        assert!(j.get(k).is_some(), "{k}");
+    }
+    assert_eq!(emorec::train::class_weights(&dataset(8, 1)), [1.0; 4]);
+}
+
+/// Speed of one forward pass and one Adam step at the real size (16
+/// utterances x 400 frames x 130 LLDs, 20 words, hidden 128, 2 layers,
+/// MMMLA) on each CPU backend:
+/// `cargo test --release --test model_train -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn speed_of_the_cpu_backends() {
+    use burn::optim::{AdamConfig, GradientsParams};
+    use emorec::data::Emotion;
+    use emorec::model::{Batcher, Example, ModelConfig, Rng};
+    use std::time::Instant;
+    let config = ModelConfig::default();
+    let mut rng = Rng::new(1);
+    let examples: Vec<Example> = (0..16)
+        .map(|i| Example {
+            acoustic: Some(seq(&mut rng, 400, 130, 0.0)),
+            words: Some(seq(&mut rng, 20, 50, 0.0)),
+            label: Emotion::from_index(i % 4),
+        })
+        .collect();
+    let refs: Vec<&Example> = examples.iter().collect();
+    let batch = Batcher::new(&config).batch(&refs).unwrap();
+    #[allow(deprecated)]
+    for (name, device) in [("flex", Device::flex()), ("ndarray", Device::ndarray())] {
+        let model = Model::new(&config, 1, &device).unwrap();
+        let _ = model.forward(&batch, None).probabilities.into_data();
+        let t = Instant::now();
+        let _ = model.forward(&batch, None).probabilities.into_data();
+        let fwd = t.elapsed().as_secs_f64();
+        let ad = device.clone().autodiff();
+        let mut model = Model::new(&config, 1, &ad).unwrap();
+        let mut optim = AdamConfig::new().init();
+        let mut step = 0.0;
+        for i in 0..3 {
+            let t = Instant::now();
+            let out = model.forward(&batch, Some(&mut rng));
+            let loss = burn::tensor::activation::log_softmax(out.logits, 1).mean().neg();
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(1e-3, model, grads);
+            let _ = model.output.bias.val().into_data();
+            if i > 0 {
+                step += t.elapsed().as_secs_f64() / 2.0;
+            }
+        }
+        println!("{name}: forward {:.0} ms, training step {:.0} ms", fwd * 1e3, step * 1e3);
+    }
+}
