@@ -117,6 +117,21 @@ impl Model {
         Ok(Model { acoustic, lexical, fusion, output, config: config.clone() })
     }
 
+    /// Every parameter value in a fixed order (struct order), for comparing
+    /// two models' weights regardless of parameter ids.
+    pub fn parameters_flat(&self) -> Vec<f32> {
+        struct Collect(Vec<f32>);
+        impl burn::module::ModuleVisitor for Collect {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                let v = param.val().into_data().convert::<f32>();
+                self.0.extend(v.try_into_vec::<f32>().expect("f32 parameters"));
+            }
+        }
+        let mut c = Collect(Vec::new());
+        self.visit(&mut c);
+        c.0
+    }
+
     pub fn config(&self) -> &ModelConfig {
         &self.config
     }
