@@ -14,6 +14,7 @@ pub enum ModelError {
 }
 
 impl ModelError {
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
         ModelError::Io { path: path.display().to_string(), reason: e.to_string() }
     }

@@ -11,6 +11,7 @@
 //! The browser fetches `config.toml` and `weights.bpk` and calls
 //! [`Model::from_bytes`]; nothing here touches the file system on wasm.
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::path::Path;
 
 use burn::module::Module;

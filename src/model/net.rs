@@ -56,18 +56,20 @@ impl Encoder {
     /// per-step weights over the input positions (`[B, T]`).
     fn forward(&self, input: &Padded, device: &Device, rng: Option<&mut Rng>) -> (Tensor<2>, Option<Tensor<2>>) {
         let b = input.batch_size();
-        let x = Tensor::<3>::from_data(TensorData::new(input.data.clone(), [b, input.max_len, input.dim]), device);
-        let (x, lens, t) = match &self.cls {
+        let d = input.dim;
+        let x = Tensor::<3>::from_data(TensorData::new(input.data.clone(), [b, input.max_len, d]), device);
+        // Per-step inputs (the data needs no gradient, so slicing it is free).
+        let mut steps: Vec<Tensor<2>> = Vec::with_capacity(input.max_len + 1);
+        let lens: Vec<usize> = match &self.cls {
             Some(cls) => {
-                let d = input.dim;
-                let cls = cls.val().reshape([1, 1, d]).expand([b, 1, d]);
-                let lens: Vec<usize> = input.lens.iter().map(|&l| if l > 0 { l + 1 } else { 0 }).collect();
-                (Tensor::cat(vec![cls, x], 1), lens, input.max_len + 1)
+                steps.push(cls.val().reshape([1, d]).expand([b, d]));
+                input.lens.iter().map(|&l| if l > 0 { l + 1 } else { 0 }).collect()
             }
-            None => (x, input.lens.clone(), input.max_len),
+            None => input.lens.clone(),
         };
-        let masks = Masks::new(&lens, t, device);
-        let h = self.blstm.forward(x, &lens, rng);
+        steps.extend(x.iter_dim(1).map(|s| s.reshape([b, d])));
+        let masks = Masks::new(&lens, steps.len(), device);
+        let h = self.blstm.forward(steps, &masks.valid, rng);
         self.pool.forward(h, &masks)
     }
 }
@@ -115,6 +117,21 @@ impl Model {
         };
         let output = Dense::new(rng, out_in, Emotion::COUNT, device);
         Ok(Model { acoustic, lexical, fusion, output, config: config.clone() })
+    }
+
+    /// Every parameter value in a fixed order (struct order), for comparing
+    /// two models' weights regardless of parameter ids.
+    pub fn parameters_flat(&self) -> Vec<f32> {
+        struct Collect(Vec<f32>);
+        impl burn::module::ModuleVisitor for Collect {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                let v = param.val().into_data().convert::<f32>();
+                self.0.extend(v.try_into_vec::<f32>().expect("f32 parameters"));
+            }
+        }
+        let mut c = Collect(Vec::new());
+        self.visit(&mut c);
+        c.0
     }
 
     pub fn config(&self) -> &ModelConfig {
