@@ -20,9 +20,6 @@ use crate::audio::{self, TARGET_RATE};
 use crate::features::compare::Compare2016;
 use crate::{Error, Result};
 
-/// File extensions a directory is searched for.
-pub const AUDIO_EXTENSIONS: [&str; 4] = ["wav", "flac", "mp3", "ogg"];
-
 /// `../shared/reference/opensmile` beside the repository.
 pub fn reference_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared").join("reference").join("opensmile")
@@ -48,8 +45,8 @@ pub fn reference_recordings(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
-/// Files as given; each directory replaced by its audio files (not
-/// recursively), sorted by name.
+/// Files as given; each directory replaced by its audio files (recursively),
+/// sorted by path.
 pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for p in paths {
@@ -57,16 +54,7 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             files.push(p.clone());
             continue;
         }
-        let io = |source| Error::Io { path: p.display().to_string(), source };
-        let mut found = Vec::new();
-        for entry in std::fs::read_dir(p).map_err(io)? {
-            let path = entry.map_err(io)?.path();
-            let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-            if path.is_file() && ext.is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.as_str())) {
-                found.push(path);
-            }
-        }
-        found.sort();
+        let found = crate::audio::find_audio_files(p).map_err(|source| Error::Io { path: p.display().to_string(), source })?;
         files.extend(found);
     }
     Ok(files)

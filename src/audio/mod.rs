@@ -11,8 +11,12 @@
 //! documented on [`decode_bytes`].
 
 mod decode;
+#[cfg(not(target_arch = "wasm32"))]
+mod files;
 mod resample;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub use files::{find_audio_files, is_audio_file, AUDIO_EXTENSIONS};
 pub use decode::{decode_bytes, decode_file};
 pub use resample::{check_rate, resample, resampled_len, MAX_RATE, MIN_RATE};
 

@@ -17,8 +17,7 @@ use rayon::prelude::*;
 
 use emorec::features::{compare::Compare2016, FeatureSet};
 
-/// Extensions taken from a directory (the decoder still checks the content).
-const AUDIO_EXTENSIONS: &[&str] = &["wav", "flac", "mp3", "ogg", "oga"];
+use emorec::audio::{find_audio_files, AUDIO_EXTENSIONS};
 
 #[derive(Args)]
 pub struct FeaturesArgs {
@@ -107,9 +106,7 @@ fn plan_jobs(inputs: &[PathBuf], out: &Path) -> Result<Vec<Job>> {
     let mut jobs = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            let mut files = Vec::new();
-            collect_audio(input, &mut files).with_context(|| format!("cannot list {}", input.display()))?;
-            files.sort();
+            let files = find_audio_files(input).with_context(|| format!("cannot list {}", input.display()))?;
             for f in files {
                 let rel = f.strip_prefix(input).unwrap_or(&f).with_extension("csv");
                 jobs.push(Job { output: out.join(rel), input: f });
@@ -127,22 +124,6 @@ fn plan_jobs(inputs: &[PathBuf], out: &Path) -> Result<Vec<Job>> {
         bail!("two inputs would both write {}; pass them from different folders or one at a time", w[0].display());
     }
     Ok(jobs)
-}
-
-fn collect_audio(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_audio(&path, files)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            files.push(path);
-        }
-    }
-    Ok(())
 }
 
 fn progress_bar(n: u64) -> ProgressBar {

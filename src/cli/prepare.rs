@@ -165,7 +165,7 @@ fn cache_fill(inputs: &[PathBuf], set: &str, deltas: bool, dir: Option<PathBuf>,
     }
     for folder in &folders {
         let before = audio.len();
-        collect_audio(folder, &mut audio).with_context(|| format!("cannot list {}", folder.display()))?;
+        audio.extend(emorec::audio::find_audio_files(folder).with_context(|| format!("cannot list {}", folder.display()))?);
         audio[before..].sort();
         println!("{}: {} audio file(s)", folder.display(), audio.len() - before);
     }
@@ -190,23 +190,6 @@ fn cache_fill(inputs: &[PathBuf], set: &str, deltas: bool, dir: Option<PathBuf>,
     println!("cache {}: {files} entries, {:.1} MiB", cache.dir().display(), bytes as f64 / (1024.0 * 1024.0));
     if !report.failed.is_empty() {
         bail!("{} of {} recording(s) failed", report.failed.len(), audio.len());
-    }
-    Ok(())
-}
-
-/// Audio files under `dir`, recursively (the decoder still checks the content).
-fn collect_audio(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_audio(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| ["wav", "flac", "mp3", "ogg", "oga"].contains(&e.to_ascii_lowercase().as_str()))
-        {
-            out.push(path);
-        }
     }
     Ok(())
 }
