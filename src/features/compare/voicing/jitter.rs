@@ -113,13 +113,10 @@ impl JitterTracker {
         let wave = &x[begin..end];
 
         if !voiced || t0min < 1 {
-            self.last_idx += to_read0;
-            self.last_mis = 0;
-            self.last_t0 = 0.0;
-            self.last_diff = 0.0;
-            self.last_jitter_local = 0.0;
-            self.last_jitter_ddp = 0.0;
-            self.last_shimmer = 0.0;
+            // Unvoiced: forget the period history, keep reading where we are.
+            let next = self.last_idx + to_read0;
+            self.reset();
+            self.last_idx = next;
             return VoiceQuality { log_hnr: LOG_HNR_FLOOR, ..Default::default() };
         }
         let (q, last_period) = self.walk_periods(wave, t0f, t0min, t0max, to_read0);
