@@ -69,6 +69,7 @@ pub struct Experiment {
     pub folds: Vec<Fold>,
 }
 
+#[allow(deprecated)] // ndarray: deprecated upstream, kept for comparison with flex.
 pub fn device(name: &str) -> Result<Device> {
     match name {
         "cpu" | "flex" => Ok(Device::flex()),

@@ -19,23 +19,18 @@ use emorec::features::{compare::Compare2016, FeatureSet};
 
 use emorec::audio::{find_audio_files, AUDIO_EXTENSIONS};
 
+use super::extraction::ExtractionArgs;
+
 #[derive(Args)]
 pub struct FeaturesArgs {
     /// Audio files or directories (searched recursively for wav, flac, mp3, ogg).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Feature set: compare2016 (openSMILE ComParE_2016 low-level descriptors).
-    #[arg(long, default_value = "compare2016")]
-    set: String,
-    /// Append the delta of every descriptor (openSMILE's `_de` columns).
-    #[arg(long)]
-    deltas: bool,
+    #[command(flatten)]
+    extraction: ExtractionArgs,
     /// Output CSV (one input file) or directory (several inputs or a directory).
     #[arg(long)]
     out: PathBuf,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    threads: Option<usize>,
 }
 
 /// One unit of work: where the audio is and where its CSV goes.
@@ -45,7 +40,7 @@ struct Job {
 }
 
 pub fn run(args: FeaturesArgs) -> Result<()> {
-    let set = FeatureSet::from_name(&args.set)?;
+    let set = args.extraction.apply()?;
     let single_file = args.inputs.len() == 1 && args.inputs[0].is_file();
     let jobs = if single_file {
         vec![Job { input: args.inputs[0].clone(), output: args.out.clone() }]
@@ -55,14 +50,10 @@ pub fn run(args: FeaturesArgs) -> Result<()> {
     if jobs.is_empty() {
         bail!("no audio files ({}) found in {}", AUDIO_EXTENSIONS.join(", "), show(&args.inputs));
     }
-    if let Some(n) = args.threads {
-        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
-    }
-
     let bar = if single_file { ProgressBar::hidden() } else { progress_bar(jobs.len() as u64) };
     let failures = AtomicUsize::new(0);
     jobs.par_iter().for_each_init(Compare2016::new, |extractor, job| {
-        if let Err(e) = extract_one(extractor, set, args.deltas, job) {
+        if let Err(e) = extract_one(extractor, set, args.extraction.deltas, job) {
             failures.fetch_add(1, Ordering::Relaxed);
             bar.suspend(|| eprintln!("error: {}: {e:#}", job.input.display()));
         }

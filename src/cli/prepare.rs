@@ -18,7 +18,8 @@ use emorec::data::cache::FeatureCache;
 use emorec::data::iemocap::{read_iemocap, IemocapOptions};
 use emorec::data::manifest::{combine, save_manifest, Manifest};
 use emorec::data::{LabelCounts, Utterance};
-use emorec::features::FeatureSet;
+
+use super::extraction::ExtractionArgs;
 
 #[derive(Args)]
 pub struct PrepareArgs {
@@ -54,16 +55,11 @@ enum What {
     Cache {
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
-        #[arg(long, default_value = "compare2016")]
-        set: String,
-        #[arg(long)]
-        deltas: bool,
+        #[command(flatten)]
+        extraction: ExtractionArgs,
         /// Cache folder (default: $EMOREC_CACHE or .cache/emorec).
         #[arg(long)]
         cache: Option<PathBuf>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
     },
 }
 
@@ -71,7 +67,7 @@ pub fn run(args: PrepareArgs) -> Result<()> {
     match args.what {
         What::Iemocap { root, out, keep_wordless, verbose } => iemocap(root, out, keep_wordless, verbose),
         What::Manifest { manifests, out } => manifest(&manifests, out),
-        What::Cache { inputs, set, deltas, cache, threads } => cache_fill(&inputs, &set, deltas, cache, threads),
+        What::Cache { inputs, extraction, cache } => cache_fill(&inputs, &extraction, cache),
     }
 }
 
@@ -153,11 +149,9 @@ fn manifest(paths: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn cache_fill(inputs: &[PathBuf], set: &str, deltas: bool, dir: Option<PathBuf>, threads: Option<usize>) -> Result<()> {
-    let set = FeatureSet::from_name(set)?;
-    if let Some(n) = threads {
-        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
-    }
+fn cache_fill(inputs: &[PathBuf], extraction: &ExtractionArgs, dir: Option<PathBuf>) -> Result<()> {
+    let set = extraction.apply()?;
+    let deltas = extraction.deltas;
     let (folders, manifests): (Vec<PathBuf>, Vec<PathBuf>) = inputs.iter().cloned().partition(|p| p.is_dir());
     let mut audio: Vec<PathBuf> = Vec::new();
     if !manifests.is_empty() {

@@ -8,8 +8,9 @@
 //! - `model.json`: `{"format": "emorec-model", "version": 1, "labels": [...]}`,
 //!   so an incompatible future layout is refused instead of misread.
 //!
-//! The browser fetches `config.toml` and `weights.bpk` and calls
-//! [`Model::from_bytes`]; nothing here touches the file system on wasm.
+//! The browser gets the same three files (embedded in the wasm, see
+//! `web::shipped`) and calls [`Model::from_files`]; nothing here touches the
+//! file system on wasm.
 
 #[cfg(not(target_arch = "wasm32"))]
 use std::path::Path;
@@ -87,6 +88,17 @@ impl Model {
         write_atomic(&dir.join(META_FILE), meta.as_bytes())
     }
 
+    /// Rebuilds a model from the three files [`Model::save_dir`] writes,
+    /// already read (from disk natively, embedded or fetched in the browser).
+    /// Refuses a `model.json` of another format or version.
+    pub fn from_files(meta: &[u8], config: &[u8], weights: &[u8], device: &Device) -> Result<Self, ModelError> {
+        let meta: ModelMeta =
+            serde_json::from_slice(meta).map_err(|e| ModelError::Format(format!("{META_FILE}: {e}")))?;
+        meta.check()?;
+        let config = std::str::from_utf8(config).map_err(|e| ModelError::Format(format!("{CONFIG_FILE}: {e}")))?;
+        Model::from_bytes(&ModelConfig::from_toml(config)?, weights, device)
+    }
+
     /// Loads a directory written by [`Model::save_dir`].
     #[cfg(not(target_arch = "wasm32"))]
     pub fn load_dir(dir: &Path, device: &Device) -> Result<Self, ModelError> {
@@ -94,12 +106,7 @@ impl Model {
             let p = dir.join(name);
             std::fs::read(&p).map_err(|e| ModelError::io(&p, e))
         };
-        let meta: ModelMeta =
-            serde_json::from_slice(&read(META_FILE)?).map_err(|e| ModelError::Format(format!("{META_FILE}: {e}")))?;
-        meta.check()?;
-        let config = String::from_utf8(read(CONFIG_FILE)?).map_err(|e| ModelError::Format(e.to_string()))?;
-        let config = ModelConfig::from_toml(&config)?;
-        Model::from_bytes(&config, &read(WEIGHTS_FILE)?, device)
+        Model::from_files(&read(META_FILE)?, &read(CONFIG_FILE)?, &read(WEIGHTS_FILE)?, device)
     }
 }
 

@@ -1,7 +1,14 @@
 //! One utterance in, one labelled prediction with its attention out.
+//!
+//! The forward pass is the same everywhere; only reading the results back
+//! differs. CPU backends (and native GPUs) can block, so [`Model::predict`]
+//! reads synchronously; WebGPU in a page cannot, so [`Model::predict_async`]
+//! awaits each read.
 
-use super::batch::{Batcher, Example};
-use super::{Model, ModelError};
+use burn::tensor::{Tensor, TensorData};
+
+use super::batch::{Batch, Batcher, Example};
+use super::{Model, ModelError, ModelOutput};
 use crate::data::Emotion;
 
 /// A prediction with everything the page shows.
@@ -11,7 +18,8 @@ pub struct Prediction {
     pub label: Emotion,
     /// ang, hap, neu, sad.
     pub probabilities: [f32; 4],
-    /// One weight per (kept) frame, when the model has frame weights (see
+    /// One weight per frame the model read (it reads the first
+    /// `max_frames`), when the model has frame weights (see
     /// [`super::ModelOutput::frame_attention`]).
     pub frame_attention: Option<Vec<f32>>,
     /// One weight per word (for CLS pooling there are none).
@@ -24,36 +32,84 @@ fn emotion_code<S: serde::Serializer>(e: &Emotion, s: S) -> Result<S::Ok, S::Err
     s.serialize_str(e.code())
 }
 
+/// The output tensors of one item, read back to the host.
+struct Readback {
+    probabilities: Vec<f32>,
+    modality_weights: Vec<f32>,
+    frame_attention: Option<Vec<f32>>,
+    word_attention: Option<Vec<f32>>,
+}
+
 impl Model {
     /// Predicts one example. Fails when the example has none of the
     /// modalities the model reads (e.g. no audio for an acoustic-only model):
     /// such an output would only be the output layer's bias.
     ///
-    /// Reads tensors synchronously: in the browser use a CPU device (WebGPU
-    /// cannot block; read [`Model::forward`]'s tensors with `into_data_async`).
+    /// Reads tensors synchronously: in the browser on WebGPU, use
+    /// [`Model::predict_async`].
     pub fn predict(&self, example: &Example) -> Result<Prediction, ModelError> {
+        let (batch, out) = self.forward_one(example)?;
+        let read = |t: Tensor<2>| to_vec(t.try_into_data().map_err(|e| ModelError::Format(format!("{e:?}"))));
+        let raw = Readback {
+            probabilities: read(out.probabilities)?,
+            modality_weights: read(out.modality_weights)?,
+            frame_attention: out.frame_attention.map(read).transpose()?,
+            word_attention: out.word_attention.map(read).transpose()?,
+        };
+        Ok(assemble(&batch, raw))
+    }
+
+    /// [`Model::predict`] for devices that cannot block (WebGPU in a page or a
+    /// Web Worker): the same forward pass, with every read awaited.
+    pub async fn predict_async(&self, example: &Example) -> Result<Prediction, ModelError> {
+        let (batch, out) = self.forward_one(example)?;
+        async fn read(t: Tensor<2>) -> Result<Vec<f32>, ModelError> {
+            to_vec(t.into_data_async().await.map_err(|e| ModelError::Format(format!("{e:?}"))))
+        }
+        let probabilities = read(out.probabilities).await?;
+        let modality_weights = read(out.modality_weights).await?;
+        let frame_attention = match out.frame_attention {
+            Some(t) => Some(read(t).await?),
+            None => None,
+        };
+        let word_attention = match out.word_attention {
+            Some(t) => Some(read(t).await?),
+            None => None,
+        };
+        Ok(assemble(&batch, Readback { probabilities, modality_weights, frame_attention, word_attention }))
+    }
+
+    fn forward_one(&self, example: &Example) -> Result<(Batch, ModelOutput), ModelError> {
         let v = self.config().variant;
         if !(v.uses_audio() && example.has_audio() || v.uses_text() && example.has_text()) {
             return Err(ModelError::Input(format!("the {v:?} model needs {} and the example has none", needs(v))));
         }
         let batch = Batcher::new(self.config()).batch(&[example])?;
         let out = self.forward(&batch, None);
-        let vec = |t: burn::tensor::Tensor<2>| t.into_data().try_into_vec::<f32>().expect("f32 output");
-        let probs = vec(out.probabilities);
-        let mw = vec(out.modality_weights);
-        let trim = |w: Option<burn::tensor::Tensor<2>>, len: Option<usize>, offset: usize| {
-            w.map(|w| vec(w)).and_then(|w| len.filter(|&l| l > 0).map(|l| w[offset..offset + l].to_vec()))
-        };
-        let frames = batch.acoustic.as_ref().map(|p| p.lens[0]);
-        let words = batch.words.as_ref().map(|p| p.lens[0]);
-        let best = (0..4).max_by(|&a, &b| probs[a].total_cmp(&probs[b])).unwrap_or(0);
-        Ok(Prediction {
-            label: Emotion::from_index(best).expect("4 classes"),
-            probabilities: [probs[0], probs[1], probs[2], probs[3]],
-            frame_attention: trim(out.frame_attention, frames, 0),
-            word_attention: trim(out.word_attention, words, 0),
-            modality_weights: [mw[0], mw[1]],
-        })
+        Ok((batch, out))
+    }
+}
+
+fn to_vec(data: Result<TensorData, ModelError>) -> Result<Vec<f32>, ModelError> {
+    data?.try_into_vec::<f32>().map_err(|e| ModelError::Format(format!("model output is not f32: {e:?}")))
+}
+
+/// The prediction of a one-item batch: attention trimmed to the item's true
+/// length, the label the most probable class.
+fn assemble(batch: &Batch, raw: Readback) -> Prediction {
+    let trim = |w: Option<Vec<f32>>, len: Option<usize>| {
+        w.and_then(|w| len.filter(|&l| l > 0).map(|l| w[..l.min(w.len())].to_vec()))
+    };
+    let frames = batch.acoustic.as_ref().map(|p| p.lens[0]);
+    let words = batch.words.as_ref().map(|p| p.lens[0]);
+    let p = &raw.probabilities;
+    let best = (0..4).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+    Prediction {
+        label: Emotion::from_index(best).expect("4 classes"),
+        probabilities: [p[0], p[1], p[2], p[3]],
+        frame_attention: trim(raw.frame_attention, frames),
+        word_attention: trim(raw.word_attention, words),
+        modality_weights: [raw.modality_weights[0], raw.modality_weights[1]],
     }
 }
 

@@ -3,6 +3,7 @@
 //! `inputs.toml`, `norm.json` when the model hears audio and
 //! `vocab.safetensors` when it reads text.
 
+#[cfg(not(target_arch = "wasm32"))]
 use std::path::Path;
 
 use burn::tensor::Device;
@@ -62,6 +63,17 @@ impl InputSpec {
     }
 }
 
+/// The files of a bundle, read by whoever can: the file system natively,
+/// `include_bytes!` or `fetch` in the browser.
+pub struct BundleFiles {
+    pub meta: Vec<u8>,
+    pub config: Vec<u8>,
+    pub weights: Vec<u8>,
+    pub inputs: Vec<u8>,
+    pub norm: Option<Vec<u8>>,
+    pub vocab: Option<Vec<u8>>,
+}
+
 /// A trained model with everything its inputs need.
 pub struct Bundle {
     pub model: Model,
@@ -80,6 +92,7 @@ fn uses_text(v: Variant) -> bool {
 
 impl Bundle {
     /// Writes the model, inputs, statistics and vocabulary into `dir`.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
         self.model.save_dir(dir)?;
         let inputs = toml::to_string(&self.inputs).map_err(|e| ModelError::Config(e.to_string()))?;
@@ -97,24 +110,39 @@ impl Bundle {
     /// (with its `best/` model) is accepted as well.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn load(dir: &Path, device: &Device) -> Result<Self, ModelError> {
+        use crate::model::io::{CONFIG_FILE, META_FILE, WEIGHTS_FILE};
         let best = dir.join(crate::train::BEST_DIR);
-        let dir = if best.join(INPUTS_FILE).is_file() {
-            best
-        } else {
-            dir.to_path_buf()
-        };
+        let dir = if best.join(INPUTS_FILE).is_file() { best } else { dir.to_path_buf() };
         let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| ModelError::io(&dir.join(name), e));
-        let model = Model::load_dir(&dir, device)?;
-        let inputs = InputSpec::from_toml(&String::from_utf8_lossy(&read(INPUTS_FILE)?))?;
+        let optional = |name: &str| if dir.join(name).is_file() { read(name).map(Some) } else { Ok(None) };
+        let files = BundleFiles {
+            meta: read(META_FILE)?,
+            config: read(CONFIG_FILE)?,
+            weights: read(WEIGHTS_FILE)?,
+            inputs: read(INPUTS_FILE)?,
+            norm: optional(NORM_FILE)?,
+            vocab: optional(VOCAB_FILE)?,
+        };
+        Bundle::from_files(&files, device)
+    }
+
+    /// A bundle from its files' contents. A model that hears audio needs
+    /// `norm`, one that reads text needs `vocab`.
+    pub fn from_files(files: &BundleFiles, device: &Device) -> Result<Self, ModelError> {
+        let model = Model::from_files(&files.meta, &files.config, &files.weights, device)?;
+        let inputs = InputSpec::from_toml(&String::from_utf8_lossy(&files.inputs))?;
         let variant = model.config().variant;
+        let missing = |name: &str| ModelError::Format(format!("the {variant:?} model needs {name}, and the bundle has none"));
         let norm = if uses_audio(variant) {
-            let text = String::from_utf8_lossy(&read(NORM_FILE)?).into_owned();
+            let bytes = files.norm.as_deref().ok_or_else(|| missing(NORM_FILE))?;
+            let text = String::from_utf8_lossy(bytes);
             Some(NormStats::from_json(&text).map_err(|e| ModelError::Format(format!("{NORM_FILE}: {e}")))?)
         } else {
             None
         };
         let vocab = if uses_text(variant) {
-            Some(Vocabulary::from_bytes(&read(VOCAB_FILE)?).map_err(|e| ModelError::Format(format!("{VOCAB_FILE}: {e}")))?)
+            let bytes = files.vocab.as_deref().ok_or_else(|| missing(VOCAB_FILE))?;
+            Some(Vocabulary::from_bytes(bytes).map_err(|e| ModelError::Format(format!("{VOCAB_FILE}: {e}")))?)
         } else {
             None
         };

@@ -7,7 +7,7 @@
 mod bundle;
 mod examples;
 
-pub use bundle::{Bundle, InputSpec, INPUTS_FILE, NORM_FILE, VOCAB_FILE};
+pub use bundle::{Bundle, BundleFiles, InputSpec, INPUTS_FILE, NORM_FILE, VOCAB_FILE};
 pub use examples::{acoustic_example, text_example, Embedder};
 #[cfg(feature = "cli")]
 pub use examples::{compute_features, examples_for};

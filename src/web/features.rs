@@ -1,7 +1,7 @@
-//! The browser facade: a thin wasm-bindgen layer over [`crate::audio`] and
-//! [`crate::features`]. No logic lives here: samples go in as a
-//! `Float32Array`, a feature matrix comes out, and every library error reaches
-//! JavaScript as a thrown `Error` carrying the library's message.
+//! Descriptors alone, for pages that want the features rather than a label:
+//! a thin wasm-bindgen layer over [`crate::audio`] and [`crate::features`].
+//! Samples go in as a `Float32Array`, a feature matrix comes out, and every
+//! library error reaches JavaScript as a thrown `Error` carrying its message.
 //!
 //! ```js
 //! import init, { FeatureExtractor } from "./pkg/emorec.js";

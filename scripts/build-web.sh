@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds pkg/, the npm-style package the page (www/) and other sites import:
+#   pkg/emorec.js + emorec_bg.wasm                 the CPU build (ndarray)
+#   pkg/emorec_webgpu.js + emorec_webgpu_bg.wasm   the WebGPU build (skip: WEBGPU=0)
+#   pkg/index.js, index.d.ts, package.json         the entry point (js/)
+# and prints what the page downloads, part by part.
+#
+#   ./scripts/build-web.sh            # both builds
+#   WEBGPU=0 ./scripts/build-web.sh   # CPU only (the WebGPU build is 13+ min cold)
+#
+# The model in www/model/ is embedded in the wasm at build time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+WEBGPU="${WEBGPU:-1}"
+target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+wasm="$target_dir/wasm32-unknown-unknown/release/emorec.wasm"
+
+for f in model.json config.toml weights.bpk inputs.toml norm.json vocab.safetensors; do
+    [ -f "www/model/$f" ] || { echo "error: www/model/$f is missing (the shipped model; scripts/train-shipped.sh makes it)" >&2; exit 1; }
+done
+command -v wasm-bindgen >/dev/null || { echo "error: wasm-bindgen is not installed: run ./scripts/setup.sh" >&2; exit 1; }
+
+rm -rf pkg.tmp && mkdir pkg.tmp
+build() { # features out-name
+    echo "+ cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1"
+    cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1
+    wasm-bindgen --target web --out-dir pkg.tmp --out-name "$2" "$wasm"
+}
+build "" emorec
+if [ "$WEBGPU" = 1 ]; then build "--features wgpu" emorec_webgpu; fi
+cp js/index.js js/index.d.ts pkg.tmp/
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+cat > pkg.tmp/package.json <<JSON
+{
+  "name": "emorec",
+  "version": "$version",
+  "description": "Speech emotion recognition in the browser: audio and transcript in, emotion and attention out. Nothing leaves the machine.",
+  "type": "module",
+  "main": "index.js",
+  "types": "index.d.ts",
+  "files": ["index.js", "index.d.ts", "emorec.js", "emorec_bg.wasm", "emorec_webgpu.js", "emorec_webgpu_bg.wasm"],
+  "sideEffects": false,
+  "license": "MIT"
+}
+JSON
+rm -rf pkg && mv pkg.tmp pkg
+
+# What a visitor downloads: the page, the worker, pkg's entry and the CPU
+# module (its wasm embeds the model, vocabulary and statistics).
+size() { stat -c %s "$1"; }
+gz() { gzip -9c "$1" | wc -c; }
+row() { printf '%-34s %10s %10s\n' "$1" "$2" "$3"; }
+echo
+row "part" "bytes" "gzip -9"
+total=0; total_gz=0
+for f in www/index.html www/style.css www/app.js www/worker.js www/recorder-worklet.js pkg/index.js pkg/emorec.js pkg/emorec_bg.wasm; do
+    [ -f "$f" ] || continue
+    s=$(size "$f"); g=$(gz "$f"); total=$((total + s)); total_gz=$((total_gz + g))
+    row "$f" "$s" "$g"
+done
+for f in weights.bpk vocab.safetensors norm.json; do
+    row "  (in the wasm) www/model/$f" "$(size "www/model/$f")" "$(gz "www/model/$f")"
+done
+row "page total, CPU" "$total" "$total_gz"
+if [ -f pkg/emorec_webgpu_bg.wasm ]; then
+    s=$(( $(size pkg/emorec_webgpu_bg.wasm) + $(size pkg/emorec_webgpu.js) ))
+    g=$(( $(gz pkg/emorec_webgpu_bg.wasm) + $(gz pkg/emorec_webgpu.js) ))
+    row "+ WebGPU module (only with WebGPU)" "$s" "$g"
+fi

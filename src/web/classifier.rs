@@ -1,0 +1,229 @@
+//! `Classifier`: the whole pipeline behind one call, for a page or a Web
+//! Worker. Samples at any rate and an optional transcript go in; the emotion,
+//! its probabilities and the attention over frames, words and modalities come
+//! out as a plain JavaScript object.
+//!
+//! ```js
+//! import init, { Classifier } from "./pkg/emorec.js";
+//! await init();
+//! const c = await Classifier.load("auto");           // "webgpu" | "cpu" | "auto"
+//! const r = await c.classify(samples, 48000, "I can't believe it");
+//! r.label; r.probabilities.ang; r.frameAttention; r.backend;
+//! ```
+//! (`pkg/index.js` wraps this as `Classifier.load({ backend })`.)
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::Promise;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::audio;
+use crate::features::compare::Compare2016;
+use crate::features::FeatureSet;
+use crate::model::Prediction;
+use crate::pipeline::{Bundle, BundleFiles};
+
+use super::backend::{self, Backend};
+use super::shipped;
+
+/// What `classify` resolves to (camelCase in JavaScript).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClassifyResult {
+    /// `ang`, `hap`, `neu` or `sad`.
+    pub label: String,
+    pub probabilities: Probabilities,
+    /// One weight per 10 ms frame from the start of the audio (empty without
+    /// audio, or for a model without frame weights).
+    pub frame_attention: Vec<f32>,
+    pub frame_hop_s: f64,
+    /// The transcript's tokens as the model read them, and one weight each
+    /// (weights empty for a model without word weights).
+    pub words: Vec<String>,
+    pub word_attention: Vec<f32>,
+    pub modality_weights: ModalityWeights,
+    /// Milliseconds.
+    pub timings: Timings,
+    pub backend: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Probabilities {
+    pub ang: f32,
+    pub hap: f32,
+    pub neu: f32,
+    pub sad: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModalityWeights {
+    pub audio: f32,
+    pub text: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Timings {
+    pub features: f64,
+    pub inference: f64,
+}
+
+struct Inner {
+    bundle: Bundle,
+    backend: Backend,
+    /// Holds FFT plans and buffers between calls; borrowed only in the
+    /// synchronous part of `classify`, never across an `await`.
+    extractor: RefCell<Compare2016>,
+}
+
+/// A loaded model on a chosen backend. Make one per page or worker and reuse
+/// it; `classify` may be called any number of times.
+#[wasm_bindgen]
+pub struct Classifier {
+    inner: Rc<Inner>,
+    load_ms: f64,
+}
+
+#[wasm_bindgen]
+impl Classifier {
+    /// Loads the model shipped inside this package on `backend`: `"cpu"`,
+    /// `"webgpu"` (throws when the browser has no adapter, or when this build
+    /// has no WebGPU support) or `"auto"` (WebGPU when it works, else the CPU;
+    /// `backend` says which ran).
+    pub async fn load(backend: String) -> Result<Classifier, JsError> {
+        Self::load_files(&backend, shipped::files()).await
+    }
+
+    /// Loads a bundle written by `emorec train` (the files of its model
+    /// directory, as bytes): `model.json`, `config.toml`, `weights.bpk`,
+    /// `inputs.toml`, and `norm.json` / `vocab.safetensors` when the model
+    /// uses audio / text.
+    #[wasm_bindgen(js_name = fromFiles)]
+    #[allow(clippy::too_many_arguments)]
+    pub async fn from_files(
+        backend: String,
+        meta: Vec<u8>,
+        config: Vec<u8>,
+        weights: Vec<u8>,
+        inputs: Vec<u8>,
+        norm: Option<Vec<u8>>,
+        vocab: Option<Vec<u8>>,
+    ) -> Result<Classifier, JsError> {
+        Self::load_files(&backend, BundleFiles { meta, config, weights, inputs, norm, vocab }).await
+    }
+
+    async fn load_files(backend: &str, files: BundleFiles) -> Result<Classifier, JsError> {
+        super::install_panic_hook();
+        let t0 = now_ms();
+        let (backend, device) = backend::open(backend).await?;
+        let bundle = Bundle::from_files(&files, &device)?;
+        let set = bundle.inputs.set()?;
+        if set != FeatureSet::Compare2016 {
+            return Err(JsError::new(&format!("the model wants feature set {}, which the browser build lacks", set.name())));
+        }
+        let inner = Inner { bundle, backend, extractor: RefCell::new(Compare2016::new()) };
+        Ok(Classifier { inner: Rc::new(inner), load_ms: now_ms() - t0 })
+    }
+
+    /// Which backend runs the model: `"webgpu"` or `"cpu"`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.inner.backend.name().to_string()
+    }
+
+    /// Milliseconds `load` took (backend start and model parse).
+    #[wasm_bindgen(getter, js_name = loadMs)]
+    pub fn load_ms(&self) -> f64 {
+        self.load_ms
+    }
+
+    /// The model's architecture as TOML (`config.toml`).
+    #[wasm_bindgen(getter, js_name = modelConfig)]
+    pub fn model_config(&self) -> String {
+        self.inner.bundle.model.config().to_toml()
+    }
+
+    /// Classifies one utterance: mono `samples` at `sample_rate` Hz (an empty
+    /// array or `undefined` for text only) and an optional `transcript`.
+    /// Resolves to a [`ClassifyResult`]; rejects with an `Error` saying what is
+    /// wrong with the input (too short, silent-only NaN, neither audio nor
+    /// text, a modality the model cannot use...).
+    pub fn classify(&self, samples: Option<Vec<f32>>, sample_rate: Option<u32>, transcript: Option<String>) -> Promise {
+        let inner = Rc::clone(&self.inner);
+        future_to_promise(async move {
+            inner.classify(samples, sample_rate, transcript).await.map(|r| to_js(&r)).map_err(JsValue::from)?
+        })
+    }
+}
+
+impl Inner {
+    async fn classify(
+        &self,
+        samples: Option<Vec<f32>>,
+        sample_rate: Option<u32>,
+        transcript: Option<String>,
+    ) -> Result<ClassifyResult, JsError> {
+        let samples = samples.filter(|s| !s.is_empty());
+        let transcript = transcript.filter(|t| !t.trim().is_empty());
+        if samples.is_none() && transcript.is_none() {
+            return Err(JsError::new("nothing to classify: give audio, a transcript or both"));
+        }
+        let t0 = now_ms();
+        let features = match &samples {
+            Some(s) => {
+                let rate = sample_rate.ok_or_else(|| JsError::new("audio needs its sample rate (Hz)"))?;
+                let x = audio::prepare(s, rate)?;
+                let lld = self.extractor.borrow_mut().extract(&x)?;
+                Some(if self.bundle.inputs.deltas { crate::features::extract_deltas(FeatureSet::Compare2016, &lld) } else { lld })
+            }
+            None => None,
+        };
+        let t1 = now_ms();
+        let (example, tokens) = self.bundle.example(features.as_ref(), transcript.as_deref())?;
+        let prediction = match self.backend {
+            Backend::Cpu => self.bundle.model.predict(&example)?,
+            Backend::WebGpu => self.bundle.model.predict_async(&example).await?,
+        };
+        let t2 = now_ms();
+        Ok(result(prediction, tokens, self.backend, t1 - t0, t2 - t1))
+    }
+}
+
+fn result(p: Prediction, tokens: Vec<String>, backend: Backend, features_ms: f64, inference_ms: f64) -> ClassifyResult {
+    let [ang, hap, neu, sad] = p.probabilities;
+    let word_attention = p.word_attention.unwrap_or_default();
+    let mut words = tokens;
+    if !word_attention.is_empty() {
+        words.truncate(word_attention.len());
+    }
+    ClassifyResult {
+        label: p.label.code().to_string(),
+        probabilities: Probabilities { ang, hap, neu, sad },
+        frame_attention: p.frame_attention.unwrap_or_default(),
+        frame_hop_s: 0.01,
+        words,
+        word_attention,
+        modality_weights: ModalityWeights { audio: p.modality_weights[0], text: p.modality_weights[1] },
+        timings: Timings { features: features_ms, inference: inference_ms },
+        backend: backend.name().to_string(),
+    }
+}
+
+/// Plain objects (not `Map`s) so that `r.probabilities.ang` works.
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsValue::from(JsError::new(&e.to_string())))
+}
+
+/// `performance.now()` in a page or a worker (both have it), else `Date.now()`.
+fn now_ms() -> f64 {
+    let perf = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("performance")).ok();
+    let now = perf.as_ref().and_then(|p| js_sys::Reflect::get(p, &JsValue::from_str("now")).ok());
+    match (perf, now.and_then(|f| f.dyn_into::<js_sys::Function>().ok())) {
+        (Some(p), Some(f)) => f.call0(&p).ok().and_then(|v| v.as_f64()).unwrap_or_else(js_sys::Date::now),
+        _ => js_sys::Date::now(),
+    }
+}
