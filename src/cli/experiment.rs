@@ -67,6 +67,8 @@ pub struct Experiment {
     pub glove: Option<Glove>,
     pub device: Device,
     pub folds: Vec<Fold>,
+    /// Most frequent GloVe words kept in the vocabulary beside the training words.
+    pub vocab_top: usize,
 }
 
 #[allow(deprecated)] // ndarray: deprecated upstream, kept for comparison with flex.
@@ -151,7 +153,7 @@ impl Experiment {
             (p, _) => p,
         };
         let folds = protocol.folds(&utts, config.seed, ValidationPolicy::default())?;
-        Ok(Experiment { config, utts, features, inputs, glove, device: device(&args.backend)?, folds })
+        Ok(Experiment { config, utts, features, inputs, glove, device: device(&args.backend)?, folds, vocab_top: args.vocab_top })
     }
 
     /// Trains on a fold's training part, stops early on its validation part,
@@ -167,7 +169,7 @@ impl Experiment {
         let vocab = match &self.glove {
             Some(glove) => {
                 let texts = fold.train.iter().filter_map(|&i| self.utts[i].transcript.as_deref());
-                let options = BuildOptions { top: 20_000, ..BuildOptions::default() };
+                let options = BuildOptions { top: self.vocab_top, ..BuildOptions::default() };
                 let (vocab, report) = Vocabulary::build(glove, texts, &options);
                 eprintln!(
                     "vocabulary: {} words, {:.1}% of training tokens known",
