@@ -84,7 +84,7 @@ async function loadBackend(choice) {
   try {
     const model = await client.load(choice);
     if (client !== state.client) return; // another backend was chosen meanwhile
-    state.model = { ...model, labels: model.labels ?? FALLBACK_LABELS };
+    state.model = { ...model, labels: { ...FALLBACK_LABELS, ...model.labels } };
     setStatus(`Model ready: ${model.backend} backend, loaded in ${formatMs(model.loadMs)}.`);
   } catch (err) {
     if (client !== state.client) return;
@@ -155,8 +155,8 @@ async function startRecording() {
         stopRecording();
       },
     });
-    ui.record.textContent = 'Stop';
-    ui.record.setAttribute('aria-pressed', 'true');
+    ui.record.textContent = 'Stop'; // the label says what a press does; no aria-pressed with a changing label
+    ui.record.dataset.recording = 'true';
     setStatus('Recording… press Stop when done.');
   } catch (err) {
     setStatus('');
@@ -184,7 +184,7 @@ async function stopRecording() {
     showError(err);
   } finally {
     ui.record.textContent = 'Record';
-    ui.record.setAttribute('aria-pressed', 'false');
+    delete ui.record.dataset.recording;
     ui.level.value = 0;
     ui.recTime.textContent = '';
     state.micBusy = false;

@@ -51,7 +51,7 @@ async function load(backend) {
     type: 'loaded',
     backend: classifier.backend,
     loadMs: classifier.loadMs,
-    labels: Classifier.labels,
+    labels: Object.fromEntries(Object.entries(Classifier.labels ?? {}).map(([code, name]) => [code, String(name)])),
   });
 }
 

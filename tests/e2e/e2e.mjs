@@ -226,7 +226,7 @@ const microphone = {
     await waitModelReady(page);
     const record = page.getByTestId('record');
     await record.click();
-    await waitOrError(page, () => document.querySelector('[data-testid="record"]').getAttribute('aria-pressed') === 'true',
+    await waitOrError(page, () => document.querySelector('[data-testid="record"]').dataset.recording === 'true',
       'starting the recording', 30_000);
     // Sample the level meter while recording: it must show sound arriving.
     let loudest = 0;
