@@ -5,10 +5,11 @@
 // and checks the result on the page. Any request to another host, uncaught
 // error, console error or HTTP error fails the run.
 //
+//   tests/e2e/run.sh                      (installs, makes the microphone WAV, runs)
 //   cd tests/e2e && npm ci && E2E_MIC_WAV=/tmp/mic.wav node e2e.mjs
 //
 // Environment:
-//   E2E_MIC_WAV  16-bit PCM WAV for the fake microphone (required; see below)
+//   E2E_MIC_WAV  16-bit PCM WAV for the fake microphone (required; run.sh makes one with sox)
 //   E2E_AUDIO    file to upload (default ../shared/data/ravdess/Actor_01/03-01-05-01-01-01-01.flac
 //                from the repository root: an angry RAVDESS recording)
 //   E2E_BACKEND  cpu (default), webgpu or auto
