@@ -1,0 +1,142 @@
+// Audio into the page: decoding a file, and recording the microphone through
+// recorder-worklet.js. Both give {samples: Float32Array (mono), sampleRate}.
+
+// Files are decoded and resampled by the browser to one known rate; the
+// classifier resamples to what it needs.
+const DECODE_RATE = 48000;
+// A bound on memory: a recording stops by itself after this long.
+export const MAX_RECORDING_S = 60;
+
+function mixToMono(buffer) {
+  if (buffer.numberOfChannels === 1) return buffer.getChannelData(0).slice();
+  const out = new Float32Array(buffer.length);
+  for (let c = 0; c < buffer.numberOfChannels; c++) {
+    const data = buffer.getChannelData(c);
+    for (let i = 0; i < out.length; i++) out[i] += data[i];
+  }
+  for (let i = 0; i < out.length; i++) out[i] /= buffer.numberOfChannels;
+  return out;
+}
+
+export async function decodeFile(file) {
+  const bytes = await file.arrayBuffer();
+  const context = new OfflineAudioContext(1, 1, DECODE_RATE);
+  let buffer;
+  try {
+    buffer = await context.decodeAudioData(bytes);
+  } catch {
+    throw new Error(`could not decode "${file.name}": not an audio format this browser reads (try WAV, FLAC, MP3 or Ogg)`);
+  }
+  if (buffer.length === 0) throw new Error(`"${file.name}" contains no audio`);
+  return { samples: mixToMono(buffer), sampleRate: buffer.sampleRate };
+}
+
+function microphoneError(err) {
+  switch (err?.name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return new Error('microphone access was refused: allow it for this page to record');
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return new Error('no microphone was found');
+    case 'NotReadableError':
+      return new Error('the microphone is in use by another program or cannot be read');
+    default:
+      return new Error(`could not start recording: ${err?.message || err}`);
+  }
+}
+
+export class Recorder {
+  #stream;
+  #context;
+  #node;
+  #chunks = [];
+  #length = 0;
+  #stopped; // resolves when the worklet has posted its last chunk
+
+  /**
+   * Starts recording. onLevel(rms) is called for every chunk; onLimit() once
+   * MAX_RECORDING_S is reached (the caller should then stop()).
+   */
+  static async start({ onLevel = () => {}, onLimit = () => {} } = {}) {
+    if (!navigator.mediaDevices?.getUserMedia) {
+      throw new Error('recording needs a secure page (https or localhost) in a browser with microphone access');
+    }
+    const recorder = new Recorder();
+    try {
+      // Raw signal: echo cancellation, noise suppression and gain control
+      // would change exactly the cues the model listens to.
+      recorder.#stream = await navigator.mediaDevices.getUserMedia({
+        audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+      });
+    } catch (err) {
+      throw microphoneError(err);
+    }
+    try {
+      await recorder.#connect(onLevel, onLimit);
+    } catch (err) {
+      recorder.#release();
+      throw new Error(`could not start recording: ${err.message}`);
+    }
+    return recorder;
+  }
+
+  get sampleRate() {
+    return this.#context.sampleRate;
+  }
+
+  /** Seconds recorded so far. */
+  get duration() {
+    return this.#length / this.#context.sampleRate;
+  }
+
+  async #connect(onLevel, onLimit) {
+    const context = (this.#context = new AudioContext());
+    await context.audioWorklet.addModule(new URL('./recorder-worklet.js', import.meta.url));
+    const node = (this.#node = new AudioWorkletNode(context, 'emorec-recorder', {
+      numberOfInputs: 1,
+      numberOfOutputs: 1,
+      outputChannelCount: [1],
+    }));
+    const limit = MAX_RECORDING_S * context.sampleRate;
+    let limited = false;
+    this.#stopped = new Promise((resolve) => {
+      node.port.onmessage = ({ data }) => {
+        if (data.type === 'stopped') return resolve();
+        this.#chunks.push(data.samples);
+        this.#length += data.samples.length;
+        onLevel(data.rms);
+        if (this.#length >= limit && !limited) {
+          limited = true;
+          onLimit();
+        }
+      };
+    });
+    context.createMediaStreamSource(this.#stream).connect(node);
+    // The node writes silence; connecting it to the output keeps the graph
+    // pulling it in every browser.
+    node.connect(context.destination);
+    await context.resume();
+  }
+
+  /** Stops and returns the recording. */
+  async stop() {
+    this.#node.port.postMessage({ type: 'stop' });
+    // The worklet answers at once unless the context has died; don't hang on it.
+    await Promise.race([this.#stopped, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    this.#release();
+    const samples = new Float32Array(this.#length);
+    let offset = 0;
+    for (const chunk of this.#chunks) {
+      samples.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return { samples, sampleRate: this.#context.sampleRate };
+  }
+
+  #release() {
+    this.#node?.disconnect();
+    for (const track of this.#stream?.getTracks() ?? []) track.stop();
+    this.#context?.close().catch(() => {});
+  }
+}
