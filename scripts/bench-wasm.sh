@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The real-time factor of ComParE_2016 LLD extraction in headless Chromium
-# (one thread, through the JavaScript facade), e.g.
+# The browser benchmark in headless Chromium: the real-time factor of
+# ComParE_2016 LLD extraction (one thread, through the JavaScript facade) and
+# the shipped classifier's model load, feature and inference time per 5 s
+# utterance on the CPU and on WebGPU (SwiftShader's software adapter here:
+# a real GPU is much faster), e.g.
 #   wasm (headless Chromium, 1 thread): RTF 523x  [ComParE_2016 LLD, ...]
+#   wasm (headless Chromium) classifier, cpu: model load 40 ms, per 5 s utterance: ...
+# WEBGPU=0 skips the WebGPU build and run.
 # Needs what ./scripts/test.sh installs (chromedriver, wasm-bindgen-cli).
 # The native numbers: `emorec bench features`.
 set -euo pipefail
@@ -9,7 +14,9 @@ cd "$(dirname "$0")/.."
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if ! cargo test --release --target wasm32-unknown-unknown --no-default-features --test wasm_bench -- --nocapture >"$log" 2>&1; then
+features=""
+[ "${WEBGPU:-1}" = 1 ] && features="--features wgpu"
+if ! cargo test --release --target wasm32-unknown-unknown --no-default-features $features --test wasm_bench -- --nocapture >"$log" 2>&1; then
     cat "$log" >&2
     echo "error: the wasm benchmark failed (output above)" >&2
     exit 1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the crate, from a clean clone: installs what is missing (only
-# what is missing), then runs the native tests and the wasm tests in headless
-# Chromium. This is the README's test command, and .ci/run runs exactly it.
+# what is missing, scripts/setup.sh), then runs the native tests, the wasm
+# tests in headless Chromium (CPU and WebGPU), builds pkg/ and drives the page
+# end to end. This is the README's test command, and .ci/run runs exactly it.
 #
 #   ./scripts/test.sh
 #
@@ -12,12 +13,6 @@ cd "$(dirname "$0")/.."
 
 section() { printf '\n========== %s ==========\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"
-    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-    else die "installing needs root: run '$*' as root, or install it yourself"
-    fi
-}
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 section "shared data"
@@ -27,24 +22,7 @@ shared="$(pwd)/../shared"
 echo "found $(cd "$shared" && pwd)"
 
 section "tools"
-command -v cargo >/dev/null 2>&1 || die "cargo is not on PATH: install Rust (rustup) first"
-if [ -z "${CHROMEDRIVER:-}" ] && [ ! -x /usr/bin/chromedriver ]; then
-    echo "installing chromium and chromium-driver (apt)"
-    as_root apt-get update
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
-fi
-echo "chromedriver: ${CHROMEDRIVER:-/usr/bin/chromedriver}"
-if command -v rustup >/dev/null 2>&1; then
-    rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-fi
-# The test runner must be exactly the wasm-bindgen version in Cargo.lock.
-wb_version=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-[ -n "$wb_version" ] || die "no wasm-bindgen in Cargo.lock"
-if [ "$(wasm-bindgen-test-runner --version 2>/dev/null || true)" != "wasm-bindgen-test-runner $wb_version" ]; then
-    echo "installing wasm-bindgen-cli $wb_version (about 2 minutes)"
-    cargo install wasm-bindgen-cli --version "$wb_version"
-fi
-echo "$(wasm-bindgen-test-runner --version) (Cargo.lock: wasm-bindgen $wb_version)"
+./scripts/setup.sh
 
 # The test sections all run; the script fails at the end if any failed.
 failed=()
@@ -59,13 +37,17 @@ step() {
 }
 
 step "native tests" cargo test --release --no-fail-fast
-step "wasm library build" cargo build --release --target wasm32-unknown-unknown --no-default-features --lib
 # Every tests/wasm_*.rs is a wasm-bindgen-test target (runner: .cargo/config.toml).
 wasm_tests=()
 for f in tests/wasm_*.rs; do wasm_tests+=(--test "$(basename "$f" .rs)"); done
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
-step "wasm tests in headless Chromium" \
+step "wasm tests in headless Chromium (CPU)" \
     cargo test --release --no-fail-fast --target wasm32-unknown-unknown --no-default-features "${wasm_tests[@]}" -- --nocapture
+# The same classifier test on WebGPU (SwiftShader's adapter: slow, so only this one).
+step "wasm classifier on WebGPU in headless Chromium" \
+    cargo test --release --no-fail-fast --target wasm32-unknown-unknown --no-default-features --features wgpu --test wasm_classifier -- --nocapture
+step "web package (pkg/)" ./scripts/build-web.sh
+step "end-to-end: the page in headless Chromium" ./tests/e2e/run.sh
 
 section "summary"
 if [ ${#failed[@]} -gt 0 ]; then

@@ -1,11 +1,13 @@
 //! Speed of the browser path in headless Chromium: the real-time factor of
 //! ComParE_2016 LLD extraction through the facade, one thread, on one real
 //! recording run repeatedly (about a second per configuration, so the normal
-//! test run stays short). It prints and asserts nothing about speed:
+//! test run stays short), and the shipped classifier's load, feature and
+//! inference times for a 5 s utterance on the CPU (and, in a build with
+//! `--features wgpu`, on WebGPU). It prints and asserts nothing about speed:
 //! `scripts/bench-wasm.sh` runs it and prints the lines.
 #![cfg(target_arch = "wasm32")]
 
-use emorec::web::FeatureExtractor;
+use emorec::web::{Classifier, FeatureExtractor};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -48,4 +50,46 @@ fn real_time_factor_in_the_browser() {
             if deltas { " + deltas" } else { "" },
         );
     }
+}
+
+/// Per 5 s utterance (the recording repeated to 5 s, with a transcript), as
+/// the page calls it: the median of 3 runs after a warm-up.
+async fn classifier_per_5s_utterance(backend: &str) {
+    let audio = emorec::audio::decode_bytes(WAV.to_vec(), Some("wav")).expect("decode the embedded wav");
+    let samples: Vec<f32> = audio.samples.iter().copied().cycle().take(5 * audio.sample_rate as usize).collect();
+    let start = now();
+    let c = Classifier::load(backend.into()).await.map_err(JsValue::from).expect("shipped model loads");
+    let load_ms = now() - start;
+    let mut features = Vec::new();
+    let mut inference = Vec::new();
+    for run in 0..4 {
+        let promise = c.classify(Some(samples.clone()), Some(audio.sample_rate), Some("I told you not to do that again".into()));
+        let r = wasm_bindgen_futures::JsFuture::from(promise).await.expect("classifies");
+        let timings = js_sys::Reflect::get(&r, &"timings".into()).unwrap();
+        let get = |k: &str| js_sys::Reflect::get(&timings, &k.into()).unwrap().as_f64().unwrap();
+        if run > 0 {
+            features.push(get("features"));
+            inference.push(get("inference"));
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    console_log!(
+        "wasm (headless Chromium) classifier, {backend}: model load {load_ms:.0} ms, per 5 s utterance: features {:.0} ms, inference {:.0} ms",
+        median(features),
+        median(inference)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn classifier_on_the_cpu() {
+    classifier_per_5s_utterance("cpu").await;
+}
+
+#[cfg(feature = "wgpu")]
+#[wasm_bindgen_test]
+async fn classifier_on_webgpu() {
+    classifier_per_5s_utterance("webgpu").await;
 }

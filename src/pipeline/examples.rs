@@ -1,9 +1,9 @@
-//! Utterances → [`Example`]s: cached descriptors normalised with the training
+//! Utterances → [`Example`](crate::model::Example)s: cached descriptors normalised with the training
 //! statistics, transcripts embedded with the pruned vocabulary.
 
 use crate::data::norm::NormStats;
 use crate::features::FeatureMatrix;
-use crate::model::{Example, ModelError, Sequence};
+use crate::model::{ModelError, Sequence};
 use crate::text::Vocabulary;
 
 /// Normalised descriptors as a model sequence.
@@ -32,6 +32,7 @@ mod native {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::model::Example;
     use crate::data::cache::FeatureCache;
     use crate::data::Utterance;
     use crate::features::FeatureSet;

@@ -5,11 +5,11 @@
 // and checks the result on the page. Any request to another host, uncaught
 // error, console error or HTTP error fails the run.
 //
-//   tests/e2e/run.sh                      (installs, makes the microphone WAV, runs)
-//   cd tests/e2e && npm ci && E2E_MIC_WAV=/tmp/mic.wav node e2e.mjs
+//   tests/e2e/run.sh                      (installs, picks the microphone WAV, runs)
+//   cd tests/e2e && npm ci && E2E_MIC_WAV=../../../shared/reference/opensmile/ravdess_03-01-04-01-01-02-08.wav node e2e.mjs
 //
 // Environment:
-//   E2E_MIC_WAV  16-bit PCM WAV for the fake microphone (required; run.sh makes one with sox)
+//   E2E_MIC_WAV  16-bit PCM WAV for the fake microphone (required; run.sh uses a shared one)
 //   E2E_AUDIO    file to upload (default ../shared/data/ravdess/Actor_01/03-01-05-01-01-01-01.flac
 //                from the repository root: an angry RAVDESS recording)
 //   E2E_BACKEND  cpu (default), webgpu or auto
@@ -40,9 +40,8 @@ function config() {
   const micWav = process.env.E2E_MIC_WAV;
   check(
     micWav,
-    'E2E_MIC_WAV is not set: it must name a 16-bit PCM WAV for the fake microphone. Make one (from the repository root) with\n' +
-      '  sox ../shared/data/ravdess/Actor_01/03-01-05-01-01-01-01.flac -b 16 -e signed-integer /tmp/emorec-mic.wav\n' +
-      'and run again with E2E_MIC_WAV=/tmp/emorec-mic.wav (tests/e2e/run.sh does both).',
+    'E2E_MIC_WAV is not set: it must name a 16-bit PCM WAV for the fake microphone, e.g. ' +
+      '../shared/reference/opensmile/ravdess_03-01-04-01-01-02-08.wav (tests/e2e/run.sh sets it).',
   );
   checkPcm16Wav(resolve(micWav));
   const backend = process.env.E2E_BACKEND ?? 'cpu';

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Trains the model the page ships (configs/web-mmmla.toml) and refreshes what
+# depends on it: www/model/ (the bundle the wasm embeds), the prediction
+# fixture both the native and the browser tests compare with, and the numbers
+# for www/model/MODEL_CARD.md (printed; the card is edited by hand).
+#
+#   ./scripts/train-shipped.sh            # about 12 min on 2 CPU cores
+#
+# Data: TESS + RAVDESS (actors 01-16) audio with their transcripts, and MELD's
+# training text. Protocol: speakers in 5 folds (leave-speakers-out), fold 1
+# held out for the test; validation from the training speakers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=../shared/data
+out="${OUT:-runs/shipped}"
+emorec() { cargo run --quiet --release -- "$@"; }
+
+emorec train --config configs/web-mmmla.toml \
+    --manifest "$shared/tess/manifest.csv" "$shared/ravdess/manifest.csv" "$shared/meld/train_sent_emo.csv" \
+    --protocol loso --speaker-folds 5 --vocab-top 10000 --out "$out"
+
+rm -rf www/model.new && cp -r "$out/best" www/model.new
+[ -f www/model/MODEL_CARD.md ] && cp www/model/MODEL_CARD.md www/model.new/
+rm -rf www/model && mv www/model.new www/model
+
+audio=ravdess/Actor_01/03-01-05-01-01-01-01.flac
+transcript="Kids are talking by the door"
+emorec predict --model www/model --audio "$shared/$audio" --text "$transcript" --json \
+    | node -e 'const [audio, transcript] = process.argv.slice(1); let s = "";
+        process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.stringify({ audio, transcript,
+          command: `emorec predict --model www/model --audio ../shared/data/${audio} --text "${transcript}" --json`,
+          ...JSON.parse(s) }, null, 1)));' "$audio" "$transcript" > tests/fixtures/shipped_prediction.json
+
+echo "== MELD test (text only, official split)"
+emorec evaluate --model www/model --manifest "$shared/meld/test_sent_emo.csv"
+ls -l www/model

@@ -1,0 +1,137 @@
+//! The in-browser classifier (headless Chromium, wasm-bindgen-test): the
+//! shipped model, through the same `Classifier` the page uses, must give what
+//! `emorec predict` gives natively for a real shared recording and its
+//! transcript (tests/fixtures/shipped_prediction.json, which the native test
+//! `web_model` holds to the native prediction), within 1e-3, on the CPU and,
+//! in a build with `--features wgpu`, on WebGPU (SwiftShader's adapter here).
+//!
+//! Run: `cargo test --release --target wasm32-unknown-unknown
+//! --no-default-features --test wasm_classifier [--features wgpu]`.
+#![cfg(target_arch = "wasm32")]
+
+use emorec::web::Classifier;
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const FIXTURE: &str = include_str!("fixtures/shipped_prediction.json");
+/// The recording the fixture names (checked against it below), from ../shared.
+const AUDIO: &[u8] =
+    include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ravdess/Actor_01/03-01-05-01-01-01-01.flac"));
+const AUDIO_NAME: &str = "ravdess/Actor_01/03-01-05-01-01-01-01.flac";
+
+#[derive(Deserialize)]
+struct Expected {
+    audio: String,
+    transcript: String,
+    label: String,
+    probabilities: [f32; 4],
+    frame_attention: Vec<f32>,
+    word_attention: Vec<f32>,
+    modality_weights: [f32; 2],
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Result {
+    label: String,
+    probabilities: Probabilities,
+    frame_attention: Vec<f32>,
+    frame_hop_s: f64,
+    words: Vec<String>,
+    word_attention: Vec<f32>,
+    modality_weights: Modality,
+    backend: String,
+}
+
+#[derive(Deserialize)]
+struct Probabilities {
+    ang: f32,
+    hap: f32,
+    neu: f32,
+    sad: f32,
+}
+
+#[derive(Deserialize)]
+struct Modality {
+    audio: f32,
+    text: f32,
+}
+
+async fn classify(c: &Classifier, samples: Option<Vec<f32>>, rate: Option<u32>, text: Option<&str>) -> std::result::Result<Result, String> {
+    match JsFuture::from(c.classify(samples, rate, text.map(String::from))).await {
+        Ok(v) => Ok(serde_wasm_bindgen::from_value(v).expect("result shape")),
+        Err(e) => Err(js_sys::Error::from(e).message().into()),
+    }
+}
+
+fn close(name: &str, got: &[f32], want: &[f32], tol: f32) {
+    assert_eq!(got.len(), want.len(), "{name}: length");
+    let worst = got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst <= tol, "{name}: differs from native by {worst} (> {tol})");
+}
+
+async fn matches_native(backend: &str) {
+    let want: Expected = serde_json::from_str(FIXTURE).expect("fixture parses");
+    assert_eq!(want.audio, AUDIO_NAME, "the fixture names another recording");
+    let c = Classifier::load(backend.into()).await.map_err(JsValue::from).expect("shipped model loads");
+    assert_eq!(c.backend(), backend);
+    let samples = emorec::audio::load_16k_bytes(AUDIO.to_vec(), Some("flac")).expect("decodes");
+    let got = classify(&c, Some(samples), Some(16_000), Some(&want.transcript)).await.expect("classifies");
+    let p = &got.probabilities;
+    close("probabilities", &[p.ang, p.hap, p.neu, p.sad], &want.probabilities, 1e-3);
+    close("frame attention", &got.frame_attention, &want.frame_attention, 1e-3);
+    close("word attention", &got.word_attention, &want.word_attention, 1e-3);
+    close("modality weights", &[got.modality_weights.audio, got.modality_weights.text], &want.modality_weights, 1e-3);
+    assert_eq!(got.label, want.label);
+    assert_eq!(got.backend, backend);
+    assert_eq!(got.frame_hop_s, 0.01);
+    assert_eq!(got.words.len(), got.word_attention.len());
+    web_sys_log(&format!("{backend}: {} {:?}, as natively within 1e-3", got.label, want.probabilities));
+}
+
+fn web_sys_log(s: &str) {
+    wasm_bindgen_test::console_log!("{s}");
+}
+
+#[wasm_bindgen_test]
+async fn cpu_matches_native_prediction() {
+    matches_native("cpu").await;
+}
+
+#[cfg(feature = "wgpu")]
+#[wasm_bindgen_test]
+async fn webgpu_matches_native_prediction() {
+    matches_native("webgpu").await;
+}
+
+#[wasm_bindgen_test]
+async fn one_modality_and_bad_input() {
+    let c = Classifier::load("cpu".into()).await.map_err(JsValue::from).expect("loads");
+    // Text only: all fusion weight on the text, no frames.
+    let r = classify(&c, None, None, Some("I am so happy today!")).await.expect("text only");
+    assert!(r.frame_attention.is_empty());
+    assert_eq!(r.words, ["i", "am", "so", "happy", "today", "!"]);
+    assert!((r.modality_weights.text - 1.0).abs() < 1e-6, "{}", r.modality_weights.text);
+    // Audio only (an empty transcript is no transcript): all weight on audio.
+    let samples = emorec::audio::load_16k_bytes(AUDIO.to_vec(), Some("flac")).unwrap();
+    let r = classify(&c, Some(samples), Some(16_000), Some("  ")).await.expect("audio only");
+    assert!((r.modality_weights.audio - 1.0).abs() < 1e-6);
+    assert!(r.words.is_empty() && !r.frame_attention.is_empty());
+    let sum: f32 = r.frame_attention.iter().sum();
+    assert!((sum - 1.0).abs() < 1e-3, "frame attention sums to {sum}");
+    // Errors are messages, not panics, and the classifier still works after.
+    let err = classify(&c, None, None, None).await.unwrap_err();
+    assert!(err.contains("nothing to classify"), "{err}");
+    let err = classify(&c, Some(vec![0.1; 100]), Some(16_000), None).await.unwrap_err();
+    assert!(!err.is_empty());
+    let err = classify(&c, Some(vec![f32::NAN; 16_000]), Some(16_000), None).await.unwrap_err();
+    assert!(!err.is_empty());
+    let err = classify(&c, Some(vec![0.0; 16_000]), None, None).await.unwrap_err();
+    assert!(err.contains("sample rate"), "{err}");
+    assert!(Classifier::load("tpu".into()).await.is_err());
+    assert!(classify(&c, None, None, Some("fine.")).await.is_ok());
+}
