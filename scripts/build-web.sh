@@ -7,12 +7,16 @@
 #
 #   ./scripts/build-web.sh            # both builds
 #   WEBGPU=0 ./scripts/build-web.sh   # CPU only (the WebGPU build is 13+ min cold)
+#   OPT=0 ./scripts/build-web.sh      # without wasm-opt (faster, about 20% larger)
 #
-# The model in www/model/ is embedded in the wasm at build time.
+# The model in www/model/ is embedded in the wasm at build time. wasm-opt is
+# npm's binaryen (package.json; Debian's binaryen makes wasm that fails to load).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 WEBGPU="${WEBGPU:-1}"
+OPT="${OPT:-1}"
+wasm_opt=node_modules/.bin/wasm-opt
 target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 wasm="$target_dir/wasm32-unknown-unknown/release/emorec.wasm"
 
@@ -26,6 +30,14 @@ build() { # features out-name
     echo "+ cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1"
     cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1
     wasm-bindgen --target web --out-dir pkg.tmp --out-name "$2" "$wasm"
+    if [ "$OPT" = 1 ]; then
+        [ -x "$wasm_opt" ] || { echo "error: $wasm_opt is missing: run ./scripts/setup.sh (or OPT=0)" >&2; exit 1; }
+        echo "+ wasm-opt -Oz pkg/$2_bg.wasm"
+        "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+            --enable-mutable-globals --enable-reference-types --enable-multivalue \
+            "pkg.tmp/$2_bg.wasm" -o "pkg.tmp/$2_bg.opt.wasm"
+        mv "pkg.tmp/$2_bg.opt.wasm" "pkg.tmp/$2_bg.wasm"
+    fi
 }
 build "" emorec
 if [ "$WEBGPU" = 1 ]; then build "--features wgpu" emorec_webgpu; fi
@@ -52,10 +64,9 @@ size() { stat -c %s "$1"; }
 gz() { gzip -9c "$1" | wc -c; }
 row() { printf '%-34s %10s %10s\n' "$1" "$2" "$3"; }
 echo
-row "part" "bytes" "gzip -9"
+row "part (what the page downloads)" "bytes" "gzip -9"
 total=0; total_gz=0
-for f in www/index.html www/style.css www/app.js www/worker.js www/recorder-worklet.js pkg/index.js pkg/emorec.js pkg/emorec_bg.wasm; do
-    [ -f "$f" ] || continue
+for f in www/*.html www/*.css www/*.js pkg/index.js pkg/emorec.js pkg/emorec_bg.wasm; do
     s=$(size "$f"); g=$(gz "$f"); total=$((total + s)); total_gz=$((total_gz + g))
     row "$f" "$s" "$g"
 done

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building, the demo and the tests need, only what is missing:
 # Chromium and its WebDriver, Node and npm (apt); the wasm32 target (rustup);
-# wasm-bindgen-cli at Cargo.lock's version; playwright-core for the
-# end-to-end test (npm, from tests/e2e/package-lock.json).
+# wasm-bindgen-cli at Cargo.lock's version; wasm-opt (npm's binaryen) and
+# playwright-core for the end-to-end test (npm, from package-lock.json).
 #
 #   ./scripts/setup.sh
 #
@@ -38,5 +38,5 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $wb_versio
     echo "installing wasm-bindgen-cli $wb_version (about 2 minutes)"
     cargo install wasm-bindgen-cli --version "$wb_version"
 fi
-[ -d tests/e2e/node_modules/playwright-core ] || (cd tests/e2e && npm ci --no-audit --no-fund)
+[ -d node_modules/playwright-core ] && [ -d node_modules/binaryen ] || npm ci --no-audit --no-fund
 echo "ready: $(wasm-bindgen --version), node $(node --version), $(/usr/lib/chromium/chromium --version 2>/dev/null || chromium --version 2>/dev/null || echo 'chromium (version unknown)')"

@@ -34,9 +34,9 @@ struct Expected {
     modality_weights: [f32; 2],
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Result {
+struct Output {
     label: String,
     probabilities: Probabilities,
     frame_attention: Vec<f32>,
@@ -47,7 +47,7 @@ struct Result {
     backend: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct Probabilities {
     ang: f32,
     hap: f32,
@@ -55,13 +55,13 @@ struct Probabilities {
     sad: f32,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct Modality {
     audio: f32,
     text: f32,
 }
 
-async fn classify(c: &Classifier, samples: Option<Vec<f32>>, rate: Option<u32>, text: Option<&str>) -> std::result::Result<Result, String> {
+async fn classify(c: &Classifier, samples: Option<Vec<f32>>, rate: Option<u32>, text: Option<&str>) -> Result<Output, String> {
     match JsFuture::from(c.classify(samples, rate, text.map(String::from))).await {
         Ok(v) => Ok(serde_wasm_bindgen::from_value(v).expect("result shape")),
         Err(e) => Err(js_sys::Error::from(e).message().into()),

@@ -6,7 +6,7 @@
 // error, console error or HTTP error fails the run.
 //
 //   tests/e2e/run.sh                      (installs, picks the microphone WAV, runs)
-//   cd tests/e2e && npm ci && E2E_MIC_WAV=../../../shared/reference/opensmile/ravdess_03-01-04-01-01-02-08.wav node e2e.mjs
+//   npm ci && E2E_MIC_WAV=../shared/reference/opensmile/ravdess_03-01-04-01-01-02-08.wav node tests/e2e/e2e.mjs   (from the root)
 //
 // Environment:
 //   E2E_MIC_WAV  16-bit PCM WAV for the fake microphone (required; run.sh uses a shared one)
