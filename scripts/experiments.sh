@@ -40,6 +40,8 @@ if [ "$group" = lexical ] || [ "$group" = all ]; then
     for p in last cls mean attention; do
         run "lexical-$p" --config "configs/lexical-$p.toml" --manifest "${meld[@]}" --protocol predefined --epochs 8
     done
+    # The same at the small size the shipped model uses.
+    run "lexical-attention-small" --config configs/cpu/lexical-attention.toml --manifest "${meld[@]}" --protocol predefined --epochs 8
 fi
 if [ "$group" = multimodal ] || [ "$group" = all ]; then
     for v in mmb mmmla; do

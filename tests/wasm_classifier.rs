@@ -70,6 +70,7 @@ async fn classify(c: &Classifier, samples: Option<Vec<f32>>, rate: Option<u32>, 
 
 fn close(name: &str, got: &[f32], want: &[f32], tol: f32) {
     assert_eq!(got.len(), want.len(), "{name}: length");
+    assert!(got.iter().all(|x| x.is_finite()), "{name}: not finite: {got:?}");
     let worst = got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     assert!(worst <= tol, "{name}: differs from native by {worst} (> {tol})");
 }

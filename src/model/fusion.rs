@@ -11,7 +11,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Tensor};
 
 use super::init::{torch_bound, uniform1};
-use super::layers::Dense;
+use super::layers::{tanh, Dense};
 use super::pooling::MASKED;
 use super::Rng;
 
@@ -36,8 +36,8 @@ impl ModalityFusion {
     /// `[B, 2]` in the order audio, text).
     pub fn forward(&self, audio: Tensor<2>, text: Tensor<2>, absent: Tensor<2, Bool>, present: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         let f = self.context.dims()[0];
-        let pa = self.audio.forward(audio).tanh();
-        let pt = self.text.forward(text).tanh();
+        let pa = tanh(self.audio.forward(audio));
+        let pt = tanh(self.text.forward(text));
         let u = self.context.val().reshape([f, 1]);
         let scores = Tensor::cat(vec![pa.clone().matmul(u.clone()), pt.clone().matmul(u)], 1);
         let weights = softmax(scores.mask_fill(absent, MASKED), 1) * present;

@@ -53,3 +53,11 @@ pub fn dropout<const D: usize>(x: Tensor<D>, p: f64, rng: Option<&mut Rng>) -> T
     let mask = Tensor::<D>::from_data(TensorData::new(mask, shape), &x.device());
     x * mask
 }
+
+/// `tanh` that stays finite on every backend. WGSL's `tanh` overflows to NaN
+/// for large inputs on some WebGPU implementations (SwiftShader here; cubecl
+/// only guards it on macOS). Beyond |x| = 15, tanh is ±1 to f32 precision, so
+/// clamping first changes no result on the CPU and keeps WebGPU finite.
+pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    x.clamp(-15.0, 15.0).tanh()
+}

@@ -21,7 +21,7 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 
 use super::init::{torch_bound, uniform1, uniform2};
-use super::layers::dropout;
+use super::layers::{dropout, tanh};
 use super::Rng;
 
 /// One direction of one LSTM layer. Gates are laid out [input, forget,
@@ -65,12 +65,12 @@ impl LstmCell {
         for t in order {
             let gates = steps[t].clone().matmul(w_input.clone()) + hidden.matmul(w_hidden.clone()) + bias.clone();
             let sig = sigmoid(gates.clone().narrow(1, 0, 3 * h));
-            let candidate = gates.narrow(1, 3 * h, h).tanh();
+            let candidate = tanh(gates.narrow(1, 3 * h, h));
             let input = sig.clone().narrow(1, 0, h);
             let forget = sig.clone().narrow(1, h, h);
             let output = sig.narrow(1, 2 * h, h);
             cell = forget * cell + input * candidate;
-            hidden = output * cell.clone().tanh();
+            hidden = output * tanh(cell.clone());
             if let Some(valid) = valid {
                 cell = cell * valid[t].clone();
                 hidden = hidden * valid[t].clone();

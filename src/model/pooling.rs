@@ -9,7 +9,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 
 use super::init::{torch_bound, uniform1};
-use super::layers::Dense;
+use super::layers::{tanh, Dense};
 use super::Rng;
 
 /// Large negative score for masked positions. Finite (not -inf) so that a row
@@ -77,7 +77,7 @@ impl AttentionPool {
     pub fn forward(&self, h: Tensor<3>, masks: &Masks) -> (Tensor<2>, Tensor<2>) {
         let [b, t, d] = h.dims();
         let a = self.context.dims()[0];
-        let keys = self.projection.forward(h.clone().reshape([b * t, d])).tanh();
+        let keys = tanh(self.projection.forward(h.clone().reshape([b * t, d])));
         let scores = keys.matmul(self.context.val().reshape([a, 1])).reshape([b, t]);
         let weights = softmax(scores.mask_fill(masks.padding.clone(), MASKED), 1) * masks.valid.clone();
         let pooled = weights.clone().unsqueeze_dim::<3>(1).matmul(h).reshape([b, d]);

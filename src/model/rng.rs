@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::rng::SplitMix64;
+
 /// xoshiro256** (Blackman & Vigna), seeded through SplitMix64.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rng {
@@ -18,17 +20,12 @@ pub struct Rng {
 }
 
 impl Rng {
-    /// A generator whose stream depends only on `seed`.
+    /// A generator whose stream depends only on `seed` (its state is the
+    /// first four outputs of SplitMix64 from `seed`, as xoshiro's authors
+    /// recommend).
     pub fn new(seed: u64) -> Self {
-        let mut x = seed;
-        let mut next = || {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        };
-        Rng { s: [next(), next(), next(), next()] }
+        let mut seeder = SplitMix64::new(seed);
+        Rng { s: [seeder.next_u64(), seeder.next_u64(), seeder.next_u64(), seeder.next_u64()] }
     }
 
     /// An independent stream derived from this seed and a label (e.g. the

@@ -28,8 +28,10 @@ thread_local! {
 pub(crate) fn install_panic_hook() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        std::panic::set_hook(Box::new(|info| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
             LAST_PANIC.with(|p| *p.borrow_mut() = Some(info.to_string()));
+            previous(info);
         }))
     });
 }
