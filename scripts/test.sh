@@ -46,7 +46,9 @@ step "wasm tests in headless Chromium (CPU)" \
 # The same classifier test on WebGPU (SwiftShader's adapter: slow, so only this one).
 step "wasm classifier on WebGPU in headless Chromium" \
     cargo test --release --no-fail-fast --target wasm32-unknown-unknown --no-default-features --features wgpu --test wasm_classifier -- --nocapture
-step "web package (pkg/)" ./scripts/build-web.sh
+# The WebGPU module is left out here: the WebGPU test above covers its code, and
+# its wasm-opt pass alone takes about 10 minutes.
+step "web package (pkg/, CPU module)" env WEBGPU=0 ./scripts/build-web.sh
 step "end-to-end: the page in headless Chromium" ./tests/e2e/run.sh
 
 section "summary"

@@ -4,7 +4,7 @@
 # fixture both the native and the browser tests compare with, and the numbers
 # for www/model/MODEL_CARD.md (printed; the card is edited by hand).
 #
-#   ./scripts/train-shipped.sh            # about 12 min on 2 CPU cores
+#   ./scripts/train-shipped.sh            # about 10 min on 2 CPU cores
 #
 # Data: TESS + RAVDESS (actors 01-16) audio with their transcripts, and MELD's
 # training text. Protocol: speakers in 5 folds (leave-speakers-out), fold 1
@@ -13,13 +13,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=../shared/data
 out="${OUT:-runs/shipped}"
-emorec() { cargo run --quiet --release -- "$@"; }
+# EMOREC=path runs an already built binary instead of `cargo run`.
+emorec() { if [ -n "${EMOREC:-}" ]; then "$EMOREC" "$@"; else cargo run --quiet --release -- "$@"; fi; }
 
 emorec train --config configs/web-mmmla.toml \
     --manifest "$shared/tess/manifest.csv" "$shared/ravdess/manifest.csv" "$shared/meld/train_sent_emo.csv" \
     --protocol loso --speaker-folds 5 --vocab-top 10000 --out "$out"
 
 rm -rf www/model.new && cp -r "$out/best" www/model.new
+rm -f www/model.new/valid.json
 [ -f www/model/MODEL_CARD.md ] && cp www/model/MODEL_CARD.md www/model.new/
 rm -rf www/model && mv www/model.new www/model
 
