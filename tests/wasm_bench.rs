@@ -1,4 +1,5 @@
-//! Speed of the browser path in headless Chromium: the real-time factor of
+//! Speed of the browser path in headless Chromium, in a dedicated Web Worker
+//! as the page runs it: the real-time factor of
 //! ComParE_2016 LLD extraction through the facade, one thread, on one real
 //! recording run repeatedly (about a second per configuration, so the normal
 //! test run stays short), and the shipped classifier's load, feature and
@@ -11,7 +12,7 @@ use emorec::web::{Classifier, FeatureExtractor};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 /// A real TESS recording, 16 kHz mono, 2.1 s (from ../shared beside the repository).
 const WAV: &[u8] =

@@ -1,4 +1,6 @@
-//! The in-browser classifier (headless Chromium, wasm-bindgen-test): the
+//! The in-browser classifier (headless Chromium, wasm-bindgen-test, in a
+//! dedicated Web Worker as the page runs it: there a long WebGPU pass on a
+//! software adapter cannot stall the page and time out the WebDriver): the
 //! shipped model, through the same `Classifier` the page uses, must give what
 //! `emorec predict` gives natively for a real shared recording and its
 //! transcript (tests/fixtures/shipped_prediction.json, which the native test
@@ -15,7 +17,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_browser);
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 const FIXTURE: &str = include_str!("fixtures/shipped_prediction.json");
 /// The recording the fixture names (checked against it below), from ../shared.
