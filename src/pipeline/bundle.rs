@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::examples::{acoustic_example, text_example};
 use crate::data::norm::NormStats;
 use crate::features::{FeatureMatrix, FeatureSet};
-use crate::model::{Example, Model, ModelError, Variant};
+use crate::model::{Example, Model, ModelError};
 use crate::text::Vocabulary;
 
 pub const INPUTS_FILE: &str = "inputs.toml";
@@ -82,14 +82,6 @@ pub struct Bundle {
     pub vocab: Option<Vocabulary>,
 }
 
-fn uses_audio(v: Variant) -> bool {
-    !matches!(v, Variant::Lexical)
-}
-
-fn uses_text(v: Variant) -> bool {
-    !matches!(v, Variant::Acoustic)
-}
-
 impl Bundle {
     /// Writes the model, inputs, statistics and vocabulary into `dir`.
     #[cfg(not(target_arch = "wasm32"))]
@@ -133,14 +125,14 @@ impl Bundle {
         let inputs = InputSpec::from_toml(&String::from_utf8_lossy(&files.inputs))?;
         let variant = model.config().variant;
         let missing = |name: &str| ModelError::Format(format!("the {variant:?} model needs {name}, and the bundle has none"));
-        let norm = if uses_audio(variant) {
+        let norm = if variant.uses_audio() {
             let bytes = files.norm.as_deref().ok_or_else(|| missing(NORM_FILE))?;
             let text = String::from_utf8_lossy(bytes);
             Some(NormStats::from_json(&text).map_err(|e| ModelError::Format(format!("{NORM_FILE}: {e}")))?)
         } else {
             None
         };
-        let vocab = if uses_text(variant) {
+        let vocab = if variant.uses_text() {
             let bytes = files.vocab.as_deref().ok_or_else(|| missing(VOCAB_FILE))?;
             Some(Vocabulary::from_bytes(bytes).map_err(|e| ModelError::Format(format!("{VOCAB_FILE}: {e}")))?)
         } else {

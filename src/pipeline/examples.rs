@@ -24,9 +24,6 @@ pub fn text_example(text: &str, vocab: &Vocabulary) -> Result<(Option<Sequence>,
     Ok((Some(Sequence::new(n, vocab.dim(), embedded.vectors)?), embedded.tokens))
 }
 
-/// Something that turns a transcript into word vectors (the vocabulary).
-pub type Embedder = Vocabulary;
-
 #[cfg(feature = "cli")]
 mod native {
     use std::path::PathBuf;

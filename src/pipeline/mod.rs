@@ -8,6 +8,6 @@ mod bundle;
 mod examples;
 
 pub use bundle::{Bundle, BundleFiles, InputSpec, INPUTS_FILE, NORM_FILE, VOCAB_FILE};
-pub use examples::{acoustic_example, text_example, Embedder};
+pub use examples::{acoustic_example, text_example};
 #[cfg(feature = "cli")]
 pub use examples::{compute_features, examples_for};
