@@ -1,27 +1,83 @@
-// Types of pkg/index.js (see js/index.js).
+// Types of pkg/index.js (see js/index.js). The one place the result's shape
+// is written down: index.js, the demo's worker and its page refer to these
+// types (JSDoc `import()`), so they cannot drift apart.
 
+/** Which backend runs the model. */
 export type Backend = "webgpu" | "cpu";
+/** Emotion codes, in the order of the model's outputs. */
 export type Emotion = "ang" | "hap" | "neu" | "sad";
 
+/** What `Classifier.classify` resolves to: plain, structured-cloneable data (it can be posted from a worker as is). */
 export interface ClassifyResult {
   label: Emotion;
+  /** Sum to 1. */
   probabilities: Record<Emotion, number>;
-  /** One weight per 10 ms frame from the start of the audio; empty without audio. */
+  /** One weight per frame of `frameHopS` seconds from the start of the audio; empty without audio. */
   frameAttention: number[];
+  /** Seconds between frames of `frameAttention` (0.01). */
   frameHopS: number;
+  /** The transcript's tokens as the model read them; empty without a transcript. */
   words: string[];
+  /** One weight per entry of `words`. */
   wordAttention: number[];
+  /** How much each input counted; sum to 1. */
   modalityWeights: { audio: number; text: number };
   /** Milliseconds. */
   timings: { features: number; inference: number };
   backend: Backend;
 }
 
+/** A file's bytes: a `Blob` / `File`, an `ArrayBuffer`, or a view of one (`Uint8Array`, ...). */
+export type Bytes = Blob | ArrayBuffer | ArrayBufferView;
+
+/**
+ * The files of a model directory that `emorec train` writes. `norm` is
+ * required for a model that uses audio, `vocab` for one that uses text.
+ */
+export interface BundleFiles {
+  /** model.json */
+  meta: Bytes;
+  /** config.toml */
+  config: Bytes;
+  /** weights.bpk */
+  weights: Bytes;
+  /** inputs.toml */
+  inputs: Bytes;
+  /** norm.json */
+  norm?: Bytes;
+  /** vocab.safetensors */
+  vocab?: Bytes;
+}
+
+/** `"auto"`: WebGPU where the browser has an adapter and it starts, else the CPU. */
+export type BackendChoice = "auto" | Backend;
+
+/** What `decode` resolves to. */
+export interface DecodedAudio {
+  /** Mono (channels averaged). */
+  samples: Float32Array;
+  /** The file's own rate in Hz (not resampled). */
+  sampleRate: number;
+}
+
+/**
+ * Decodes a WAV, FLAC, MP3 or Ogg Vorbis file in wasm (also in Web Workers,
+ * which have no WebAudio). Rejects with a `TypeError` for an argument that is
+ * not bytes, and an `Error` saying why for empty or undecodable input.
+ */
+export function decode(input: Bytes): Promise<DecodedAudio>;
+
 export class Classifier {
   static readonly labels: Readonly<Record<Emotion, string>>;
-  static load(options?: { backend?: "auto" | Backend }): Promise<Classifier>;
+  /** The model shipped inside the package. */
+  static load(options?: { backend?: BackendChoice }): Promise<Classifier>;
+  /** A model trained with `emorec train`, from its files. */
+  static fromFiles(options: { backend?: BackendChoice; files: BundleFiles }): Promise<Classifier>;
   readonly backend: Backend;
+  /** Milliseconds the model took to load (backend start and parse). */
   readonly loadMs: number;
+  /** samples: mono, or null for text only; sampleRate: Hz, 4 kHz to 384 kHz. */
   classify(samples: Float32Array | null, sampleRate?: number, transcript?: string): Promise<ClassifyResult>;
+  /** Frees the model's memory in wasm. */
   free(): void;
 }

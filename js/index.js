@@ -1,16 +1,28 @@
-// emorec's JavaScript entry point (pkg/index.js).
+// emorec's JavaScript entry point (pkg/index.js). Its types, and the one
+// description of what `classify` resolves to (ClassifyResult), are in
+// index.d.ts beside it.
 //
 // pkg/ holds two builds of the same Rust code: emorec.js (CPU, small) and,
 // when it was built, emorec_webgpu.js (WebGPU, several times larger). This
 // wrapper loads only the one that will run: the WebGPU module only where the
 // browser has an adapter. Each module is initialised once per page or worker.
 //
-//   import { Classifier } from "./pkg/index.js";
+//   import { Classifier, decode } from "./pkg/index.js";
 //   const classifier = await Classifier.load({ backend: "auto" });
+//   const { samples, sampleRate } = await decode(file);
 //   const result = await classifier.classify(samples, sampleRate, "optional transcript");
 //   console.log(result.label, result.probabilities, result.backend);
 
+/** @typedef {import('./index.d.ts').ClassifyResult} ClassifyResult */
+/** @typedef {import('./index.d.ts').DecodedAudio} DecodedAudio */
+/** @typedef {import('./index.d.ts').BundleFiles} BundleFiles */
+/** @typedef {import('./index.d.ts').BackendChoice} BackendChoice */
+/** @typedef {import('./index.d.ts').Bytes} Bytes */
+
 const BACKENDS = ["auto", "webgpu", "cpu"];
+// BundleFiles' keys, and the file of a model directory each one is.
+const BUNDLE_FILES = { meta: "model.json", config: "config.toml", weights: "weights.bpk", inputs: "inputs.toml" };
+const OPTIONAL_BUNDLE_FILES = { norm: "norm.json", vocab: "vocab.safetensors" };
 const modules = new Map();
 
 function loadModule(kind) {
@@ -23,6 +35,22 @@ function loadModule(kind) {
     modules.set(kind, promise);
   }
   return modules.get(kind);
+}
+
+// For work that needs no backend (decoding): either build can do it, so use
+// one this page or worker has already loaded, and only otherwise fetch the
+// CPU one, the smaller.
+async function anyModule() {
+  for (const kind of ["cpu", "webgpu"]) {
+    if (modules.has(kind)) {
+      try {
+        return await modules.get(kind);
+      } catch {
+        // It failed to load; the CPU one below still may not.
+      }
+    }
+  }
+  return loadModule("cpu");
 }
 
 async function webgpuAdapter() {
@@ -50,6 +78,72 @@ async function guard(module, call) {
   }
 }
 
+function checkBackend(backend) {
+  if (!BACKENDS.includes(backend)) {
+    throw new Error(`unknown backend ${JSON.stringify(backend)}: use ${BACKENDS.map((b) => `"${b}"`).join(", ")}`);
+  }
+}
+
+// Opens a Classifier on the backend asked for, `open(module, "webgpu" | "cpu")`
+// making the raw one. The one place the choice is made, so that load and
+// fromFiles cannot differ in it: "auto" tries WebGPU where there is an
+// adapter and falls back to the CPU when it fails to start (a console warning
+// says why); "webgpu" rejects instead.
+async function openOn(backend, open) {
+  checkBackend(backend);
+  if (backend !== "cpu") {
+    if (await webgpuAdapter()) {
+      try {
+        const m = await loadModule("webgpu");
+        return new Classifier(await guard(m, () => open(m, "webgpu")), m);
+      } catch (e) {
+        if (backend === "webgpu") throw e;
+        console.warn(`emorec: WebGPU failed, using the CPU: ${e.message}`);
+      }
+    } else if (backend === "webgpu") {
+      throw new Error("WebGPU is not available in this browser (no adapter): use backend \"cpu\" or \"auto\"");
+    }
+  }
+  const m = await loadModule("cpu");
+  return new Classifier(await guard(m, () => open(m, "cpu")), m);
+}
+
+// The bytes of `value` as a Uint8Array (a view, not a copy, where it can be).
+// `what` names the argument in the TypeError for anything else.
+async function bytesOf(value, what) {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (typeof Blob !== "undefined" && value instanceof Blob) return new Uint8Array(await value.arrayBuffer());
+  const got = value === null ? "null" : typeof value === "object" ? value.constructor?.name ?? "an object" : typeof value;
+  throw new TypeError(`${what} must be a Blob, File, ArrayBuffer or Uint8Array, not ${got}`);
+}
+
+/**
+ * Decodes an audio file (WAV, FLAC, MP3 or Ogg Vorbis) to mono samples at
+ * its own rate, in wasm: the decoder `emorec predict` uses, so a page gets
+ * the samples the command line gets, and it works in Web Workers, which have
+ * no WebAudio. Loads the CPU module unless a module is loaded already.
+ *
+ * @param {Bytes} input a Blob / File (its name helps the error message), an
+ *   ArrayBuffer, or a typed array (its bytes are read).
+ * @returns {Promise<DecodedAudio>} rejects with a TypeError for an input that
+ *   is not bytes, and an Error saying why for empty or undecodable bytes.
+ */
+export async function decode(input) {
+  const bytes = await bytesOf(input, "decode's input");
+  const name = typeof Blob !== "undefined" && input instanceof Blob && typeof input.name === "string" ? input.name : undefined;
+  const m = await anyModule();
+  return guard(m, () => {
+    const decoded = m.decodeAudio(bytes, name);
+    try {
+      return { samples: decoded.samples, sampleRate: decoded.sampleRate };
+    } finally {
+      decoded.free();
+    }
+  });
+}
+
 export class Classifier {
   static labels = Object.freeze({ ang: "angry", hap: "happy", neu: "neutral", sad: "sad" });
 
@@ -62,28 +156,46 @@ export class Classifier {
   }
 
   /**
-   * Loads the shipped model. backend: "auto" (WebGPU where there is an
-   * adapter, else the CPU), "webgpu" (throws without an adapter) or "cpu".
+   * Loads the model shipped inside the package.
+   * @param {{ backend?: BackendChoice }} [options] "auto" (the default:
+   *   WebGPU where there is an adapter and it starts, else the CPU), "webgpu"
+   *   (rejects without an adapter) or "cpu".
+   * @returns {Promise<Classifier>}
    */
   static async load({ backend = "auto" } = {}) {
-    if (!BACKENDS.includes(backend)) {
-      throw new Error(`unknown backend ${JSON.stringify(backend)}: use ${BACKENDS.map((b) => `"${b}"`).join(", ")}`);
+    return openOn(backend, (m, kind) => m.Classifier.load(kind));
+  }
+
+  /**
+   * Loads a model trained with `emorec train` from the files of its model
+   * directory (fetched, or picked by a person), with the same backend choice
+   * as `load`.
+   * @param {{ backend?: BackendChoice, files: BundleFiles }} options
+   * @returns {Promise<Classifier>} rejects with a TypeError for a missing or
+   *   unknown file key or bytes of the wrong type, and an Error from the
+   *   library for files it cannot read.
+   */
+  static async fromFiles({ backend = "auto", files } = {}) {
+    if (files === null || typeof files !== "object") {
+      throw new TypeError(`files must be an object { ${Object.keys({ ...BUNDLE_FILES, ...OPTIONAL_BUNDLE_FILES }).join(", ")} }`);
     }
-    if (backend !== "cpu") {
-      if (await webgpuAdapter()) {
-        try {
-          const m = await loadModule("webgpu");
-          return new Classifier(await guard(m, () => m.Classifier.load("webgpu")), m);
-        } catch (e) {
-          if (backend === "webgpu") throw e;
-          console.warn(`emorec: WebGPU failed, using the CPU: ${e.message}`);
-        }
-      } else if (backend === "webgpu") {
-        throw new Error("WebGPU is not available in this browser (no adapter): use backend \"cpu\" or \"auto\"");
+    const known = { ...BUNDLE_FILES, ...OPTIONAL_BUNDLE_FILES };
+    for (const key of Object.keys(files)) {
+      if (!(key in known)) {
+        const list = Object.entries(known).map(([k, f]) => `${k} (${f})`).join(", ");
+        throw new TypeError(`unknown file key ${JSON.stringify(key)} in files: use ${list}`);
       }
     }
-    const m = await loadModule("cpu");
-    return new Classifier(await guard(m, () => m.Classifier.load("cpu")), m);
+    const bytes = {};
+    for (const [key, file] of Object.entries(known)) {
+      if (files[key] == null) {
+        if (key in BUNDLE_FILES) throw new TypeError(`files.${key} (${file}) is missing`);
+        continue;
+      }
+      bytes[key] = await bytesOf(files[key], `files.${key} (${file})`);
+    }
+    const { meta, config, weights, inputs, norm, vocab } = bytes;
+    return openOn(backend, (m, kind) => m.Classifier.fromFiles(kind, meta, config, weights, inputs, norm, vocab));
   }
 
   /** "webgpu" or "cpu": what runs the model. */
@@ -97,11 +209,12 @@ export class Classifier {
   }
 
   /**
-   * samples: Float32Array of mono audio (or null/empty for text only);
-   * sampleRate: Hz; transcript: optional string. Resolves to
-   * { label, probabilities: {ang, hap, neu, sad}, frameAttention, frameHopS,
-   *   words, wordAttention, modalityWeights: {audio, text},
-   *   timings: {features, inference}, backend }.
+   * Classifies one utterance.
+   * @param {Float32Array | null} samples mono audio, or null (or empty) for text only
+   * @param {number} [sampleRate] Hz, needed with audio
+   * @param {string} [transcript]
+   * @returns {Promise<ClassifyResult>} plain data; rejects with a TypeError for
+   *   arguments of the wrong type and an Error from the library for unusable input.
    */
   async classify(samples, sampleRate, transcript) {
     if (samples != null && !(samples instanceof Float32Array)) {

@@ -17,8 +17,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::audio::{self, TARGET_RATE};
-use crate::features::compare::Compare2016;
-use crate::{Error, Result};
+use crate::features::{Extractor, FeatureSet};
+use crate::audio::{AudioError, AudioResult};
 
 /// `../shared/reference/opensmile` beside the repository.
 pub fn reference_dir() -> PathBuf {
@@ -27,9 +27,9 @@ pub fn reference_dir() -> PathBuf {
 
 /// The real recordings of `dir`'s `index.csv` (rows whose source is not
 /// `generated`), as `<name>.wav` paths: the 32 reference files by default.
-pub fn reference_recordings(dir: &Path) -> Result<Vec<PathBuf>> {
+pub fn reference_recordings(dir: &Path) -> AudioResult<Vec<PathBuf>> {
     let index = dir.join("index.csv");
-    let text = std::fs::read_to_string(&index).map_err(|source| Error::Io {
+    let text = std::fs::read_to_string(&index).map_err(|source| AudioError::Io {
         path: format!("{} (the shared data, ../shared beside the repository)", index.display()),
         source,
     })?;
@@ -47,14 +47,14 @@ pub fn reference_recordings(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Files as given; each directory replaced by its audio files (recursively),
 /// sorted by path.
-pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub fn collect_inputs(paths: &[PathBuf]) -> AudioResult<Vec<PathBuf>> {
     let mut files = Vec::new();
     for p in paths {
         if !p.is_dir() {
             files.push(p.clone());
             continue;
         }
-        let found = crate::audio::find_audio_files(p).map_err(|source| Error::Io { path: p.display().to_string(), source })?;
+        let found = crate::audio::find_audio_files(p).map_err(|source| AudioError::Io { path: p.display().to_string(), source })?;
         files.extend(found);
     }
     Ok(files)
@@ -95,12 +95,12 @@ pub struct BenchReport {
 
 /// Loads `files` once, then times ComParE_2016 LLD extraction, without and
 /// with deltas, on one thread and on `options.threads`.
-pub fn bench_features(files: &[PathBuf], options: &BenchOptions) -> Result<BenchReport> {
+pub fn bench_features(files: &[PathBuf], options: &BenchOptions) -> AudioResult<BenchReport> {
     if files.is_empty() {
-        return Err(Error::InvalidArgument("no audio files to benchmark".into()));
+        return Err(AudioError::InvalidArgument("no audio files to benchmark".into()));
     }
     let passes = options.passes.max(1);
-    let audio = files.iter().map(|f| audio::load_16k(f)).collect::<Result<Vec<_>>>()?;
+    let audio = files.iter().map(|f| audio::load_16k(f)).collect::<AudioResult<Vec<_>>>()?;
     let audio_s = audio.iter().map(|x| x.len()).sum::<usize>() as f64 / TARGET_RATE as f64;
 
     let threads = match options.threads {
@@ -110,19 +110,19 @@ pub fn bench_features(files: &[PathBuf], options: &BenchOptions) -> Result<Bench
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| Error::InvalidArgument(format!("cannot start {threads} threads: {e}")))?;
+        .map_err(|e| AudioError::InvalidArgument(format!("cannot start {threads} threads: {e}")))?;
 
-    let mut single = Compare2016::new();
+    let mut single = Extractor::new(FeatureSet::Compare2016);
     let mut rows = Vec::new();
     let configurations: &[usize] = if threads > 1 { &[1, threads] } else { &[1] };
     for &n_threads in configurations {
         for deltas in [false, true] {
-            let mut pass = || -> Result<usize> {
+            let mut pass = || -> AudioResult<usize> {
                 if n_threads == 1 {
                     audio.iter().map(|x| frames(&mut single, x, deltas)).sum()
                 } else {
                     pool.install(|| {
-                        audio.par_iter().map_init(Compare2016::new, |fx, x| frames(fx, x, deltas)).sum()
+                        audio.par_iter().map_init(|| Extractor::new(FeatureSet::Compare2016), |fx, x| frames(fx, x, deltas)).sum()
                     })
                 }
             };
@@ -142,10 +142,8 @@ pub fn bench_features(files: &[PathBuf], options: &BenchOptions) -> Result<Bench
 }
 
 /// Extracts one file and returns its frame count (so the work is observable).
-fn frames(fx: &mut Compare2016, x: &[f32], deltas: bool) -> Result<usize> {
-    let lld = fx.extract(x)?;
-    let m = if deltas { crate::features::extract_deltas(crate::features::FeatureSet::Compare2016, &lld) } else { lld };
-    Ok(std::hint::black_box(m).n_frames())
+fn frames(fx: &mut Extractor, x: &[f32], deltas: bool) -> AudioResult<usize> {
+    Ok(std::hint::black_box(fx.extract(x, deltas)?).n_frames())
 }
 
 /// A markdown table: one row per configuration.

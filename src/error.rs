@@ -1,51 +1,63 @@
-//! One error type for the library, so that the CLI and the wasm facade can
-//! turn every failure into a message a person can act on.
+//! One error type for the crate. Each layer keeps its own error (so that a
+//! reader of `audio` or `text` sees only what can go wrong there); they meet
+//! here, converted with `?` and with their causes kept, so that the pipeline,
+//! the CLI and the wasm facade turn any failure into a message a person can
+//! act on ([`report`]).
 
-use std::fmt;
+use crate::audio::AudioError;
+use crate::data::DataError;
+use crate::model::ModelError;
+use crate::text::TextError;
 
-/// Everything that can go wrong between bytes on disk and a feature matrix.
+/// Everything that can go wrong from bytes to a classification.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The input could not be read (missing file, permissions, ...).
-    #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
-    /// The bytes are not audio we can decode (corrupt, truncated, unknown format).
-    #[error("cannot decode audio{}: {reason}", origin(.path))]
-    Decode { path: Option<String>, reason: String },
-    /// Decoded fine, but the samples cannot be used (no samples, NaN, too long, ...).
-    #[error("unusable audio{}: {reason}", origin(.path))]
-    InvalidAudio { path: Option<String>, reason: String },
-    /// A caller passed an argument outside its domain.
-    #[error("invalid argument: {0}")]
-    InvalidArgument(String),
-}
-
-fn origin(path: &Option<String>) -> String {
-    match path {
-        Some(p) => format!(" in {p}"),
-        None => String::new(),
-    }
+    /// Decoding, checking or analysing audio.
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    /// Corpora, manifests, caches, normalisation statistics.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// Model configs, weights, inputs and the forward pass.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// Tokenising, GloVe, vocabularies.
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// One file of a model bundle is unusable; the cause says why.
+    #[error("the model bundle's {file} is unusable: {source}")]
+    Bundle {
+        file: &'static str,
+        #[source]
+        source: Box<Error>,
+    },
+    /// What was passed to the pipeline cannot be classified (nothing to go
+    /// on, audio without its rate, ...).
+    #[error("{0}")]
+    Input(String),
 }
 
 impl Error {
-    /// Attaches the file name to errors raised on in-memory samples.
-    pub fn with_path(self, p: &str) -> Self {
-        match self {
-            Error::Decode { path: None, reason } => Error::Decode { path: Some(p.to_string()), reason },
-            Error::InvalidAudio { path: None, reason } => {
-                Error::InvalidAudio { path: Some(p.to_string()), reason }
-            }
-            other => other,
-        }
-    }
-
-    pub(crate) fn invalid_audio(reason: impl fmt::Display) -> Self {
-        Error::InvalidAudio { path: None, reason: reason.to_string() }
-    }
-
-    pub(crate) fn decode(reason: impl fmt::Display) -> Self {
-        Error::Decode { path: None, reason: reason.to_string() }
+    /// Wraps `source` as the failure of the bundle file `file`.
+    pub fn bundle(file: &'static str, source: impl Into<Error>) -> Self {
+        Error::Bundle { file, source: Box::new(source.into()) }
     }
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The message of `error` followed by each cause that adds something (a
+/// cause already quoted in its parent's message is not repeated).
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = c.source();
+    }
+    message
+}

@@ -1,20 +1,34 @@
 //! emorec: multimodal speech emotion recognition that runs in the browser.
 //!
-//! The crate is laid out as the pipeline it implements:
-//! [`audio`] (decode, mix down, resample to 16 kHz) → [`features`]
-//! (openSMILE-compatible low-level descriptors) → model → web.
-//! Everything up to the features is plain Rust with no model framework, so it
-//! runs natively, in a page or in a Web Worker.
+//! The crate is laid out as the pipeline it implements, each layer using only
+//! those before it:
+//!
+//! [`audio`] (decode, mix down, resample to 16 kHz, input checks) →
+//! [`features`] (openSMILE-compatible ComParE_2016 descriptors) →
+//! [`text`] (tokeniser, GloVe, the pruned vocabulary) →
+//! [`data`] (corpora, manifests, protocols, feature cache, normalisation) →
+//! [`model`] (BLSTM encoders, pooling, fusion, prediction, save/load) →
+//! `train` (training, checkpoints, evaluation; native only) →
+//! [`pipeline`] (samples and a transcript in, a [`pipeline::Classification`]
+//! out, with the model bundle that carries every setting) →
+//! `web` (the wasm facade) and the `emorec` command line.
+//!
+//! Shared by every layer: [`Emotion`] (the four classes), [`rng`] (seeded
+//! generators) and [`Error`]. [`report`] draws SVG figures.
+//! Everything but training is plain Rust that builds for wasm32, so the page
+//! runs exactly what the command line runs.
 
 pub mod audio;
-pub mod data;
 #[cfg(feature = "cli")]
 pub mod bench;
+pub mod data;
+pub mod emotion;
 pub mod error;
 pub mod features;
 pub mod model;
 pub mod pipeline;
 pub mod report;
+pub mod rng;
 pub mod text;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
@@ -22,4 +36,5 @@ pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+pub use emotion::Emotion;
 pub use error::{Error, Result};

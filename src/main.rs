@@ -44,7 +44,8 @@ fn main() {
         Command::Cv(a) => cli::cv::run(a),
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        let e: &(dyn std::error::Error + 'static) = e.as_ref();
+        eprintln!("error: {}", emorec::error::report(e));
         std::process::exit(1);
     }
 }

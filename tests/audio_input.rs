@@ -13,7 +13,7 @@ use emorec::audio::{
     decode_bytes, decode_file, load_16k, load_16k_bytes, prepare, resample, resampled_len, Audio, MAX_DURATION_S,
     TARGET_RATE,
 };
-use emorec::Error;
+use emorec::audio::AudioError;
 
 // ---------------------------------------------------------------- helpers
 
@@ -130,24 +130,24 @@ fn tmp_file(name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-fn assert_decode_err<T: std::fmt::Debug>(r: emorec::Result<T>, what: &str) -> String {
+fn assert_decode_err<T: std::fmt::Debug>(r: emorec::audio::AudioResult<T>, what: &str) -> String {
     match r {
-        Err(e @ Error::Decode { .. }) => e.to_string(),
-        other => panic!("{what}: expected Error::Decode, got {other:?}"),
+        Err(e @ AudioError::Decode { .. }) => e.to_string(),
+        other => panic!("{what}: expected AudioError::Decode, got {other:?}"),
     }
 }
 
-fn assert_invalid_audio<T: std::fmt::Debug>(r: emorec::Result<T>, what: &str) -> String {
+fn assert_invalid_audio<T: std::fmt::Debug>(r: emorec::audio::AudioResult<T>, what: &str) -> String {
     match r {
-        Err(e @ Error::InvalidAudio { .. }) => e.to_string(),
-        other => panic!("{what}: expected Error::InvalidAudio, got {other:?}"),
+        Err(e @ AudioError::InvalidAudio { .. }) => e.to_string(),
+        other => panic!("{what}: expected AudioError::InvalidAudio, got {other:?}"),
     }
 }
 
-fn assert_invalid_argument<T: std::fmt::Debug>(r: emorec::Result<T>, what: &str) -> String {
+fn assert_invalid_argument<T: std::fmt::Debug>(r: emorec::audio::AudioResult<T>, what: &str) -> String {
     match r {
-        Err(e @ Error::InvalidArgument(_)) => e.to_string(),
-        other => panic!("{what}: expected Error::InvalidArgument, got {other:?}"),
+        Err(e @ AudioError::InvalidArgument(_)) => e.to_string(),
+        other => panic!("{what}: expected AudioError::InvalidArgument, got {other:?}"),
     }
 }
 
@@ -179,7 +179,7 @@ fn empty_file_is_a_decode_error() {
 #[test]
 fn missing_file_is_an_io_error() {
     let r = load_16k(Path::new("/nonexistent/emorec/nothing.wav"));
-    assert!(matches!(r, Err(Error::Io { .. })), "{r:?}");
+    assert!(matches!(r, Err(AudioError::Io { .. })), "{r:?}");
 }
 
 #[test]
@@ -287,7 +287,7 @@ fn random_bytes_are_a_decode_error() {
     let mut damaged = flac[..200].to_vec();
     damaged.extend(noise_bytes(8000, 5));
     match decode_bytes(damaged, Some("flac")) {
-        Err(Error::Decode { .. }) => {}
+        Err(AudioError::Decode { .. }) => {}
         Ok(a) => assert!(a.samples.is_empty() || a.sample_rate == 44_100, "{a:?}"),
         Err(e) => panic!("FLAC header + noise: unexpected {e:?}"),
     }
@@ -834,11 +834,11 @@ fn damaged_files_never_panic() {
                 Ok(a) => {
                     outcomes[0] += 1;
                     match prepare(&a.samples, a.sample_rate) {
-                        Ok(_) | Err(Error::InvalidAudio { .. }) | Err(Error::InvalidArgument(_)) => {}
+                        Ok(_) | Err(AudioError::InvalidAudio { .. }) | Err(AudioError::InvalidArgument(_)) => {}
                         Err(e) => panic!("{ext}: prepare gave {e:?}"),
                     }
                 }
-                Err(Error::Decode { reason, .. }) => {
+                Err(AudioError::Decode { reason, .. }) => {
                     outcomes[if reason.contains("decoder failed") { 2 } else { 1 }] += 1;
                 }
                 Err(e) => panic!("{ext}: unexpected error kind {e:?}"),

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use emorec::data::cache::{decode, encode, FeatureCache, Lookup, FEATURE_VERSION};
-use emorec::features::{compare::Compare2016, FeatureSet};
+use emorec::features::{Extractor, FeatureSet};
 
 const SET: FeatureSet = FeatureSet::Compare2016;
 
@@ -23,7 +23,7 @@ fn wav(name: &str) -> PathBuf {
 }
 
 fn lookup(cache: &FeatureCache, path: &Path, deltas: bool) -> (emorec::features::FeatureMatrix, Lookup) {
-    cache.get_or_compute_with(&mut Compare2016::new(), path, SET, deltas).unwrap()
+    cache.get_or_compute_with(&mut Extractor::new(SET), path, deltas).unwrap()
 }
 
 #[test]

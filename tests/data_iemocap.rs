@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 
 use emorec::data::iemocap::{read_iemocap, IemocapOptions};
 use emorec::data::manifest::{load_manifest, save_manifest};
-use emorec::data::{Emotion, LabelCounts};
+use emorec::data::LabelCounts;
+use emorec::Emotion;
 
 /// One labelled turn of the miniature.
 struct Turn {

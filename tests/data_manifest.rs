@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use emorec::data::manifest::{combine, load_manifests, save_manifest, write_manifest, Manifest, ManifestFormat};
-use emorec::data::{load_manifest, Emotion, LabelCounts, Utterance};
+use emorec::data::{load_manifest, LabelCounts, Utterance};
+use emorec::Emotion;
 
 fn tmp(name: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);

@@ -2,7 +2,7 @@
 //! floor, non-finite values, and the JSON that ships with a model.
 
 use emorec::data::norm::{NormAccumulator, NormStats, DEFAULT_STD_FLOOR, NORM_FORMAT_VERSION};
-use emorec::data::rng::SplitMix64;
+use emorec::rng::SplitMix64;
 use emorec::features::FeatureMatrix;
 
 fn matrix(frames: usize, seed: u64) -> FeatureMatrix {

@@ -4,9 +4,10 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use emorec::data::rng::SplitMix64;
+use emorec::rng::SplitMix64;
 use emorec::data::split::{leave_one_out, random_split, with_validation, Fold, Protocol, Unit, ValidationPolicy};
-use emorec::data::{load_manifest, Emotion, Utterance};
+use emorec::data::{load_manifest, Utterance};
+use emorec::Emotion;
 
 /// A synthetic corpus: `groups` groups of `speakers` speakers, `n` utterances each.
 fn corpus(groups: usize, speakers: usize, n: usize) -> Vec<Utterance> {

@@ -120,7 +120,7 @@ async function onFileChosen() {
   setStatus(`Decoding ${file.name}…`);
   updateControls();
   try {
-    const { samples, sampleRate } = await decodeFile(file);
+    const { samples, sampleRate } = await decodeFile(file, (f) => state.client.decode(f));
     setAudio({ samples, sampleRate, name: file.name });
     setStatus(`Loaded ${file.name}.`);
   } catch (err) {
@@ -194,6 +194,7 @@ async function stopRecording() {
 
 // --- classification ------------------------------------------------------
 
+/** @param {import('./pkg/index.js').ClassifyResult} result */
 function showResult(result, audio) {
   const labels = state.model.labels;
   state.shown = { result, audio };

@@ -1,9 +1,13 @@
 // Audio into the page: decoding a file, and recording the microphone through
-// recorder-worklet.js. Both give {samples: Float32Array (mono), sampleRate}.
+// recorder-worklet.js. Both give {samples: Float32Array (mono), sampleRate}
+// (DecodedAudio of pkg/index.d.ts).
 
-// Files are decoded and resampled by the browser to one known rate; the
-// classifier resamples to what it needs.
-const DECODE_RATE = 48000;
+/** @typedef {import('./pkg/index.js').DecodedAudio} DecodedAudio */
+
+// The browser's decoder, used only for formats the package's decoder does not
+// read (AAC/M4A, Opus, WebM: what phones and browsers record), resamples to
+// one known rate; the classifier resamples to what it needs.
+const WEBAUDIO_RATE = 48000;
 // A bound on memory: a recording stops by itself after this long.
 export const MAX_RECORDING_S = 60;
 
@@ -18,17 +22,33 @@ function mixToMono(buffer) {
   return out;
 }
 
-export async function decodeFile(file) {
-  const bytes = await file.arrayBuffer();
-  const context = new OfflineAudioContext(1, 1, DECODE_RATE);
-  let buffer;
-  try {
-    buffer = await context.decodeAudioData(bytes);
-  } catch {
-    throw new Error(`could not decode "${file.name}": not an audio format this browser reads (try WAV, FLAC, MP3 or Ogg)`);
-  }
-  if (buffer.length === 0) throw new Error(`"${file.name}" contains no audio`);
+async function decodeWithWebAudio(file) {
+  const context = new OfflineAudioContext(1, 1, WEBAUDIO_RATE);
+  const buffer = await context.decodeAudioData(await file.arrayBuffer());
   return { samples: mixToMono(buffer), sampleRate: buffer.sampleRate };
+}
+
+/**
+ * Decodes `file` with `decodeInWorker` (the package's decoder, which gives the
+ * samples `emorec predict` reads from the same file, at the file's own rate),
+ * and with WebAudio only where that fails. Where both fail, the package's
+ * message is the one shown: it says best what is wrong with a WAV, FLAC, MP3
+ * or Ogg file.
+ * @param {File} file
+ * @param {(file: File) => Promise<DecodedAudio>} decodeInWorker
+ * @returns {Promise<DecodedAudio>}
+ */
+export async function decodeFile(file, decodeInWorker) {
+  let audio;
+  try {
+    audio = await decodeInWorker(file);
+  } catch (err) {
+    audio = await decodeWithWebAudio(file).catch(() => {
+      throw err;
+    });
+  }
+  if (audio.samples.length === 0) throw new Error(`"${file.name}" contains no audio`);
+  return audio;
 }
 
 function microphoneError(err) {

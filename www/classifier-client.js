@@ -1,10 +1,18 @@
-// The page's side of worker.js: promises over its message protocol.
+// The page's side of worker.js: promises over its message protocol, in which
+// every request carries an id and every answer the id it answers.
 // One ClassifierClient = one worker = one loaded backend.
+
+/** @typedef {import('./pkg/index.js').ClassifyResult} ClassifyResult */
+/** @typedef {import('./pkg/index.js').DecodedAudio} DecodedAudio */
+/** @typedef {{ backend: import('./pkg/index.js').Backend, loadMs: number, labels: Record<string, string> }} LoadedModel */
+
+// Error types that survive the trip by name; anything else arrives as Error.
+const ERRORS = { TypeError, RangeError };
 
 export class ClassifierClient {
   #worker;
   #nextId = 1;
-  #pending = new Map(); // id ('load' or a number) -> {resolve, reject}
+  #pending = new Map(); // id -> {resolve, reject}
 
   constructor() {
     this.#worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -18,16 +26,36 @@ export class ClassifierClient {
     this.#worker.onmessageerror = () => this.#failAll(new Error('a message from the worker could not be read'));
   }
 
-  /** Loads the model; resolves to {backend, loadMs, labels}. */
+  /**
+   * Loads the model.
+   * @param {'auto' | 'webgpu' | 'cpu'} backend
+   * @returns {Promise<LoadedModel>}
+   */
   load(backend) {
-    return this.#call('load', { type: 'load', backend });
+    return this.#call({ type: 'load', backend });
   }
 
-  /** Classifies; samples (Float32Array or null) is copied, so the caller keeps its own. */
+  /**
+   * Classifies; samples is copied, so the caller keeps its own.
+   * @param {Float32Array | null} samples
+   * @param {number} sampleRate
+   * @param {string} transcript
+   * @returns {Promise<ClassifyResult>}
+   */
   classify(samples, sampleRate, transcript) {
-    const id = this.#nextId++;
     const copy = samples ? samples.slice() : null;
-    return this.#call(id, { type: 'classify', id, samples: copy, sampleRate, transcript }, copy ? [copy.buffer] : []);
+    return this.#call({ type: 'classify', samples: copy, sampleRate, transcript }, copy ? [copy.buffer] : []);
+  }
+
+  /**
+   * Decodes an audio file in the worker with the package's decoder (no
+   * model needed), so a long file does not freeze the page. The File itself
+   * is posted (a cheap handle, read only in the worker).
+   * @param {File} file
+   * @returns {Promise<DecodedAudio>}
+   */
+  decode(file) {
+    return this.#call({ type: 'decode', file });
   }
 
   /** Stops the worker; calls still waiting are rejected. */
@@ -36,22 +64,21 @@ export class ClassifierClient {
     this.#failAll(new Error('cancelled'));
   }
 
-  #call(id, message, transfer = []) {
+  #call(request, transfer = []) {
+    const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage(message, transfer);
+      this.#worker.postMessage({ ...request, id }, transfer);
     });
   }
 
-  #settle(data) {
-    // 'loaded' and load errors carry no id: they answer the pending load.
-    const id = data.type === 'loaded' || (data.type === 'error' && data.id === undefined) ? 'load' : data.id;
+  #settle({ type, id, value, name, message }) {
     const waiting = this.#pending.get(id);
-    if (!waiting) return;
+    if (!waiting) return; // answers a call already failed by #failAll
     this.#pending.delete(id);
-    if (data.type === 'error') waiting.reject(new Error(data.message));
-    else if (data.type === 'loaded') waiting.resolve({ backend: data.backend, loadMs: data.loadMs, labels: data.labels });
-    else waiting.resolve(data.result);
+    if (type === 'done') waiting.resolve(value);
+    else if (type === 'error') waiting.reject(new (ERRORS[name] ?? Error)(message));
+    else waiting.reject(new Error(`the worker answered with an unknown message type '${type}'`));
   }
 
   #failAll(err) {

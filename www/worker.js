@@ -1,12 +1,22 @@
-// Module Web Worker that owns the classifier, so that model loading and
-// inference never block the page.
+// Module Web Worker that owns the classifier, so that model loading, decoding
+// and inference never block the page.
 //
-// Protocol (see classifier-client.js for the other side):
-//   {type:'load', backend}                              -> {type:'loaded', backend, loadMs, labels} | {type:'error', message}
-//   {type:'classify', id, samples, sampleRate, transcript} -> {type:'result', id, result} | {type:'error', id, message}
-// One worker loads one classifier; the page starts a fresh worker to change
-// the backend (a WebGPU device can be set up only once per global scope).
+// Protocol (classifier-client.js is the other side). Every request is
+// {type, id, ...}; every answer carries the id of the request it answers:
+//   {type:'load', id, backend}                              -> {type:'done', id, value: {backend, loadMs, labels}}
+//   {type:'classify', id, samples, sampleRate, transcript}  -> {type:'done', id, value: ClassifyResult}
+//   {type:'decode', id, file}                               -> {type:'done', id, value: DecodedAudio}
+//   any of them failing                                     -> {type:'error', id, name, message}
+// ClassifyResult and DecodedAudio are pkg/index.d.ts's; values go out as the
+// package made them (plain data), errors with the message it made (a Rust
+// panic is already translated there). One worker loads one classifier; the
+// page starts a fresh worker to change the backend (a WebGPU device can be
+// set up only once per global scope).
 
+/** @typedef {import('./pkg/index.js').ClassifyResult} ClassifyResult */
+/** @typedef {import('./pkg/index.js').DecodedAudio} DecodedAudio */
+
+/** @type {import('./pkg/index.js').Classifier | null} */
 let classifier = null;
 
 // The server's Content-Security-Policy blocks requests to other hosts without
@@ -15,59 +25,40 @@ self.addEventListener('securitypolicyviolation', (e) => {
   console.error(`blocked by the content security policy: ${e.blockedURI} (${e.violatedDirective})`);
 });
 
-function messageOf(err) {
-  // A Rust panic surfaces as a WebAssembly.RuntimeError ("unreachable"),
-  // which means nothing to a person on its own.
-  if (err instanceof WebAssembly.RuntimeError) {
-    return `internal error in the model (${err.message}); choose the backend again or reload the page`;
-  }
-  if (err instanceof Error) return err.message || String(err);
-  return typeof err === 'string' ? err : `unexpected error: ${String(err)}`;
-}
+// A dynamic import, so that a missing or broken pkg/ becomes an error message
+// for the page instead of a worker that silently fails to start.
+const pkg = () => import('./pkg/index.js');
 
-// The result as plain data: postMessage can clone that whatever the package
-// returns (getters of a wasm-bindgen class would not survive the copy).
-function plain(r) {
-  const record = (o) => Object.fromEntries(Object.keys(o ?? {}).map((k) => [k, Number(o[k])]));
-  return {
-    label: String(r.label),
-    probabilities: record(r.probabilities),
-    frameAttention: Array.from(r.frameAttention ?? [], Number),
-    frameHopS: Number(r.frameHopS ?? 0.01),
-    words: Array.from(r.words ?? [], String),
-    wordAttention: Array.from(r.wordAttention ?? [], Number),
-    modalityWeights: record(r.modalityWeights),
-    timings: record(r.timings),
-    backend: String(r.backend),
-  };
-}
-
-async function load(backend) {
-  // A dynamic import, so that a missing or broken pkg/ becomes an error
-  // message for the page instead of a worker that silently fails to start.
-  const { Classifier } = await import('./pkg/index.js');
+async function load({ backend }) {
+  const { Classifier } = await pkg();
   classifier = await Classifier.load({ backend });
-  postMessage({
-    type: 'loaded',
-    backend: classifier.backend,
-    loadMs: classifier.loadMs,
-    labels: Object.fromEntries(Object.entries(Classifier.labels ?? {}).map(([code, name]) => [code, String(name)])),
-  });
+  return { value: { backend: classifier.backend, loadMs: classifier.loadMs, labels: { ...Classifier.labels } } };
 }
 
-async function classify({ id, samples, sampleRate, transcript }) {
+async function classify({ samples, sampleRate, transcript }) {
   if (!classifier) throw new Error('the model is not loaded');
   // No audio is passed as an empty Float32Array (text-only classification).
   const result = await classifier.classify(samples ?? new Float32Array(0), sampleRate, transcript ?? '');
-  postMessage({ type: 'result', id, result: plain(result) });
+  return { value: result };
 }
 
+async function decode({ file }) {
+  const { decode } = await pkg();
+  const audio = await decode(file);
+  return { value: audio, transfer: [audio.samples.buffer] };
+}
+
+const handlers = { load, classify, decode };
+
 self.onmessage = async ({ data }) => {
+  const { type, id } = data;
   try {
-    if (data.type === 'load') await load(data.backend);
-    else if (data.type === 'classify') await classify(data);
-    else throw new Error(`unknown message type '${data.type}'`);
+    const handler = Object.hasOwn(handlers, type) ? handlers[type] : null;
+    if (!handler) throw new Error(`unknown request type '${type}'`);
+    const { value, transfer = [] } = await handler(data);
+    postMessage({ type: 'done', id, value }, transfer);
   } catch (err) {
-    postMessage({ type: 'error', id: data.id, message: messageOf(err) });
+    const error = err instanceof Error ? err : new Error(String(err));
+    postMessage({ type: 'error', id, name: error.name, message: error.message || String(error) });
   }
 };

@@ -13,12 +13,12 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
 use super::{Audio, MAX_DURATION_S};
-use crate::{Error, Result};
+use super::{AudioError, AudioResult};
 
 /// Decodes an audio file; the extension is only a hint, the content decides.
-pub fn decode_file(path: &Path) -> Result<Audio> {
+pub fn decode_file(path: &Path) -> AudioResult<Audio> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: name.clone(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| AudioError::Io { path: name.clone(), source })?;
     let ext = path.extension().and_then(|e| e.to_str());
     decode_bytes(bytes, ext).map_err(|e| e.with_path(&name))
 }
@@ -45,27 +45,27 @@ pub fn decode_file(path: &Path) -> Result<Audio> {
 /// Policy for damaged input (the same for every format, so callers can rely on it):
 ///
 /// * **Empty input** or bytes that do not *start* like a supported file
-///   → [`Error::Decode`]. Symphonia's probe would otherwise scan up to 1 MiB
+///   → [`AudioError::Decode`]. Symphonia's probe would otherwise scan up to 1 MiB
 ///   for anything resembling a marker, and random bytes often contain an MP3
 ///   frame-sync pattern; "decoding" such noise would hand garbage to the
 ///   extractor instead of an error.
 /// * **Header only** (a valid container with no audio data) → `Ok` with zero
 ///   samples; [`super::prepare`] then refuses it as "no samples", so
-///   [`super::load_16k`] reports an [`Error::InvalidAudio`].
+///   [`super::load_16k`] reports an [`AudioError::InvalidAudio`].
 /// * **Truncated data** (a file cut mid-stream) → what was decodable up to the
 ///   cut is returned, exactly as media players do; at most the one packet that
 ///   the cut went through is lost. Speech datasets are full of slightly
 ///   truncated files and refusing them would gain nothing.
 /// * **Damaged packets** in the middle are skipped (the decoder is reset), the
-///   rest still decodes. If *no* packet decodes, that is a [`Error::Decode`].
+///   rest still decodes. If *no* packet decodes, that is a [`AudioError::Decode`].
 /// * A stream longer than [`super::MAX_DURATION_S`] is refused while decoding,
 ///   so a huge file cannot exhaust memory before [`super::prepare`] sees it.
-pub fn decode_bytes(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
+pub fn decode_bytes(bytes: Vec<u8>, extension_hint: Option<&str>) -> AudioResult<Audio> {
     if bytes.is_empty() {
-        return Err(Error::decode("the file is empty"));
+        return Err(AudioError::decode("the file is empty"));
     }
     if !looks_like_audio(&bytes) {
-        return Err(Error::decode(
+        return Err(AudioError::decode(
             "not a supported audio format (expected WAV, FLAC, MP3 or Ogg Vorbis data at the start of the file)",
         ));
     }
@@ -74,7 +74,7 @@ pub fn decode_bytes(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audi
     // must still end as an error for the caller, not a crash of the CLI or a
     // poisoned worker. (On wasm32 panics abort, so this is native-only help.)
     std::panic::catch_unwind(move || decode_inner(bytes, hint.as_deref()))
-        .unwrap_or_else(|_| Err(Error::decode("the decoder failed on malformed data")))
+        .unwrap_or_else(|_| Err(AudioError::decode("the decoder failed on malformed data")))
 }
 
 /// Cheap content sniffing at offset 0: RIFF/WAVE, fLaC, OggS, an ID3v2 tag
@@ -107,20 +107,20 @@ fn pick_track(format: &dyn FormatReader) -> Option<Track> {
         .cloned()
 }
 
-fn make_decoder(track: &Track) -> Result<Box<dyn Decoder>> {
+fn make_decoder(track: &Track) -> AudioResult<Box<dyn Decoder>> {
     symphonia::default::get_codecs()
         .make(&track.codec_params, &DecoderOptions::default())
-        .map_err(|e| Error::decode(format!("unsupported codec ({e})")))
+        .map_err(|e| AudioError::decode(format!("unsupported codec ({e})")))
 }
 
-fn too_long(rate: u32) -> Error {
-    Error::invalid_audio(format!(
+fn too_long(rate: u32) -> AudioError {
+    AudioError::invalid_audio(format!(
         "the audio is longer than the maximum of {MAX_DURATION_S} s ({} min) at {rate} Hz",
         MAX_DURATION_S / 60
     ))
 }
 
-fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
+fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> AudioResult<Audio> {
     let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes)), MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
     if let Some(ext) = extension_hint {
@@ -128,9 +128,9 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
     }
     let probed = symphonia::default::get_probe()
         .format(&hint, mss, &FormatOptions { enable_gapless: true, ..FormatOptions::default() }, &MetadataOptions::default())
-        .map_err(|e| Error::decode(format!("not a supported audio format ({e})")))?;
+        .map_err(|e| AudioError::decode(format!("not a supported audio format ({e})")))?;
     let mut format = probed.format;
-    let mut track = pick_track(format.as_ref()).ok_or_else(|| Error::decode("the file has no audio track"))?;
+    let mut track = pick_track(format.as_ref()).ok_or_else(|| AudioError::decode("the file has no audio track"))?;
     let mut decoder = make_decoder(&track)?;
     // The container's rate if it states one; otherwise the first decoded buffer's.
     let mut sample_rate: Option<u32> = track.codec_params.sample_rate.filter(|&r| r > 0);
@@ -161,7 +161,7 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
                 let next_rate = next.codec_params.sample_rate;
                 if let (Some(a), Some(b)) = (sample_rate, next_rate) {
                     if a != b {
-                        return Err(Error::decode(format!(
+                        return Err(AudioError::decode(format!(
                             "the sample rate changes mid-stream ({a} Hz to {b} Hz)"
                         )));
                     }
@@ -175,7 +175,7 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
                 last_damage = Some(e.to_string());
                 break;
             }
-            Err(e) => return Err(Error::decode(e)),
+            Err(e) => return Err(AudioError::decode(e)),
         };
         if packet.track_id() != track.id {
             continue;
@@ -193,7 +193,7 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
                 decoder.reset();
                 continue;
             }
-            Err(e) => return Err(Error::decode(e)),
+            Err(e) => return Err(AudioError::decode(e)),
         };
         decoded_packets += 1;
         let spec = *decoded.spec();
@@ -203,7 +203,7 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
                 max_samples = Some(u64::from(spec.rate) * MAX_DURATION_S);
             }
             Some(r) if spec.rate != r && spec.rate > 0 => {
-                return Err(Error::decode(format!("the sample rate changes mid-stream ({r} Hz to {} Hz)", spec.rate)));
+                return Err(AudioError::decode(format!("the sample rate changes mid-stream ({r} Hz to {} Hz)", spec.rate)));
             }
             _ => {}
         }
@@ -216,12 +216,12 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Audio> {
     }
 
     if decoded_packets == 0 && damaged_packets > 0 {
-        return Err(Error::decode(format!(
+        return Err(AudioError::decode(format!(
             "no packet could be decoded ({})",
             last_damage.unwrap_or_else(|| "damaged data".into())
         )));
     }
-    let sample_rate = sample_rate.ok_or_else(|| Error::decode("the file does not state its sample rate"))?;
+    let sample_rate = sample_rate.ok_or_else(|| AudioError::decode("the file does not state its sample rate"))?;
     Ok(Audio { samples: mono, sample_rate })
 }
 

@@ -3,14 +3,16 @@
 //!
 //! Two entry points share the same checks:
 //! * native: [`load_16k`] = [`decode_file`] + [`prepare`];
-//! * browser: the JS side decodes with Web Audio and hands Float32Array
-//!   samples at whatever rate the browser chose to [`prepare`].
+//! * browser: the package's `decode` runs [`decode_bytes`] in wasm (Web Audio
+//!   only for formats symphonia lacks) and the classifier hands the samples,
+//!   at the file's own rate, to [`prepare`].
 //!
 //! What [`prepare`] accepts and refuses (and why) is documented there; what
 //! the decoder does with empty, header-only, truncated or damaged files is
 //! documented on [`decode_bytes`].
 
 mod decode;
+mod error;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
 mod resample;
@@ -20,7 +22,7 @@ pub use files::{find_audio_files, is_audio_file, AUDIO_EXTENSIONS};
 pub use decode::{decode_bytes, decode_file};
 pub use resample::{check_rate, resample, resampled_len, MAX_RATE, MIN_RATE};
 
-use crate::{Error, Result};
+pub use error::{AudioError, AudioResult};
 
 /// The sample rate every feature set in this crate is defined at.
 pub const TARGET_RATE: u32 = 16_000;
@@ -57,13 +59,13 @@ impl Audio {
 }
 
 /// Decodes `path` and returns mono samples at [`TARGET_RATE`], ready for the extractor.
-pub fn load_16k(path: &std::path::Path) -> Result<Vec<f32>> {
+pub fn load_16k(path: &std::path::Path) -> AudioResult<Vec<f32>> {
     let audio = decode_file(path)?;
     prepare(&audio.samples, audio.sample_rate).map_err(|e| e.with_path(&path.display().to_string()))
 }
 
 /// Decodes an in-memory file and returns mono samples at [`TARGET_RATE`].
-pub fn load_16k_bytes(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Vec<f32>> {
+pub fn load_16k_bytes(bytes: Vec<u8>, extension_hint: Option<&str>) -> AudioResult<Vec<f32>> {
     let audio = decode_bytes(bytes, extension_hint)?;
     prepare(&audio.samples, audio.sample_rate)
 }
@@ -73,11 +75,11 @@ pub fn load_16k_bytes(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Ve
 /// This is the one gate both the native path and the browser path go
 /// through, so both refuse the same things:
 ///
-/// * `sample_rate` outside [`MIN_RATE`]..=[`MAX_RATE`] → [`Error::InvalidArgument`];
-/// * no samples, or too few to make one 16 kHz sample → [`Error::InvalidAudio`];
-/// * a NaN or ±Inf sample → [`Error::InvalidAudio`] naming the first bad
+/// * `sample_rate` outside [`MIN_RATE`]..=[`MAX_RATE`] → [`AudioError::InvalidArgument`];
+/// * no samples, or too few to make one 16 kHz sample → [`AudioError::InvalidAudio`];
+/// * a NaN or ±Inf sample → [`AudioError::InvalidAudio`] naming the first bad
 ///   index (one NaN would poison every feature frame the filter touches);
-/// * longer than [`MAX_DURATION_S`] → [`Error::InvalidAudio`].
+/// * longer than [`MAX_DURATION_S`] → [`AudioError::InvalidAudio`].
 ///
 /// Deliberately accepted:
 ///
@@ -92,28 +94,28 @@ pub fn load_16k_bytes(bytes: Vec<u8>, extension_hint: Option<&str>) -> Result<Ve
 /// At exactly [`TARGET_RATE`] the samples are returned bit for bit; otherwise
 /// they are resampled with [`resample`] to `round(n * 16000 / sample_rate)`
 /// samples, time-aligned with the input.
-pub fn prepare(samples: &[f32], sample_rate: u32) -> Result<Vec<f32>> {
+pub fn prepare(samples: &[f32], sample_rate: u32) -> AudioResult<Vec<f32>> {
     check_rate(sample_rate)?;
     if samples.is_empty() {
-        return Err(Error::invalid_audio("the audio has no samples"));
+        return Err(AudioError::invalid_audio("the audio has no samples"));
     }
     if let Some(i) = samples.iter().position(|x| !x.is_finite()) {
         let what = if samples[i].is_nan() { "NaN" } else { "infinite" };
-        return Err(Error::invalid_audio(format!(
+        return Err(AudioError::invalid_audio(format!(
             "sample {i} (at {:.3} s) is {what}; the audio must contain finite values only",
             i as f64 / f64::from(sample_rate)
         )));
     }
     let max = MAX_DURATION_S * u64::from(sample_rate);
     if samples.len() as u64 > max {
-        return Err(Error::invalid_audio(format!(
+        return Err(AudioError::invalid_audio(format!(
             "the audio lasts {:.1} s, more than the maximum of {MAX_DURATION_S} s ({} min); cut it into segments",
             samples.len() as f64 / f64::from(sample_rate),
             MAX_DURATION_S / 60
         )));
     }
     if resampled_len(samples.len(), sample_rate, TARGET_RATE) == 0 {
-        return Err(Error::invalid_audio(format!(
+        return Err(AudioError::invalid_audio(format!(
             "{} samples at {sample_rate} Hz are too short to make one sample at {TARGET_RATE} Hz",
             samples.len()
         )));

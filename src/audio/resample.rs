@@ -16,7 +16,7 @@
 
 use rubato::{FftFixedIn, Resampler};
 
-use crate::{Error, Result};
+use super::{AudioError, AudioResult};
 
 /// Lowest input rate accepted (telephone-band audio is 8 kHz; 4 kHz leaves margin).
 pub const MIN_RATE: u32 = 4_000;
@@ -40,11 +40,11 @@ pub fn resampled_len(n: usize, from: u32, to: u32) -> usize {
 }
 
 /// Checks that `rate` is within [`MIN_RATE`, `MAX_RATE`].
-pub fn check_rate(rate: u32) -> Result<()> {
+pub fn check_rate(rate: u32) -> AudioResult<()> {
     if (MIN_RATE..=MAX_RATE).contains(&rate) {
         Ok(())
     } else {
-        Err(Error::InvalidArgument(format!(
+        Err(AudioError::InvalidArgument(format!(
             "sample rate {rate} Hz is outside the supported range {MIN_RATE}..={MAX_RATE} Hz"
         )))
     }
@@ -64,7 +64,7 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 /// The output has [`resampled_len`]`(samples.len(), from, to)` samples. The
 /// samples are not validated here (see [`super::prepare`]); a NaN would
 /// spread over a whole FFT block.
-pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
+pub fn resample(samples: &[f32], from: u32, to: u32) -> AudioResult<Vec<f32>> {
     check_rate(from)?;
     check_rate(to)?;
     if from == to {
@@ -87,7 +87,7 @@ pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
     let block_in = units * unit_in;
 
     let mut rs = FftFixedIn::<f32>::new(from as usize, to as usize, block_in, 1, 1)
-        .map_err(|e| Error::InvalidArgument(format!("cannot resample {from} Hz to {to} Hz: {e}")))?;
+        .map_err(|e| AudioError::InvalidArgument(format!("cannot resample {from} Hz to {to} Hz: {e}")))?;
     let delay = rs.output_delay();
     let mut out: Vec<f32> = Vec::with_capacity(want);
     let mut block_out = vec![vec![0.0f32; rs.output_frames_max()]];
@@ -95,7 +95,7 @@ pub fn resample(samples: &[f32], from: u32, to: u32) -> Result<Vec<f32>> {
     let mut pos = 0usize;
     let mut padded: Vec<f32> = Vec::new();
 
-    let map_err = |e: rubato::ResampleError| Error::InvalidArgument(format!("resampling failed: {e}"));
+    let map_err = |e: rubato::ResampleError| AudioError::InvalidArgument(format!("resampling failed: {e}"));
     while out.len() < want {
         let need = rs.input_frames_next();
         let (_, written) = if pos + need <= samples.len() {

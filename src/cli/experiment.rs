@@ -14,7 +14,6 @@ use emorec::data::norm::{NormStats, DEFAULT_STD_FLOOR};
 use emorec::data::split::{Fold, Protocol, ValidationPolicy};
 use emorec::data::{load_manifests, Utterance};
 use emorec::features::FeatureMatrix;
-use emorec::model::{Variant};
 use emorec::pipeline::{compute_features, examples_for, Bundle, InputSpec};
 use emorec::text::{BuildOptions, Glove, Vocabulary};
 use emorec::train::{evaluate, train, Bars, Evaluation, TrainConfig, TrainReport};
@@ -82,14 +81,6 @@ pub fn device(name: &str) -> Result<Device> {
     }
 }
 
-fn audio_used(v: Variant) -> bool {
-    !matches!(v, Variant::Lexical)
-}
-
-fn text_used(v: Variant) -> bool {
-    !matches!(v, Variant::Acoustic)
-}
-
 impl Experiment {
     pub fn load(args: &ExperimentArgs) -> Result<Self> {
         let text = std::fs::read_to_string(&args.config).with_context(|| format!("cannot read {}", args.config.display()))?;
@@ -109,8 +100,8 @@ impl Experiment {
         let utts: Vec<Utterance> = all
             .into_iter()
             .filter(|u| {
-                let a = audio_used(variant) && u.audio.is_some();
-                let t = text_used(variant) && u.transcript.as_deref().is_some_and(emorec::data::has_words);
+                let a = variant.uses_audio() && u.audio.is_some();
+                let t = variant.uses_text() && u.transcript.as_deref().is_some_and(emorec::data::has_words);
                 a || t
             })
             .collect();
@@ -119,12 +110,12 @@ impl Experiment {
         }
         eprintln!("{} utterances: {}", utts.len(), emorec::data::LabelCounts::of(&utts));
 
-        let inputs = if audio_used(variant) {
+        let inputs = if variant.uses_audio() {
             InputSpec::for_acoustic_dim(config.model.acoustic_dim)?
         } else {
             InputSpec::new(emorec::features::FeatureSet::Compare2016, false)
         };
-        let features = if audio_used(variant) {
+        let features = if variant.uses_audio() {
             let cache = args.cache.clone().map(FeatureCache::new).unwrap_or_else(FeatureCache::open_default);
             eprintln!("acoustic features (cache: {})", cache.dir().display());
             let f = compute_features(&utts, &cache, inputs.set()?, inputs.deltas);
@@ -136,7 +127,7 @@ impl Experiment {
         } else {
             vec![None; utts.len()]
         };
-        let glove = if text_used(variant) {
+        let glove = if variant.uses_text() {
             eprintln!("reading GloVe from {}", args.glove.display());
             Some(Glove::open(&args.glove, None).with_context(|| format!("cannot read GloVe at {}", args.glove.display()))?)
         } else {
@@ -160,7 +151,7 @@ impl Experiment {
     /// writes the bundle into `out/best` and tests on its test part.
     pub fn run_fold(&self, fold: &Fold, out: &Path) -> Result<(TrainReport, Option<Evaluation>)> {
         let variant = self.config.model.variant;
-        let norm = if audio_used(variant) {
+        let norm = if variant.uses_audio() {
             let train_mats = fold.train.iter().filter_map(|&i| self.features[i].as_ref().and_then(|r| r.as_ref().ok()));
             Some(NormStats::fit(train_mats, DEFAULT_STD_FLOOR)?)
         } else {

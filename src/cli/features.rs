@@ -15,7 +15,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use emorec::features::{compare::Compare2016, FeatureSet};
+use emorec::features::Extractor;
 
 use emorec::audio::{find_audio_files, AUDIO_EXTENSIONS};
 
@@ -52,8 +52,8 @@ pub fn run(args: FeaturesArgs) -> Result<()> {
     }
     let bar = if single_file { ProgressBar::hidden() } else { progress_bar(jobs.len() as u64) };
     let failures = AtomicUsize::new(0);
-    jobs.par_iter().for_each_init(Compare2016::new, |extractor, job| {
-        if let Err(e) = extract_one(extractor, set, args.extraction.deltas, job) {
+    jobs.par_iter().for_each_init(|| Extractor::new(set), |extractor, job| {
+        if let Err(e) = extract_one(extractor, args.extraction.deltas, job) {
             failures.fetch_add(1, Ordering::Relaxed);
             bar.suspend(|| eprintln!("error: {}: {e:#}", job.input.display()));
         }
@@ -72,14 +72,9 @@ pub fn run(args: FeaturesArgs) -> Result<()> {
     Ok(())
 }
 
-fn extract_one(extractor: &mut Compare2016, set: FeatureSet, deltas: bool, job: &Job) -> Result<()> {
+fn extract_one(extractor: &mut Extractor, deltas: bool, job: &Job) -> Result<()> {
     let samples = emorec::audio::load_16k(&job.input)?;
-    let features = match set {
-        FeatureSet::Compare2016 => {
-            let lld = extractor.extract(&samples)?;
-            if deltas { emorec::features::extract_deltas(set, &lld) } else { lld }
-        }
-    };
+    let features = extractor.extract(&samples, deltas)?;
     if let Some(dir) = job.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }

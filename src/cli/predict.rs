@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use emorec::features::{compare::Compare2016, extract_deltas};
-use emorec::pipeline::Bundle;
+use emorec::pipeline::{Bundle, Input};
 use emorec::report::attention_svg;
+use emorec::Emotion;
 
 use super::experiment::device;
 
@@ -37,55 +37,39 @@ pub fn run(args: PredictArgs) -> Result<()> {
         bail!("give --audio, --text or both");
     }
     let bundle = Bundle::load(&args.model, &device(&args.backend)?)?;
-    let features = match &args.audio {
-        Some(path) => {
-            let x = emorec::audio::load_16k(path)?;
-            let m = Compare2016::new().extract(&x)?;
-            let set = bundle.inputs.set()?;
-            Some(if bundle.inputs.deltas { extract_deltas(set, &m) } else { m })
-        }
+    let decoded = match &args.audio {
+        Some(path) => Some(emorec::audio::decode_file(path)?),
         None => None,
     };
-    let (example, tokens) = bundle.example(features.as_ref(), args.text.as_deref())?;
-    if !example.has_audio() && !example.has_text() {
-        bail!("this model has nothing to go on: it needs {}", needs(&bundle));
-    }
-    let p = bundle.model.predict(&example)?;
+    let input = Input::new(decoded.as_ref().map(|a| (a.samples.as_slice(), a.sample_rate)), args.text.as_deref());
+    let mut extractor = bundle.extractor()?;
+    let c = bundle.classify(&mut extractor, &input).map_err(|e| match &args.audio {
+        Some(path) => anyhow::Error::new(e).context(format!("classifying {}", path.display())),
+        None => e.into(),
+    })?;
     if let Some(path) = &args.plot {
-        let frames = p.frame_attention.clone().unwrap_or_default();
-        let words = p.word_attention.clone().unwrap_or_default();
         let svg = attention_svg(
-            &frames,
-            0.01,
-            &tokens,
-            &words,
-            Some((p.modality_weights[0], p.modality_weights[1])),
-            &format!("{}: {}", p.label, args.text.as_deref().unwrap_or("(no transcript)")),
+            c.frame_attention.as_deref().unwrap_or_default(),
+            c.frame_hop_s,
+            &c.words,
+            c.word_attention.as_deref().unwrap_or_default(),
+            Some((c.modality_weights[0], c.modality_weights[1])),
+            &format!("{}: {}", c.label, args.text.as_deref().unwrap_or("(no transcript)")),
         );
         std::fs::write(path, svg)?;
     }
     if args.json {
-        let mut v = serde_json::to_value(&p)?;
-        v["words"] = serde_json::json!(tokens);
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        println!("{}", serde_json::to_string_pretty(&c)?);
     } else {
-        println!("label: {}", p.label);
-        for (e, prob) in emorec::data::Emotion::ALL.iter().zip(p.probabilities) {
+        println!("label: {}", c.label);
+        for (e, prob) in Emotion::ALL.iter().zip(c.probabilities) {
             println!("  {e}: {prob:.3}");
         }
-        println!("modality weights: audio {:.2}, text {:.2}", p.modality_weights[0], p.modality_weights[1]);
-        if let Some(w) = &p.word_attention {
-            let shown: Vec<String> = tokens.iter().zip(w).map(|(t, a)| format!("{t} {a:.2}")).collect();
+        println!("modality weights: audio {:.2}, text {:.2}", c.modality_weights[0], c.modality_weights[1]);
+        if let Some(w) = &c.word_attention {
+            let shown: Vec<String> = c.words.iter().zip(w).map(|(t, a)| format!("{t} {a:.2}")).collect();
             println!("word attention: {}", shown.join(", "));
         }
     }
     Ok(())
-}
-
-fn needs(bundle: &Bundle) -> &'static str {
-    match (bundle.norm.is_some(), bundle.vocab.is_some()) {
-        (true, true) => "audio or a transcript with words",
-        (true, false) => "audio",
-        _ => "a transcript with words",
-    }
 }

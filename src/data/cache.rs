@@ -34,7 +34,7 @@ use half::f16;
 use sha2::{Digest, Sha256};
 
 use super::error::{DataError, DataResult};
-use crate::features::{compare::Compare2016, extract_deltas, FeatureMatrix, FeatureSet};
+use crate::features::{Extractor, FeatureMatrix, FeatureSet};
 
 /// Version of the extractor's output. Bump whenever a change to
 /// `src/features` or `src/audio` changes any feature value.
@@ -106,19 +106,18 @@ impl FeatureCache {
     /// The features of the recording at `audio_path`: from the cache if it
     /// holds them, else extracted and stored.
     pub fn get_or_compute(&self, audio_path: &Path, set: FeatureSet, deltas: bool) -> DataResult<FeatureMatrix> {
-        let mut extractor = Compare2016::new();
-        self.get_or_compute_with(&mut extractor, audio_path, set, deltas).map(|(m, _)| m)
+        self.get_or_compute_with(&mut Extractor::new(set), audio_path, deltas).map(|(m, _)| m)
     }
 
     /// As [`FeatureCache::get_or_compute`], reusing `extractor` (one per
     /// thread when processing many files) and saying whether it was a hit.
     pub fn get_or_compute_with(
         &self,
-        extractor: &mut Compare2016,
+        extractor: &mut Extractor,
         audio_path: &Path,
-        set: FeatureSet,
         deltas: bool,
     ) -> DataResult<(FeatureMatrix, Lookup)> {
+        let set = extractor.set();
         let bytes = std::fs::read(audio_path).map_err(|e| DataError::io(audio_path, e))?;
         let key = Self::key(&bytes, set, deltas);
         let entry = self.entry_path(&key);
@@ -133,16 +132,7 @@ impl FeatureCache {
         let ext = audio_path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase());
         let path_str = audio_path.display().to_string();
         let samples = crate::audio::load_16k_bytes(bytes, ext.as_deref()).map_err(|e| e.with_path(&path_str))?;
-        let m = match set {
-            FeatureSet::Compare2016 => {
-                let lld = extractor.extract(&samples).map_err(|e| e.with_path(&path_str))?;
-                if deltas {
-                    extract_deltas(set, &lld)
-                } else {
-                    lld
-                }
-            }
-        };
+        let m = extractor.extract(&samples, deltas).map_err(|e| e.with_path(&path_str))?;
         let encoded = encode(&m, &settings);
         self.store(&entry, &encoded)?;
         // What the next (warm) lookup will return: the f16-rounded values.
@@ -336,8 +326,8 @@ impl FeatureCache {
         }
         let out = paths
             .par_iter()
-            .map_init(Compare2016::new, |extractor, path| {
-                let r = self.get_or_compute_with(extractor, path, set, deltas).map(|(m, l)| (keep(m), l));
+            .map_init(|| Extractor::new(set), |extractor, path| {
+                let r = self.get_or_compute_with(extractor, path, deltas).map(|(m, l)| (keep(m), l));
                 bar.inc(1);
                 r
             })

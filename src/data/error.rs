@@ -17,7 +17,7 @@ pub enum DataError {
     Invalid(String),
     /// Decoding audio or extracting features failed.
     #[error(transparent)]
-    Features(#[from] crate::Error),
+    Audio(#[from] crate::audio::AudioError),
 }
 
 impl DataError {

@@ -27,7 +27,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::error::{DataError, DataResult};
-use super::{has_words, Emotion, LabelCounts, Utterance};
+use super::{has_words, LabelCounts, Utterance};
+use crate::Emotion;
 
 /// One summary line of an EmoEvaluation file.
 #[derive(Debug, Clone, PartialEq)]

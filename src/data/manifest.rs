@@ -25,7 +25,8 @@ use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 use super::error::{DataError, DataResult};
-use super::{Emotion, LabelCounts, Utterance};
+use super::{LabelCounts, Utterance};
+use crate::Emotion;
 
 /// The columns of an emorec manifest, in the order they are written.
 pub const COLUMNS: [&str; 6] = ["id", "audio", "transcript", "label", "speaker", "group"];

@@ -11,6 +11,8 @@
 //! * `cache` (native): features extracted once, stored as f16.
 
 use std::fmt;
+
+use crate::Emotion;
 use std::path::PathBuf;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -19,7 +21,6 @@ mod error;
 pub mod iemocap;
 pub mod manifest;
 pub mod norm;
-pub mod rng;
 pub mod split;
 
 pub use error::DataError;
@@ -27,57 +28,6 @@ pub use error::DataError;
 pub use manifest::{load_manifest, load_manifests};
 pub use manifest::{Manifest, ManifestFormat};
 
-/// The four classes every model in this crate predicts (IEMOCAP's usual
-/// 4-class setup, with "excited" merged into happy).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Emotion {
-    Angry,
-    Happy,
-    Neutral,
-    Sad,
-}
-
-impl Emotion {
-    pub const ALL: [Emotion; 4] = [Emotion::Angry, Emotion::Happy, Emotion::Neutral, Emotion::Sad];
-    pub const COUNT: usize = 4;
-
-    /// Position in model outputs: ang 0, hap 1, neu 2, sad 3.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn from_index(i: usize) -> Option<Emotion> {
-        Self::ALL.get(i).copied()
-    }
-
-    /// The short code used in manifests and JSON: ang, hap, neu, sad.
-    pub fn code(self) -> &'static str {
-        match self {
-            Emotion::Angry => "ang",
-            Emotion::Happy => "hap",
-            Emotion::Neutral => "neu",
-            Emotion::Sad => "sad",
-        }
-    }
-
-    /// Reads a 4-class code (ang/hap/neu/sad, also exc → hap, as IEMOCAP
-    /// studies merge them). Other labels are not part of the 4 classes.
-    pub fn from_code(code: &str) -> Option<Emotion> {
-        match code.trim().to_ascii_lowercase().as_str() {
-            "ang" | "angry" | "anger" => Some(Emotion::Angry),
-            "hap" | "happy" | "exc" | "excited" | "joy" => Some(Emotion::Happy),
-            "neu" | "neutral" => Some(Emotion::Neutral),
-            "sad" | "sadness" => Some(Emotion::Sad),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Emotion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
 
 /// One labelled utterance, as every manifest describes it. Either modality
 /// may be missing: MELD has no audio, TESS and RAVDESS have no emotional text.

@@ -19,8 +19,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::{DataError, DataResult};
-use super::rng::SplitMix64;
-use super::{Emotion, Utterance};
+use crate::rng::SplitMix64;
+use super::Utterance;
+use crate::Emotion;
 
 /// Indices into an utterance list. The three parts are disjoint and sorted.
 #[derive(Debug, Clone, PartialEq, Eq)]

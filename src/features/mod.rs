@@ -9,7 +9,7 @@ mod matrix;
 pub use contour::{delta_regression, delta_regression_in_segments, smooth_moving_average};
 pub use matrix::FeatureMatrix;
 
-use crate::{Error, Result};
+use crate::audio::{AudioError, AudioResult};
 
 /// A named set of low-level descriptors. `--set` on the command line picks one;
 /// the enum leaves room for eGeMAPSv02.
@@ -20,10 +20,10 @@ pub enum FeatureSet {
 }
 
 impl FeatureSet {
-    pub fn from_name(name: &str) -> Result<Self> {
+    pub fn from_name(name: &str) -> AudioResult<Self> {
         match name.to_ascii_lowercase().replace(['_', '-'], "").as_str() {
             "compare2016" | "compare" => Ok(FeatureSet::Compare2016),
-            _ => Err(Error::InvalidArgument(format!(
+            _ => Err(AudioError::InvalidArgument(format!(
                 "unknown feature set {name:?}; available: compare2016"
             ))),
         }
@@ -34,24 +34,46 @@ impl FeatureSet {
             FeatureSet::Compare2016 => "compare2016",
         }
     }
-}
 
-/// Computes `set` on mono 16 kHz samples; with `deltas`, the delta of every
-/// column follows the descriptors (openSMILE's `_de` columns).
-///
-/// This builds a fresh extractor each call; to process many files, keep a
-/// [`compare::Compare2016`] and call [`extract_deltas`] on its output.
-pub fn extract(set: FeatureSet, samples_16k: &[f32], deltas: bool) -> Result<FeatureMatrix> {
-    let lld = match set {
-        FeatureSet::Compare2016 => compare::Compare2016::new().extract(samples_16k)?,
-    };
-    Ok(if deltas { extract_deltas(set, &lld) } else { lld })
-}
-
-/// The descriptors of `lld` followed by their deltas, as `set` defines them
-/// (voicing columns take deltas only inside voiced segments).
-pub fn extract_deltas(set: FeatureSet, lld: &FeatureMatrix) -> FeatureMatrix {
-    match set {
-        FeatureSet::Compare2016 => lld.with_deltas(compare::col::VOICING..compare::col::AUDSPEC_L1),
+    /// Seconds between the starts of two frames.
+    pub fn hop_s(self) -> f64 {
+        match self {
+            FeatureSet::Compare2016 => compare::HOP as f64 / compare::SAMPLE_RATE as f64,
+        }
     }
+}
+
+/// The extractor of one feature set, reused across recordings (it holds FFT
+/// plans and buffers). Every caller (the CLI, the cache, the pipeline, the
+/// browser, the benchmark) goes through [`Extractor::extract`], so whether and
+/// how deltas are appended is decided in one place.
+pub struct Extractor {
+    set: FeatureSet,
+    compare: compare::Compare2016,
+}
+
+impl Extractor {
+    pub fn new(set: FeatureSet) -> Self {
+        Extractor { set, compare: compare::Compare2016::new() }
+    }
+
+    pub fn set(&self) -> FeatureSet {
+        self.set
+    }
+
+    /// The set's descriptors of mono 16 kHz samples, one row per hop; with
+    /// `deltas`, the delta of every column follows (openSMILE's `_de`
+    /// columns; voicing columns take deltas only inside voiced segments).
+    pub fn extract(&mut self, samples_16k: &[f32], deltas: bool) -> AudioResult<FeatureMatrix> {
+        let lld = match self.set {
+            FeatureSet::Compare2016 => self.compare.extract(samples_16k)?,
+        };
+        Ok(if deltas { lld.with_deltas(compare::col::VOICING..compare::col::AUDSPEC_L1) } else { lld })
+    }
+}
+
+/// [`Extractor::extract`] with a fresh extractor; to process many files, keep
+/// an [`Extractor`].
+pub fn extract(set: FeatureSet, samples_16k: &[f32], deltas: bool) -> AudioResult<FeatureMatrix> {
+    Extractor::new(set).extract(samples_16k, deltas)
 }

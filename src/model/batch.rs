@@ -5,7 +5,7 @@
 //! builds its masks (pooling, attention and the BLSTM's backward direction
 //! all ignore padding, so an item's output does not depend on its batch).
 
-use crate::data::Emotion;
+use crate::Emotion;
 
 use super::{ModelConfig, ModelError};
 

@@ -29,6 +29,15 @@ impl Variant {
     pub fn uses_text(self) -> bool {
         !matches!(self, Variant::Acoustic)
     }
+    /// What an input must have for this variant to say anything, for error
+    /// messages.
+    pub fn needs(self) -> &'static str {
+        match self {
+            Variant::Acoustic => "audio",
+            Variant::Lexical => "a transcript with words",
+            _ => "audio or a transcript with words",
+        }
+    }
 }
 
 /// How the acoustic BLSTM outputs become one utterance vector.

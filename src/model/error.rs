@@ -7,15 +7,15 @@ pub enum ModelError {
     Config(String),
     #[error("invalid model input: {0}")]
     Input(String),
-    #[error("cannot read or write {path}: {reason}")]
-    Io { path: String, reason: String },
+    #[error("cannot read or write {path}: {source}")]
+    Io { path: String, source: std::io::Error },
     #[error("invalid model file: {0}")]
     Format(String),
 }
 
 impl ModelError {
     #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
-        ModelError::Io { path: path.display().to_string(), reason: e.to_string() }
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        ModelError::Io { path: path.display().to_string(), source }
     }
 }

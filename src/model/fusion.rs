@@ -13,7 +13,7 @@ use burn::tensor::{Bool, Device, Tensor};
 use super::init::{torch_bound, uniform1};
 use super::layers::{tanh, Dense};
 use super::pooling::MASKED;
-use super::Rng;
+use crate::rng::Rng;
 
 #[derive(Module, Debug)]
 pub struct ModalityFusion {

@@ -4,7 +4,7 @@
 use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::Rng;
+use crate::rng::Rng;
 
 /// A `[rows, cols]` parameter uniform in [-bound, bound).
 pub(crate) fn uniform2(rng: &mut Rng, rows: usize, cols: usize, bound: f64, device: &Device) -> Param<Tensor<2>> {

@@ -21,7 +21,7 @@ use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
 use super::{Model, ModelConfig, ModelError};
-use crate::data::Emotion;
+use crate::Emotion;
 
 pub const FORMAT_NAME: &str = "emorec-model";
 pub const FORMAT_VERSION: u32 = 1;

@@ -9,7 +9,7 @@ use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::init::{torch_bound, uniform1, uniform2};
-use super::Rng;
+use crate::rng::Rng;
 
 /// `y = x W + b`, `W: [d_in, d_out]`, initialised as PyTorch's `nn.Linear`.
 #[derive(Module, Debug)]

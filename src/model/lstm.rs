@@ -22,7 +22,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::init::{torch_bound, uniform1, uniform2};
 use super::layers::{dropout, tanh};
-use super::Rng;
+use crate::rng::Rng;
 
 /// One direction of one LSTM layer. Gates are laid out [input, forget,
 /// output, candidate] along the 4H axis; all weights are uniform in

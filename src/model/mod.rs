@@ -19,11 +19,11 @@ pub mod lstm;
 pub mod net;
 pub mod pooling;
 pub mod predict;
-pub mod rng;
+
 
 pub use batch::{Batch, Batcher, Example, Padded, Sequence};
 pub use config::{AcousticPooling, LexicalPooling, ModelConfig, Variant};
 pub use error::ModelError;
 pub use net::{Model, ModelOutput};
 pub use predict::Prediction;
-pub use rng::Rng;
+

@@ -11,8 +11,9 @@ use super::init::uniform1;
 use super::layers::{dropout, Dense};
 use super::lstm::BiLstm;
 use super::pooling::{Masks, PoolKind, Pooler};
-use super::{ModelError, Rng};
-use crate::data::Emotion;
+use super::ModelError;
+use crate::rng::Rng;
+use crate::Emotion;
 
 /// What every forward pass returns.
 #[derive(Debug, Clone)]

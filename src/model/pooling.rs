@@ -10,7 +10,7 @@ use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 
 use super::init::{torch_bound, uniform1};
 use super::layers::{tanh, Dense};
-use super::Rng;
+use crate::rng::Rng;
 
 /// Large negative score for masked positions. Finite (not -inf) so that a row
 /// with no valid position gives a finite softmax, which is then zeroed.

@@ -9,7 +9,7 @@ use burn::tensor::{Tensor, TensorData};
 
 use super::batch::{Batch, Batcher, Example};
 use super::{Model, ModelError, ModelOutput};
-use crate::data::Emotion;
+use crate::Emotion;
 
 /// A prediction with everything the page shows.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -82,7 +82,7 @@ impl Model {
     fn forward_one(&self, example: &Example) -> Result<(Batch, ModelOutput), ModelError> {
         let v = self.config().variant;
         if !(v.uses_audio() && example.has_audio() || v.uses_text() && example.has_text()) {
-            return Err(ModelError::Input(format!("the {v:?} model needs {} and the example has none", needs(v))));
+            return Err(ModelError::Input(format!("the {v:?} model needs {} and the example has none", v.needs())));
         }
         let batch = Batcher::new(self.config()).batch(&[example])?;
         let out = self.forward(&batch, None);
@@ -110,13 +110,5 @@ fn assemble(batch: &Batch, raw: Readback) -> Prediction {
         frame_attention: trim(raw.frame_attention, frames),
         word_attention: trim(raw.word_attention, words),
         modality_weights: [raw.modality_weights[0], raw.modality_weights[1]],
-    }
-}
-
-fn needs(v: super::Variant) -> &'static str {
-    match v {
-        super::Variant::Acoustic => "audio",
-        super::Variant::Lexical => "text",
-        _ => "audio or text",
     }
 }

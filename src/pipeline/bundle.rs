@@ -13,6 +13,7 @@ use super::examples::{acoustic_example, text_example};
 use crate::data::norm::NormStats;
 use crate::features::{FeatureMatrix, FeatureSet};
 use crate::model::{Example, Model, ModelError};
+use crate::{Error, Result};
 use crate::text::Vocabulary;
 
 pub const INPUTS_FILE: &str = "inputs.toml";
@@ -35,13 +36,13 @@ impl InputSpec {
         InputSpec { version: INPUTS_VERSION, feature_set: set.name().to_string(), deltas }
     }
 
-    pub fn set(&self) -> crate::Result<FeatureSet> {
-        FeatureSet::from_name(&self.feature_set)
+    pub fn set(&self) -> Result<FeatureSet> {
+        Ok(FeatureSet::from_name(&self.feature_set)?)
     }
 
     /// The feature settings a model config implies: 65 columns without deltas,
     /// 130 with.
-    pub fn for_acoustic_dim(dim: usize) -> Result<Self, ModelError> {
+    pub fn for_acoustic_dim(dim: usize) -> std::result::Result<Self, ModelError> {
         match dim {
             65 => Ok(Self::new(FeatureSet::Compare2016, false)),
             130 => Ok(Self::new(FeatureSet::Compare2016, true)),
@@ -51,7 +52,7 @@ impl InputSpec {
         }
     }
 
-    fn from_toml(text: &str) -> Result<Self, ModelError> {
+    fn from_toml(text: &str) -> std::result::Result<Self, ModelError> {
         let spec: InputSpec = toml::from_str(text).map_err(|e| ModelError::Config(format!("{INPUTS_FILE}: {e}")))?;
         if spec.version != INPUTS_VERSION {
             return Err(ModelError::Config(format!(
@@ -85,7 +86,7 @@ pub struct Bundle {
 impl Bundle {
     /// Writes the model, inputs, statistics and vocabulary into `dir`.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
+    pub fn save(&self, dir: &Path) -> Result<()> {
         self.model.save_dir(dir)?;
         let inputs = toml::to_string(&self.inputs).map_err(|e| ModelError::Config(e.to_string()))?;
         crate::model::io::write_atomic(&dir.join(INPUTS_FILE), inputs.as_bytes())?;
@@ -101,7 +102,7 @@ impl Bundle {
     /// Reads a bundle written by [`Bundle::save`]. A training directory
     /// (with its `best/` model) is accepted as well.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn load(dir: &Path, device: &Device) -> Result<Self, ModelError> {
+    pub fn load(dir: &Path, device: &Device) -> Result<Self> {
         use crate::model::io::{CONFIG_FILE, META_FILE, WEIGHTS_FILE};
         let best = dir.join(crate::train::BEST_DIR);
         let dir = if best.join(INPUTS_FILE).is_file() { best } else { dir.to_path_buf() };
@@ -120,21 +121,21 @@ impl Bundle {
 
     /// A bundle from its files' contents. A model that hears audio needs
     /// `norm`, one that reads text needs `vocab`.
-    pub fn from_files(files: &BundleFiles, device: &Device) -> Result<Self, ModelError> {
+    pub fn from_files(files: &BundleFiles, device: &Device) -> Result<Self> {
         let model = Model::from_files(&files.meta, &files.config, &files.weights, device)?;
-        let inputs = InputSpec::from_toml(&String::from_utf8_lossy(&files.inputs))?;
+        let inputs = InputSpec::from_toml(&String::from_utf8_lossy(&files.inputs)).map_err(|e| Error::bundle(INPUTS_FILE, e))?;
         let variant = model.config().variant;
         let missing = |name: &str| ModelError::Format(format!("the {variant:?} model needs {name}, and the bundle has none"));
         let norm = if variant.uses_audio() {
             let bytes = files.norm.as_deref().ok_or_else(|| missing(NORM_FILE))?;
             let text = String::from_utf8_lossy(bytes);
-            Some(NormStats::from_json(&text).map_err(|e| ModelError::Format(format!("{NORM_FILE}: {e}")))?)
+            Some(NormStats::from_json(&text).map_err(|e| Error::bundle(NORM_FILE, e))?)
         } else {
             None
         };
         let vocab = if variant.uses_text() {
             let bytes = files.vocab.as_deref().ok_or_else(|| missing(VOCAB_FILE))?;
-            Some(Vocabulary::from_bytes(bytes).map_err(|e| ModelError::Format(format!("{VOCAB_FILE}: {e}")))?)
+            Some(Vocabulary::from_bytes(bytes).map_err(|e| Error::bundle(VOCAB_FILE, e))?)
         } else {
             None
         };
@@ -148,7 +149,7 @@ impl Bundle {
         &self,
         features: Option<&FeatureMatrix>,
         transcript: Option<&str>,
-    ) -> Result<(Example, Vec<String>), ModelError> {
+    ) -> Result<(Example, Vec<String>)> {
         let acoustic = match (features, &self.norm) {
             (Some(m), Some(norm)) => Some(acoustic_example(m, norm)?),
             _ => None,

@@ -3,19 +3,20 @@
 
 use crate::data::norm::NormStats;
 use crate::features::FeatureMatrix;
-use crate::model::{ModelError, Sequence};
+use crate::model::Sequence;
+use crate::Result;
 use crate::text::Vocabulary;
 
 /// Normalised descriptors as a model sequence.
-pub fn acoustic_example(m: &FeatureMatrix, norm: &NormStats) -> Result<Sequence, ModelError> {
+pub fn acoustic_example(m: &FeatureMatrix, norm: &NormStats) -> Result<Sequence> {
     let mut m = m.clone();
-    norm.apply(&mut m).map_err(|e| ModelError::Input(e.to_string()))?;
-    Sequence::new(m.n_frames(), m.n_columns(), m.data)
+    norm.apply(&mut m)?;
+    Ok(Sequence::new(m.n_frames(), m.n_columns(), m.data)?)
 }
 
 /// Word vectors of a transcript, and its tokens. A transcript with no words
 /// (empty, only punctuation or markup) is missing text: `None`.
-pub fn text_example(text: &str, vocab: &Vocabulary) -> Result<(Option<Sequence>, Vec<String>), ModelError> {
+pub fn text_example(text: &str, vocab: &Vocabulary) -> Result<(Option<Sequence>, Vec<String>)> {
     let embedded = vocab.embed(text);
     if embedded.is_empty() {
         return Ok((None, Vec::new()));
@@ -42,7 +43,7 @@ mod native {
         cache: &FeatureCache,
         set: FeatureSet,
         deltas: bool,
-    ) -> Vec<Option<Result<FeatureMatrix, String>>> {
+    ) -> Vec<Option<std::result::Result<FeatureMatrix, String>>> {
         let paths: Vec<PathBuf> = utts.iter().filter_map(|u| u.audio.clone()).collect();
         let mut computed = cache.load_all(&paths, set, deltas, true).into_iter();
         utts.iter()
@@ -56,10 +57,10 @@ mod native {
     pub fn examples_for(
         utts: &[Utterance],
         indices: &[usize],
-        features: &[Option<Result<FeatureMatrix, String>>],
+        features: &[Option<std::result::Result<FeatureMatrix, String>>],
         norm: Option<&NormStats>,
         vocab: Option<&Vocabulary>,
-    ) -> Result<(Vec<Example>, usize), ModelError> {
+    ) -> Result<(Vec<Example>, usize)> {
         let mut out = Vec::with_capacity(indices.len());
         let mut skipped = 0;
         for &i in indices {

@@ -5,9 +5,11 @@
 //! browser read one.
 
 mod bundle;
+mod classify;
 mod examples;
 
 pub use bundle::{Bundle, BundleFiles, InputSpec, INPUTS_FILE, NORM_FILE, VOCAB_FILE};
+pub use classify::{Classification, Input, Prepared};
 pub use examples::{acoustic_example, text_example};
 #[cfg(feature = "cli")]
 pub use examples::{compute_features, examples_for};

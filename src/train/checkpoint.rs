@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::EpochLog;
 use crate::model::io::write_atomic;
-use crate::model::{ModelError, Rng};
+use crate::model::ModelError;
+use crate::rng::Rng;
 
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
 const MAGIC: &[u8; 8] = b"EMORECKP";

@@ -4,7 +4,7 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, TensorData};
 
 use super::Evaluation;
-use crate::data::Emotion;
+use crate::Emotion;
 use crate::model::{Batcher, Example, Model, ModelError};
 
 /// Probabilities `[n][4]` for every example, `batch_size` at a time

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use crate::data::Emotion;
+use crate::Emotion;
 
 const C: usize = Emotion::COUNT;
 

@@ -12,9 +12,10 @@ use burn::tensor::{Bytes, Device, Tensor, TensorData};
 
 use super::checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
 use super::{evaluate, Balance, EpochLog, Evaluation, Progress, TrainConfig};
-use crate::data::Emotion;
+use crate::Emotion;
 use crate::model::io::write_atomic;
-use crate::model::{Batch, Batcher, Example, Model, ModelError, Rng};
+use crate::model::{Batch, Batcher, Example, Model, ModelError};
+use crate::rng::Rng;
 
 /// Sub-directory of `out_dir` holding the best model so far (a model
 /// directory: `Model::load_dir` reads it).

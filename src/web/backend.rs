@@ -4,7 +4,7 @@
 //! these models as fast as flex, and flex adds about 4.5 MB to the wasm. The
 //! WebGPU build (cargo feature `wgpu`) is several times larger, so `pkg/`
 //! ships it as a second module that the page loads only when the browser has
-//! an adapter (see `web/pkg/index.js`).
+//! an adapter (see `js/index.js`, copied to `pkg/index.js`).
 
 use std::cell::RefCell;
 

@@ -20,14 +20,11 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::audio;
-use crate::features::compare::Compare2016;
-use crate::features::FeatureSet;
-use crate::model::Prediction;
-use crate::pipeline::{Bundle, BundleFiles};
+use crate::features::Extractor;
+use crate::pipeline::{Bundle, BundleFiles, Classification, Input};
 
 use super::backend::{self, Backend};
-use super::shipped;
+use super::{js_error, shipped};
 
 /// What `classify` resolves to (camelCase in JavaScript).
 #[derive(Debug, Clone, Serialize)]
@@ -75,7 +72,7 @@ struct Inner {
     backend: Backend,
     /// Holds FFT plans and buffers between calls; borrowed only in the
     /// synchronous part of `classify`, never across an `await`.
-    extractor: RefCell<Compare2016>,
+    extractor: RefCell<Extractor>,
 }
 
 /// A loaded model on a chosen backend. Make one per page or worker and reuse
@@ -118,12 +115,9 @@ impl Classifier {
         super::install_panic_hook();
         let t0 = now_ms();
         let (backend, device) = backend::open(backend).await?;
-        let bundle = Bundle::from_files(&files, &device)?;
-        let set = bundle.inputs.set()?;
-        if set != FeatureSet::Compare2016 {
-            return Err(JsError::new(&format!("the model wants feature set {}, which the browser build lacks", set.name())));
-        }
-        let inner = Inner { bundle, backend, extractor: RefCell::new(Compare2016::new()) };
+        let bundle = Bundle::from_files(&files, &device).map_err(js_error)?;
+        let extractor = bundle.extractor().map_err(js_error)?;
+        let inner = Inner { bundle, backend, extractor: RefCell::new(extractor) };
         Ok(Classifier { inner: Rc::new(inner), load_ms: now_ms() - t0 })
     }
 
@@ -166,48 +160,40 @@ impl Inner {
         transcript: Option<String>,
     ) -> Result<ClassifyResult, JsError> {
         let samples = samples.filter(|s| !s.is_empty());
-        let transcript = transcript.filter(|t| !t.trim().is_empty());
-        if samples.is_none() && transcript.is_none() {
-            return Err(JsError::new("nothing to classify: give audio, a transcript or both"));
-        }
-        let t0 = now_ms();
-        let features = match &samples {
-            Some(s) => {
-                let rate = sample_rate.ok_or_else(|| JsError::new("audio needs its sample rate (Hz)"))?;
-                let x = audio::prepare(s, rate)?;
-                let lld = self.extractor.borrow_mut().extract(&x)?;
-                Some(if self.bundle.inputs.deltas { crate::features::extract_deltas(FeatureSet::Compare2016, &lld) } else { lld })
-            }
+        let audio = match &samples {
+            Some(s) => Some((s.as_slice(), sample_rate.ok_or_else(|| JsError::new("audio needs its sample rate (Hz)"))?)),
             None => None,
         };
+        let input = Input::new(audio, transcript.as_deref());
+        let t0 = now_ms();
+        let prepared = self.bundle.prepare(&mut self.extractor.borrow_mut(), &input).map_err(js_error)?;
         let t1 = now_ms();
-        let (example, tokens) = self.bundle.example(features.as_ref(), transcript.as_deref())?;
         let prediction = match self.backend {
-            Backend::Cpu => self.bundle.model.predict(&example)?,
-            Backend::WebGpu => self.bundle.model.predict_async(&example).await?,
-        };
+            Backend::Cpu => self.bundle.model.predict(&prepared.example),
+            Backend::WebGpu => self.bundle.model.predict_async(&prepared.example).await,
+        }
+        .map_err(|e| js_error(e.into()))?;
         let t2 = now_ms();
-        Ok(result(prediction, tokens, self.backend, t1 - t0, t2 - t1))
+        let timings = Timings { features: t1 - t0, inference: t2 - t1 };
+        Ok(ClassifyResult::new(Classification::new(prediction, prepared), timings, self.backend))
     }
 }
 
-fn result(p: Prediction, tokens: Vec<String>, backend: Backend, features_ms: f64, inference_ms: f64) -> ClassifyResult {
-    let [ang, hap, neu, sad] = p.probabilities;
-    let word_attention = p.word_attention.unwrap_or_default();
-    let mut words = tokens;
-    if !word_attention.is_empty() {
-        words.truncate(word_attention.len());
-    }
-    ClassifyResult {
-        label: p.label.code().to_string(),
-        probabilities: Probabilities { ang, hap, neu, sad },
-        frame_attention: p.frame_attention.unwrap_or_default(),
-        frame_hop_s: 0.01,
-        words,
-        word_attention,
-        modality_weights: ModalityWeights { audio: p.modality_weights[0], text: p.modality_weights[1] },
-        timings: Timings { features: features_ms, inference: inference_ms },
-        backend: backend.name().to_string(),
+impl ClassifyResult {
+    /// The library's result in the shape `index.d.ts` declares.
+    fn new(c: Classification, timings: Timings, backend: Backend) -> Self {
+        let [ang, hap, neu, sad] = c.probabilities;
+        ClassifyResult {
+            label: c.label.code().to_string(),
+            probabilities: Probabilities { ang, hap, neu, sad },
+            frame_attention: c.frame_attention.unwrap_or_default(),
+            frame_hop_s: c.frame_hop_s,
+            words: c.words,
+            word_attention: c.word_attention.unwrap_or_default(),
+            modality_weights: ModalityWeights { audio: c.modality_weights[0], text: c.modality_weights[1] },
+            timings,
+            backend: backend.name().to_string(),
+        }
     }
 }
 

@@ -16,13 +16,13 @@ use js_sys::{Array, Float32Array, JsString};
 use wasm_bindgen::prelude::*;
 
 use crate::audio;
-use crate::features::{compare::Compare2016, FeatureMatrix, FeatureSet};
+use crate::features::{Extractor, FeatureMatrix, FeatureSet};
 
 /// Computes openSMILE's ComParE_2016 low-level descriptors in the page or in a
 /// Web Worker. Make one and reuse it across recordings.
 #[wasm_bindgen]
 pub struct FeatureExtractor {
-    compare: Compare2016,
+    extractor: Extractor,
 }
 
 impl Default for FeatureExtractor {
@@ -35,7 +35,7 @@ impl Default for FeatureExtractor {
 impl FeatureExtractor {
     #[wasm_bindgen(constructor)]
     pub fn new() -> FeatureExtractor {
-        FeatureExtractor { compare: Compare2016::new() }
+        FeatureExtractor { extractor: Extractor::new(FeatureSet::Compare2016) }
     }
 
     /// The feature set's name (`"compare2016"`).
@@ -49,8 +49,7 @@ impl FeatureExtractor {
     /// Throws on audio the extractor cannot use (too short, NaN, bad rate).
     pub fn extract(&mut self, samples: &[f32], sample_rate: u32, deltas: bool) -> Result<Features, JsError> {
         let x = audio::prepare(samples, sample_rate)?;
-        let lld = self.compare.extract(&x)?;
-        Ok(Features { matrix: if deltas { crate::features::extract_deltas(FeatureSet::Compare2016, &lld) } else { lld } })
+        Ok(Features { matrix: self.extractor.extract(&x, deltas)? })
     }
 }
 

@@ -1,5 +1,5 @@
 //! The model the package ships, embedded at build time from `www/model/`
-//! (trained by `make`-style script `scripts/train-shipped.sh`; its card is
+//! (trained by `scripts/train-shipped.sh`; its card is
 //! `www/model/MODEL_CARD.md`). Embedding keeps the package one import with
 //! nothing to host beside it; the files stay in `www/model/` so that
 //! `emorec evaluate --model www/model` reads exactly what the page runs.

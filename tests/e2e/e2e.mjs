@@ -1,7 +1,10 @@
 // End-to-end test of the web demo in headless Chromium (Debian's), driven by
-// playwright-core. It starts scripts/serve.mjs itself and runs two scenarios:
+// playwright-core. It starts scripts/serve.mjs itself and runs three scenarios:
 //   upload:     pick an audio file, type a transcript, classify
 //   microphone: record ~3 s from Chromium's fake microphone, classify
+//   package:    pkg/index.js called in the page: decode (FLAC, WAV, bad bytes),
+//               Classifier.fromFiles on the served www/model/ against
+//               Classifier.load, and a file the page cannot decode
 // and checks the result on the page. Any request to another host, uncaught
 // error, console error or HTTP error fails the run.
 //
@@ -16,7 +19,7 @@
 //   E2E_PKG      the wasm package directory to serve at /pkg/ (default pkg/)
 //   CHROMIUM     the Chromium binary (default /usr/lib/chromium/chromium, then /usr/bin/chromium)
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, readSync, closeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -26,6 +29,13 @@ const RESULT_TIMEOUT_MS = 120_000;
 const RECORD_MS = 3_000;
 const EMOTIONS = { ang: 'angry', hap: 'happy', neu: 'neutral', sad: 'sad' };
 const TRANSCRIPT = "I can't believe you did this again, I am so angry with you!";
+// `emorec predict`'s output for the shipped model on one shared recording.
+const FIXTURE = JSON.parse(readFileSync(join(repoRoot, 'tests/fixtures/shipped_prediction.json'), 'utf8'));
+// The model directory's files (served from www/model/), by Classifier.fromFiles' key.
+const BUNDLE_FILES = {
+  meta: 'model.json', config: 'config.toml', weights: 'weights.bpk',
+  inputs: 'inputs.toml', norm: 'norm.json', vocab: 'vocab.safetensors',
+};
 
 class TestFailure extends Error {}
 const check = (ok, message) => {
@@ -67,6 +77,49 @@ function checkPcm16Wav(path) {
     header.readUInt16LE(20) === 1 &&
     header.readUInt16LE(34) === 16;
   check(ok, `E2E_MIC_WAV: ${path} is not a 16-bit PCM WAV (convert it: sox IN -b 16 -e signed-integer OUT.wav)`);
+}
+
+// The sample rate and length (frames) a file's header declares, for FLAC
+// (STREAMINFO) and PCM WAV, so that decoding can be checked exactly; null for
+// other formats. For WAV, also its frames mixed to mono as a decoder should.
+function audioInfo(path) {
+  const b = readFileSync(path);
+  if (b.toString('ascii', 0, 4) === 'fLaC') {
+    const sampleRate = (b[18] << 12) | (b[19] << 4) | (b[20] >> 4);
+    const frames = (b[21] & 0x0f) * 2 ** 32 + b.readUInt32BE(22);
+    return { sampleRate, frames };
+  }
+  if (b.toString('ascii', 0, 4) === 'RIFF' && b.toString('ascii', 8, 12) === 'WAVE') {
+    let fmt = null;
+    for (let at = 12; at + 8 <= b.length; ) {
+      const id = b.toString('ascii', at, at + 4);
+      const size = b.readUInt32LE(at + 4);
+      if (id === 'fmt ') fmt = { channels: b.readUInt16LE(at + 10), sampleRate: b.readUInt32LE(at + 12), bits: b.readUInt16LE(at + 22) };
+      if (id === 'data' && fmt?.bits === 16) {
+        const frames = Math.floor(Math.min(size, b.length - at - 8) / (2 * fmt.channels));
+        const mono = (i) => {
+          let sum = 0;
+          for (let c = 0; c < fmt.channels; c++) sum += b.readInt16LE(at + 8 + 2 * (i * fmt.channels + c)) / 32768;
+          return sum / fmt.channels;
+        };
+        return { sampleRate: fmt.sampleRate, frames, head: Array.from({ length: Math.min(frames, 2000) }, (_, i) => mono(i)) };
+      }
+      at += 8 + size + (size & 1);
+    }
+  }
+  return null;
+}
+
+// Bytes that start like no audio format, the same every run.
+function noiseBytes(n) {
+  const out = Buffer.alloc(n);
+  let x = 0x2545f491;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  out.write('NOISE', 0, 'ascii');
+  return out;
 }
 
 // --- server --------------------------------------------------------------
@@ -208,7 +261,21 @@ const upload = {
     await page.getByTestId('audio-file').setInputFiles(cfg.audio);
     await page.getByTestId('transcript').fill(TRANSCRIPT);
     await waitClassifyEnabled(page, 'decoding the file');
-    return classifyAndCheck(page, cfg, { expectWords: true });
+    // The page decodes in the worker with the package's decoder, at the
+    // file's own rate: the caption must show what the header says.
+    const caption = await page.locator('#audio-caption').textContent();
+    const [, shownS, shownRate] = caption.match(/([\d.]+) s at (\d+) Hz/) ?? [];
+    const info = audioInfo(cfg.audio);
+    if (info) {
+      check(Number(shownRate) === info.sampleRate, `the caption says ${shownRate} Hz, the file is at ${info.sampleRate} Hz (caption: ${caption})`);
+      const expectedS = info.frames / info.sampleRate;
+      check(Math.abs(Number(shownS) - expectedS) < 0.006, `the caption says ${shownS} s, the file is ${expectedS.toFixed(3)} s (caption: ${caption})`);
+    } else {
+      check(Number(shownRate) > 0 && Number(shownS) > 0, `the caption shows no duration and rate: ${caption}`);
+    }
+    const seen = await classifyAndCheck(page, cfg, { expectWords: true });
+    seen.probabilityOf = Object.fromEntries(seen.probabilities);
+    return seen;
   },
 };
 
@@ -244,11 +311,173 @@ const microphone = {
   },
 };
 
-async function run(scenario, cfg, url) {
+// What pkg/index.js does when a page calls it directly (the demo only calls
+// it in its worker): runs in the page, returns what it saw for the checks
+// below. Bytes come in as base64.
+async function packageInPage({ flac, wav, noise, backend, transcripts, bundleFiles }) {
+  const { Classifier, decode } = await import('/pkg/index.js');
+  const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const failure = async (promise) => {
+    try {
+      await promise;
+      return null;
+    } catch (e) {
+      return { isError: e instanceof Error, name: e?.name, message: String(e?.message ?? e) };
+    }
+  };
+  const summary = (d) => ({
+    type: Object.prototype.toString.call(d.samples),
+    length: d.samples.length,
+    sampleRate: d.sampleRate,
+    finite: d.samples.every(Number.isFinite),
+  });
+  const out = {};
+
+  // The same FLAC as a File, an ArrayBuffer and a Uint8Array that views the
+  // middle of a larger buffer: the same samples each time.
+  const flacBytes = bytes(flac);
+  const padded = new Uint8Array(flacBytes.length + 16);
+  padded.set(flacBytes, 8);
+  const asFile = await decode(new File([flacBytes], 'upload.flac'));
+  const asBuffer = await decode(flacBytes.slice().buffer);
+  const asView = await decode(padded.subarray(8, 8 + flacBytes.length));
+  out.flac = [asFile, asBuffer, asView].map(summary);
+  out.flacSame = [asBuffer, asView].every((d) => d.samples.length === asFile.samples.length && d.samples.every((x, i) => x === asFile.samples[i]));
+  const w = await decode(bytes(wav));
+  out.wav = { ...summary(w), head: Array.from(w.samples.subarray(0, 2000)) };
+  out.noise = await failure(decode(new File([bytes(noise)], 'noise.wav')));
+  out.empty = await failure(decode(new Uint8Array(0)));
+  out.notBytes = await failure(decode('upload.flac'));
+
+  // The shipped model from its files, as a site with its own model would
+  // load it, against the one embedded in the wasm.
+  const files = {};
+  for (const [key, name] of Object.entries(bundleFiles)) {
+    const response = await fetch(`/model/${name}`);
+    if (!response.ok) throw new Error(`GET /model/${name}: HTTP ${response.status}`);
+    files[key] = key === 'meta' ? new Uint8Array(await response.arrayBuffer()) : await response.arrayBuffer();
+  }
+  const shipped = await Classifier.load({ backend });
+  const fromFiles = await Classifier.fromFiles({ backend, files });
+  out.backends = [shipped.backend, fromFiles.backend];
+  out.results = {};
+  for (const [key, transcript] of Object.entries(transcripts)) {
+    out.results[key] = {
+      load: await shipped.classify(asFile.samples, asFile.sampleRate, transcript),
+      fromFiles: await fromFiles.classify(asFile.samples, asFile.sampleRate, transcript),
+    };
+  }
+  out.resultCloneable = await failure(Promise.resolve().then(() => structuredClone(out.results.page.load)));
+  out.missingFile = await failure(Classifier.fromFiles({ backend, files: { ...files, weights: undefined } }));
+  out.unknownKey = await failure(Classifier.fromFiles({ backend, files: { ...files, 'model.json': files.meta } }));
+  out.wrongType = await failure(Classifier.fromFiles({ backend, files: { ...files, config: 'hidden = 1' } }));
+  out.noFiles = await failure(Classifier.fromFiles({ backend }));
+  out.badConfig = await failure(Classifier.fromFiles({ backend, files: { ...files, config: new TextEncoder().encode('[[[ not toml') } }));
+  shipped.free();
+  fromFiles.free();
+  return out;
+}
+
+const close = (a, b, tolerance) => Math.abs(a - b) <= tolerance;
+
+const packageApi = {
+  name: 'package',
+  browser: () => ({}),
+  async steps(page, cfg, earlier) {
+    await waitModelReady(page);
+    const flacInfo = audioInfo(cfg.audio);
+    const wavInfo = audioInfo(cfg.micWav);
+    const noise = noiseBytes(4096);
+    const fixtureAudio = cfg.audio.endsWith(FIXTURE.audio);
+    const out = await page.evaluate(packageInPage, {
+      flac: readFileSync(cfg.audio).toString('base64'),
+      wav: readFileSync(cfg.micWav).toString('base64'),
+      noise: noise.toString('base64'),
+      backend: cfg.backend,
+      transcripts: { page: TRANSCRIPT, ...(fixtureAudio ? { fixture: FIXTURE.transcript } : {}) },
+      bundleFiles: BUNDLE_FILES,
+    });
+
+    // decode
+    for (const [i, d] of out.flac.entries()) {
+      const as = ['a File', 'an ArrayBuffer', 'a Uint8Array view'][i];
+      check(d.type === '[object Float32Array]', `decode of ${as} gave samples of type ${d.type}`);
+      check(d.finite && d.length > 0, `decode of ${as} gave ${d.length} samples (finite: ${d.finite})`);
+      if (flacInfo) {
+        check(d.sampleRate === flacInfo.sampleRate, `decode of ${as}: ${d.sampleRate} Hz, the file is at ${flacInfo.sampleRate} Hz`);
+        check(d.length === flacInfo.frames, `decode of ${as}: ${d.length} samples, the file has ${flacInfo.frames}`);
+      }
+    }
+    check(out.flacSame, 'decode gave different samples for the same file as a File, an ArrayBuffer and a Uint8Array view');
+    check(out.wav.sampleRate === wavInfo.sampleRate && out.wav.length === wavInfo.frames,
+      `decode of the WAV: ${out.wav.length} samples at ${out.wav.sampleRate} Hz, the file has ${wavInfo.frames} at ${wavInfo.sampleRate} Hz`);
+    const off = wavInfo.head.findIndex((x, i) => !close(x, out.wav.head[i], 1e-6));
+    check(off < 0, `decode of the WAV: sample ${off} is ${out.wav.head[off]}, the file holds ${wavInfo.head[off]}`);
+    check(out.noise?.isError && out.noise.name === 'Error' && /cannot decode audio in noise\.wav: not a supported audio format/.test(out.noise.message),
+      `decode of random bytes: ${JSON.stringify(out.noise) ?? 'resolved'}, expected an Error saying they are not a supported format`);
+    check(out.empty?.isError && /the file is empty/.test(out.empty.message), `decode of no bytes: ${JSON.stringify(out.empty) ?? 'resolved'}`);
+    check(out.notBytes?.name === 'TypeError' && /decode's input must be a Blob/.test(out.notBytes.message),
+      `decode of a string: ${JSON.stringify(out.notBytes) ?? 'resolved'}, expected a TypeError`);
+
+    // fromFiles against load
+    for (const b of out.backends) check(cfg.backend === 'auto' ? ['cpu', 'webgpu'].includes(b) : b === cfg.backend, `a classifier runs on ${b}, ${cfg.backend} was asked for`);
+    for (const [key, { load, fromFiles }] of Object.entries(out.results)) {
+      check(fromFiles.label === load.label, `${key} transcript: fromFiles says ${fromFiles.label}, load says ${load.label}`);
+      for (const code of Object.keys(EMOTIONS)) {
+        check(close(fromFiles.probabilities[code], load.probabilities[code], 1e-6),
+          `${key} transcript: p(${code}) is ${fromFiles.probabilities[code]} from fromFiles, ${load.probabilities[code]} from load`);
+      }
+      check(fromFiles.frameAttention.length === load.frameAttention.length && fromFiles.words.join(' ') === load.words.join(' '),
+        `${key} transcript: fromFiles and load attend over different frames or words`);
+    }
+    check(out.resultCloneable === null, `a result is not structured-cloneable: ${out.resultCloneable?.message}`);
+    if (fixtureAudio) {
+      // Decoded in wasm like `emorec predict` decodes, so the page agrees with it.
+      const { load } = out.results.fixture;
+      check(load.label === FIXTURE.label, `decode + classify says ${load.label}, emorec predict said ${FIXTURE.label}`);
+      Object.keys(EMOTIONS).forEach((code, i) => check(close(load.probabilities[code], FIXTURE.probabilities[i], 1e-3),
+        `decode + classify: p(${code}) is ${load.probabilities[code]}, emorec predict said ${FIXTURE.probabilities[i]}`));
+    }
+    const page_ = earlier.upload;
+    if (page_) {
+      // The upload scenario classified the same file and transcript through the worker.
+      const { load } = out.results.page;
+      check(page_.code === load.label, `the page showed ${page_.code}, the package in the page says ${load.label}`);
+      for (const code of Object.keys(EMOTIONS)) {
+        check(close(page_.probabilityOf[code], load.probabilities[code], 1e-6),
+          `the page showed p(${code}) = ${page_.probabilityOf[code]}, the package in the page says ${load.probabilities[code]}`);
+      }
+    }
+    check(out.missingFile?.name === 'TypeError' && /files\.weights \(weights\.bpk\) is missing/.test(out.missingFile.message),
+      `fromFiles without weights: ${JSON.stringify(out.missingFile) ?? 'resolved'}`);
+    check(out.unknownKey?.name === 'TypeError' && /unknown file key "model\.json"/.test(out.unknownKey.message),
+      `fromFiles with a file name as key: ${JSON.stringify(out.unknownKey) ?? 'resolved'}`);
+    check(out.wrongType?.name === 'TypeError' && /files\.config \(config\.toml\) must be/.test(out.wrongType.message),
+      `fromFiles with a string for config: ${JSON.stringify(out.wrongType) ?? 'resolved'}`);
+    check(out.noFiles?.name === 'TypeError', `fromFiles without files: ${JSON.stringify(out.noFiles) ?? 'resolved'}`);
+    check(out.badConfig?.isError && out.badConfig.name === 'Error' && /config/.test(out.badConfig.message),
+      `fromFiles with a broken config.toml: ${JSON.stringify(out.badConfig) ?? 'resolved'}, expected an Error naming the config`);
+
+    // A file the page cannot decode: the library's message shows, and the
+    // page stays usable.
+    await page.getByTestId('audio-file').setInputFiles({ name: 'noise.wav', mimeType: 'audio/wav', buffer: noise });
+    await page.waitForFunction(() => document.querySelector('[data-testid="error"]').textContent.trim() !== '');
+    const shown = (await page.getByTestId('error').textContent()).trim();
+    check(/cannot decode audio in noise\.wav/.test(shown), `after a file of random bytes the page shows "${shown}"`);
+    check(await page.locator('#audio-view').isHidden(), 'the page shows a waveform for a file it could not decode');
+    await page.getByTestId('audio-file').setInputFiles(cfg.audio);
+    await waitClassifyEnabled(page, 'decoding the file after a bad one');
+    const seen = await classifyAndCheck(page, cfg, { expectWords: false });
+    return { ...seen, label: `${seen.label}; fromFiles = load = ${out.results.page.load.label}` };
+  },
+};
+
+async function run(scenario, cfg, url, earlier) {
   let session;
   try {
     session = await openPage(cfg, url, scenario.browser(cfg));
-    const seen = await scenario.steps(session.page, cfg);
+    const seen = await scenario.steps(session.page, cfg, earlier);
+    earlier[scenario.name] = seen;
     check(session.requests.some((u) => new URL(u).pathname.endsWith('/pkg/index.js')), 'the worker never requested pkg/index.js');
     check(session.problems.length === 0, `the page misbehaved:\n  ${session.problems.join('\n  ')}`);
     console.log(
@@ -287,7 +516,8 @@ async function main() {
   console.log(`e2e: ${server.url} with ${cfg.browser}, backend ${cfg.backend}`);
   const results = [];
   try {
-    for (const scenario of [upload, microphone]) results.push(await run(scenario, cfg, server.url));
+    const earlier = {};
+    for (const scenario of [upload, microphone, packageApi]) results.push(await run(scenario, cfg, server.url, earlier));
   } finally {
     server.stop();
   }

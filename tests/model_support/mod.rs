@@ -2,8 +2,9 @@
 //! separable data set (the class sets the mean of the frames and words).
 #![allow(dead_code)]
 
-use emorec::data::Emotion;
-use emorec::model::{AcousticPooling, Example, LexicalPooling, ModelConfig, Rng, Sequence, Variant};
+use emorec::Emotion;
+use emorec::model::{AcousticPooling, Example, LexicalPooling, ModelConfig, Sequence, Variant};
+use emorec::rng::Rng;
 
 pub const A_DIM: usize = 4;
 pub const W_DIM: usize = 3;

@@ -13,7 +13,7 @@ mod spectrum;
 mod voicing;
 
 use super::{smooth_moving_average, FeatureMatrix};
-use crate::{Error, Result};
+use crate::audio::{AudioError, AudioResult};
 use auditory::{auditory_spectrum, equal_loudness, MelFilterbank, Rasta};
 use mfcc::Mfcc;
 use spectral::SpectralShape;
@@ -179,16 +179,16 @@ impl Compare2016 {
     ///
     /// Audio shorter than one 60 ms frame is an error: openSMILE emits no rows
     /// for it and no descriptor is defined.
-    pub fn extract(&mut self, x: &[f32]) -> Result<FeatureMatrix> {
+    pub fn extract(&mut self, x: &[f32]) -> AudioResult<FeatureMatrix> {
         let n_frames = frame_count(x.len());
         if n_frames == 0 {
-            return Err(Error::invalid_audio(format!(
+            return Err(AudioError::invalid_audio(format!(
                 "{} samples is shorter than one 60 ms analysis frame ({LONG_FRAME} samples at 16 kHz)",
                 x.len()
             )));
         }
         if let Some(i) = x.iter().position(|v| !v.is_finite()) {
-            return Err(Error::invalid_audio(format!("sample {i} is not a finite number")));
+            return Err(AudioError::invalid_audio(format!("sample {i} is not a finite number")));
         }
         // Raw contours, column-major: one Vec per descriptor.
         let mut raw = vec![vec![0.0f32; n_frames]; col::COUNT];
@@ -216,7 +216,7 @@ impl Compare2016 {
         Ok(FeatureMatrix {
             names: column_names(),
             data,
-            hop_s: HOP as f64 / SAMPLE_RATE as f64,
+            hop_s: super::FeatureSet::Compare2016.hop_s(),
             frame_s: LONG_FRAME as f64 / SAMPLE_RATE as f64,
         })
     }

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::rng::SplitMix64;
+use super::SplitMix64;
 
 /// xoshiro256** (Blackman & Vigna), seeded through SplitMix64.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

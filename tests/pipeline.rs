@@ -1,0 +1,111 @@
+//! The library pipeline end to end (`emorec::pipeline`): samples at the
+//! file's own rate and a transcript in, the result out, with the shipped
+//! model. It must give what the fixture says (the same numbers `emorec
+//! predict` and the browser give, see `web_model` and `wasm_classifier`),
+//! `classify` must equal its three steps done by hand (the path the WebGPU
+//! facade takes), and bad input must be a clear error.
+
+mod common;
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use emorec::pipeline::{Bundle, Classification, Input};
+use emorec::{Emotion, Error};
+use serde_json::Value;
+
+const FIXTURE: &str = include_str!("fixtures/shipped_prediction.json");
+
+#[allow(deprecated)]
+fn shipped() -> Bundle {
+    Bundle::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model"), &Device::ndarray()).expect("the shipped model loads")
+}
+
+fn floats(v: &Value) -> Vec<f32> {
+    v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number") as f32).collect()
+}
+
+fn assert_close(name: &str, got: &[f32], want: &[f32], tol: f32) {
+    assert_eq!(got.len(), want.len(), "{name}: length");
+    let worst = got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    assert!(worst <= tol, "{name}: {worst} from the fixture");
+}
+
+#[test]
+fn samples_and_transcript_give_the_fixture() {
+    let want: Value = serde_json::from_str(FIXTURE).unwrap();
+    let path = common::shared_dir().join("data").join(want["audio"].as_str().unwrap());
+    let audio = emorec::audio::decode_file(&path).unwrap();
+    assert_eq!(audio.sample_rate, 48_000, "the fixture's recording is a 48 kHz RAVDESS file");
+    let bundle = shipped();
+    let mut extractor = bundle.extractor().unwrap();
+    let input = Input::new(Some((&audio.samples, audio.sample_rate)), want["transcript"].as_str());
+    let c = bundle.classify(&mut extractor, &input).unwrap();
+
+    assert_eq!(c.label.code(), want["label"].as_str().unwrap());
+    assert_close("probabilities", &c.probabilities, &floats(&want["probabilities"]), 1e-5);
+    assert_close("frame_attention", c.frame_attention.as_deref().unwrap(), &floats(&want["frame_attention"]), 1e-5);
+    assert_close("word_attention", c.word_attention.as_deref().unwrap(), &floats(&want["word_attention"]), 1e-5);
+    assert_close("modality_weights", &c.modality_weights, &floats(&want["modality_weights"]), 1e-5);
+    let words: Vec<String> = want["words"].as_array().unwrap().iter().map(|w| w.as_str().unwrap().to_string()).collect();
+    assert_eq!(c.words, words);
+    assert!((c.frame_hop_s - 0.01).abs() < 1e-12, "ComParE_2016 frames are 10 ms apart");
+
+    // The same steps by hand, as the WebGPU facade runs them (it awaits the
+    // forward pass between them).
+    let prepared = bundle.prepare(&mut extractor, &input).unwrap();
+    let by_hand = Classification::new(bundle.model.predict(&prepared.example).unwrap(), prepared);
+    assert_eq!(by_hand, c);
+}
+
+#[test]
+fn one_modality_and_blank_input() {
+    let bundle = shipped();
+    let mut extractor = bundle.extractor().unwrap();
+    let text = bundle.classify(&mut extractor, &Input::new(None, Some("I hate this, get out!"))).unwrap();
+    assert_eq!(text.modality_weights, [0.0, 1.0]);
+    assert!(text.frame_attention.is_none());
+    assert!(Emotion::ALL.contains(&text.label));
+
+    // Empty audio and a blank transcript are missing, not errors of their own.
+    let empty: Vec<f32> = Vec::new();
+    let blank = Input::new(Some((&empty, 16_000)), Some("  \n"));
+    assert!(blank.audio.is_none() && blank.transcript.is_none());
+    let e = bundle.classify(&mut extractor, &blank).unwrap_err();
+    assert!(matches!(e, Error::Input(_)), "{e:?}");
+    assert!(e.to_string().contains("nothing to classify"), "{e}");
+}
+
+#[test]
+fn bad_audio_is_the_audio_layers_error() {
+    let bundle = shipped();
+    let mut extractor = bundle.extractor().unwrap();
+    let nan = vec![0.0, f32::NAN, 0.0];
+    let e = bundle.classify(&mut extractor, &Input::new(Some((&nan, 16_000)), None)).unwrap_err();
+    assert!(matches!(e, Error::Audio(_)), "{e:?}");
+    assert!(e.to_string().contains("NaN"), "{e}");
+    let tone = vec![0.1f32; 16_000];
+    let e = bundle.classify(&mut extractor, &Input::new(Some((&tone, 1)), None)).unwrap_err();
+    assert!(matches!(e, Error::Audio(_)), "{e:?}");
+}
+
+#[test]
+fn a_broken_bundle_file_is_named_with_its_cause() {
+    let dir = std::env::temp_dir().join(format!("emorec-pipeline-{}", std::process::id()));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in std::fs::read_dir(&src).unwrap() {
+        let f = f.unwrap().path();
+        if f.is_file() {
+            std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(dir.join("vocab.safetensors"), b"not a vocabulary").unwrap();
+    #[allow(deprecated)]
+    let e = Bundle::load(&dir, &Device::ndarray()).err().expect("a damaged vocabulary is refused");
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(matches!(e, Error::Bundle { file: "vocab.safetensors", .. }), "{e:?}");
+    assert!(std::error::Error::source(&e).is_some(), "the cause is kept");
+    let message = emorec::error::report(&e);
+    assert!(message.contains("vocab.safetensors") && message.contains("vocabulary"), "{message}");
+}
