@@ -5,9 +5,11 @@
 pub mod compare;
 mod contour;
 mod matrix;
+pub mod speech;
 
 pub use contour::{delta_regression, delta_regression_in_segments, smooth_moving_average};
 pub use matrix::FeatureMatrix;
+pub use speech::{speech_presence, SpeechPresence};
 
 use crate::audio::{AudioError, AudioResult};
 
