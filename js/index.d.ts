@@ -9,9 +9,17 @@ export type Emotion = "ang" | "hap" | "neu" | "sad";
 
 /** What `Classifier.classify` resolves to: plain, structured-cloneable data (it can be posted from a worker as is). */
 export interface ClassifyResult {
-  label: Emotion;
-  /** Sum to 1. */
-  probabilities: Record<Emotion, number>;
+  /**
+   * Whether the audio holds speech; `null` without audio. Audio without
+   * speech (silence, noise, a steady tone, mains hum) is not given to the model.
+   */
+  speech: boolean | null;
+  /** Why there is no label, or why the audio was left out; `null` otherwise. */
+  reason: string | null;
+  /** `null` when there was nothing to classify: no speech and no transcript. */
+  label: Emotion | null;
+  /** Sum to 1; `null` with `label`. */
+  probabilities: Record<Emotion, number> | null;
   /** One weight per frame of `frameHopS` seconds from the start of the audio; empty without audio. */
   frameAttention: number[];
   /** Seconds between frames of `frameAttention` (0.01). */
@@ -20,8 +28,8 @@ export interface ClassifyResult {
   words: string[];
   /** One weight per entry of `words`. */
   wordAttention: number[];
-  /** How much each input counted; sum to 1. */
-  modalityWeights: { audio: number; text: number };
+  /** How much each input counted; sum to 1; `null` with `label`. */
+  modalityWeights: { audio: number; text: number } | null;
   /** Milliseconds. */
   timings: { features: number; inference: number };
   backend: Backend;

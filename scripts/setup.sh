@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, the demo and the tests need, only what is missing:
-# Chromium and its WebDriver, Node and npm (apt); the wasm32 target (rustup);
+# Chromium and its WebDriver, Node and npm (apt); the wasm32 target, rustfmt
+# and clippy (rustup);
 # wasm-bindgen-cli at Cargo.lock's version; wasm-opt (npm's binaryen) and
 # playwright-core for the end-to-end test (npm, from package-lock.json).
 #
@@ -30,6 +31,9 @@ if [ ${#packages[@]} -gt 0 ]; then
 fi
 if command -v rustup >/dev/null 2>&1; then
     rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+    # The test command checks formatting and lints.
+    cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+    cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 fi
 # The wasm-bindgen tools must be exactly the version in Cargo.lock.
 wb_version=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the crate, from a clean clone: installs what is missing (only
-# what is missing, scripts/setup.sh), then runs the native tests, the wasm
+# what is missing, scripts/setup.sh), checks formatting and lints, then runs
+# the native tests, the wasm
 # tests in headless Chromium (CPU and WebGPU), builds pkg/ and drives the page
 # end to end. This is the README's test command, and .ci/run runs exactly it.
 #
@@ -36,6 +37,11 @@ step() {
     fi
 }
 
+# Formatting (rustfmt.toml) and lints, natively and for the browser build:
+# a warning fails the run.
+step "format (cargo fmt --check)" cargo fmt --check
+step "lint (clippy, native)" cargo clippy --release --all-targets -- -D warnings
+step "lint (clippy, wasm)" cargo clippy --release --target wasm32-unknown-unknown --no-default-features --lib -- -D warnings
 step "native tests" cargo test --release --no-fail-fast
 # Every tests/wasm_*.rs is a wasm-bindgen-test target (runner: .cargo/config.toml).
 wasm_tests=()

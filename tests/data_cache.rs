@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use emorec::data::cache::{decode, encode, FeatureCache, Lookup, FEATURE_VERSION};
-use emorec::features::{Extractor, FeatureSet};
+use emorec::features::{Extractor, FeatureSet, FeatureSettings};
 
 const SET: FeatureSet = FeatureSet::Compare2016;
 
@@ -61,7 +61,7 @@ fn corrupt_truncated_or_foreign_entries_are_recomputed() {
     let cache = FeatureCache::new(tmp("cache_corrupt"));
     let path = wav("Ses01F_impro01_M000");
     let (good, _) = lookup(&cache, &path, true);
-    let key = FeatureCache::key(&std::fs::read(&path).unwrap(), SET, true);
+    let key = FeatureCache::key(&std::fs::read(&path).unwrap(), &FeatureSettings::new(SET, true));
     let entry = cache.entry_path(&key);
     let original = std::fs::read(&entry).unwrap();
 
@@ -91,7 +91,7 @@ fn decode_never_panics_and_checks_settings() {
     let path = wav("Ses02F_impro02_F000");
     let samples = emorec::audio::load_16k(&path).unwrap();
     let m = emorec::features::extract(SET, &samples, false).unwrap();
-    let settings = FeatureCache::settings(SET, false);
+    let settings = FeatureCache::settings(&FeatureSettings::new(SET, false));
     assert!(settings.contains(&format!("v{FEATURE_VERSION}")));
     let bytes = encode(&m, &settings);
     let back = decode(&bytes, &settings).unwrap();
@@ -104,18 +104,18 @@ fn decode_never_panics_and_checks_settings() {
         b[i] = b[i].wrapping_add(1);
         assert!(decode(&b, &settings).is_err(), "byte {i} changed but accepted");
     }
-    assert!(decode(&bytes, &FeatureCache::settings(SET, true)).unwrap_err().contains("settings"));
+    assert!(decode(&bytes, &FeatureCache::settings(&FeatureSettings::new(SET, true))).unwrap_err().contains("settings"));
 }
 
 #[test]
 fn bad_audio_is_an_error_and_leaves_no_entry() {
     let dir = tmp("cache_bad_audio");
     let cache = FeatureCache::new(dir.join("cache"));
-    let e = cache.get_or_compute(&dir.join("missing.wav"), SET, true).unwrap_err();
+    let e = cache.get_or_compute(&dir.join("missing.wav"), FeatureSettings::new(SET, true)).unwrap_err();
     assert!(e.to_string().contains("missing.wav"), "{e}");
     let fake = dir.join("fake.wav");
     std::fs::write(&fake, b"this is not audio").unwrap();
-    let e = cache.get_or_compute(&fake, SET, true).unwrap_err();
+    let e = cache.get_or_compute(&fake, FeatureSettings::new(SET, true)).unwrap_err();
     assert!(e.to_string().contains("fake.wav"), "{e}");
     assert_eq!(cache.size_on_disk(), (0, 0));
 }
@@ -142,14 +142,14 @@ fn batch_fill_and_load_in_order() {
             .map(|n| wav(n))
             .chain([PathBuf::from("/nonexistent.wav")])
             .collect();
-    let r = cache.fill(&paths, SET, true, false);
+    let r = cache.fill(&paths, FeatureSettings::new(SET, true), false);
     assert_eq!((r.computed, r.hits, r.failed.len()), (4, 0, 1));
-    let r = cache.fill(&paths, SET, true, false);
+    let r = cache.fill(&paths, FeatureSettings::new(SET, true), false);
     assert_eq!((r.computed, r.hits, r.failed.len()), (0, 4, 1));
-    let all = cache.load_all(&paths, SET, true, false);
+    let all = cache.load_all(&paths, FeatureSettings::new(SET, true), false);
     assert_eq!(all.len(), 5);
     for (p, m) in paths.iter().zip(&all).take(4) {
-        assert_eq!(m.as_ref().unwrap(), &cache.get_or_compute(p, SET, true).unwrap());
+        assert_eq!(m.as_ref().unwrap(), &cache.get_or_compute(p, FeatureSettings::new(SET, true)).unwrap());
     }
     assert!(all[4].is_err());
 }

@@ -42,11 +42,13 @@ fn samples_and_transcript_give_the_fixture() {
     let input = Input::new(Some((&audio.samples, audio.sample_rate)), want["transcript"].as_str());
     let c = bundle.classify(&mut extractor, &input).unwrap();
 
-    assert_eq!(c.label.code(), want["label"].as_str().unwrap());
-    assert_close("probabilities", &c.probabilities, &floats(&want["probabilities"]), 1e-5);
+    assert_eq!(c.speech, Some(true));
+    assert_eq!(c.reason, None);
+    assert_eq!(c.label.unwrap().code(), want["label"].as_str().unwrap());
+    assert_close("probabilities", &c.probabilities.unwrap(), &floats(&want["probabilities"]), 1e-5);
     assert_close("frame_attention", c.frame_attention.as_deref().unwrap(), &floats(&want["frame_attention"]), 1e-5);
     assert_close("word_attention", c.word_attention.as_deref().unwrap(), &floats(&want["word_attention"]), 1e-5);
-    assert_close("modality_weights", &c.modality_weights, &floats(&want["modality_weights"]), 1e-5);
+    assert_close("modality_weights", &c.modality_weights.unwrap(), &floats(&want["modality_weights"]), 1e-5);
     let words: Vec<String> = want["words"].as_array().unwrap().iter().map(|w| w.as_str().unwrap().to_string()).collect();
     assert_eq!(c.words, words);
     assert!((c.frame_hop_s - 0.01).abs() < 1e-12, "ComParE_2016 frames are 10 ms apart");
@@ -54,7 +56,8 @@ fn samples_and_transcript_give_the_fixture() {
     // The same steps by hand, as the WebGPU facade runs them (it awaits the
     // forward pass between them).
     let prepared = bundle.prepare(&mut extractor, &input).unwrap();
-    let by_hand = Classification::new(bundle.model.predict(&prepared.example).unwrap(), prepared);
+    let prediction = bundle.model.predict(prepared.example.as_ref().unwrap()).unwrap();
+    let by_hand = Classification::new(Some(prediction), prepared);
     assert_eq!(by_hand, c);
 }
 
@@ -63,9 +66,10 @@ fn one_modality_and_blank_input() {
     let bundle = shipped();
     let mut extractor = bundle.extractor().unwrap();
     let text = bundle.classify(&mut extractor, &Input::new(None, Some("I hate this, get out!"))).unwrap();
-    assert_eq!(text.modality_weights, [0.0, 1.0]);
+    assert_eq!(text.modality_weights, Some([0.0, 1.0]));
     assert!(text.frame_attention.is_none());
-    assert!(Emotion::ALL.contains(&text.label));
+    assert_eq!(text.speech, None, "no audio, no verdict on it");
+    assert!(Emotion::ALL.contains(&text.label.unwrap()));
 
     // Empty audio and a blank transcript are missing, not errors of their own.
     let empty: Vec<f32> = Vec::new();
@@ -108,4 +112,43 @@ fn a_broken_bundle_file_is_named_with_its_cause() {
     assert!(std::error::Error::source(&e).is_some(), "the cause is kept");
     let message = emorec::error::report(&e);
     assert!(message.contains("vocab.safetensors") && message.contains("vocabulary"), "{message}");
+}
+
+/// Generated signals that are not speech: every one gets "no speech" and no
+/// emotion, alone; with a transcript, the text decides and the result says
+/// the audio was left out.
+#[test]
+fn no_speech_is_a_result_not_an_emotion() {
+    let bundle = shipped();
+    let mut extractor = bundle.extractor().unwrap();
+    let rate = 16_000;
+    let n = 3 * rate as usize;
+    let silence = vec![0.0f32; n];
+    let tone: Vec<f32> = (0..n).map(|i| 0.3 * (2.0 * std::f32::consts::PI * 200.0 * i as f32 / rate as f32).sin()).collect();
+    let mut state = 0x2545_f491_u32;
+    let noise: Vec<f32> = (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            0.2 * (state as f32 / u32::MAX as f32 - 0.5)
+        })
+        .collect();
+    for (name, signal) in [("silence", &silence), ("a 200 Hz tone", &tone), ("white noise", &noise)] {
+        let c = bundle.classify(&mut extractor, &Input::new(Some((signal, rate)), None)).unwrap();
+        assert_eq!(c.speech, Some(false), "{name}");
+        assert_eq!(c.label, None, "{name}: no emotion for {name}");
+        assert!(c.probabilities.is_none() && c.modality_weights.is_none(), "{name}");
+        let reason = c.reason.as_deref().unwrap_or_default();
+        assert!(reason.starts_with("no speech"), "{name}: {reason}");
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["speech"], Value::Bool(false));
+        assert!(json["label"].is_null());
+
+        let with_text = bundle.classify(&mut extractor, &Input::new(Some((signal, rate)), Some("I am so happy today"))).unwrap();
+        assert_eq!(with_text.speech, Some(false), "{name}");
+        assert_eq!(with_text.modality_weights, Some([0.0, 1.0]), "{name}: the text alone decides");
+        assert!(with_text.label.is_some());
+        assert!(with_text.reason.as_deref().unwrap_or_default().contains("transcript alone"), "{name}");
+    }
 }

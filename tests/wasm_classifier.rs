@@ -39,13 +39,15 @@ struct Expected {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Output {
-    label: String,
-    probabilities: Probabilities,
+    speech: Option<bool>,
+    reason: Option<String>,
+    label: Option<String>,
+    probabilities: Option<Probabilities>,
     frame_attention: Vec<f32>,
     frame_hop_s: f64,
     words: Vec<String>,
     word_attention: Vec<f32>,
-    modality_weights: Modality,
+    modality_weights: Option<Modality>,
     backend: String,
 }
 
@@ -84,16 +86,19 @@ async fn matches_native(backend: &str) {
     assert_eq!(c.backend(), backend);
     let samples = emorec::audio::load_16k_bytes(AUDIO.to_vec(), Some("flac")).expect("decodes");
     let got = classify(&c, Some(samples), Some(16_000), Some(&want.transcript)).await.expect("classifies");
-    let p = &got.probabilities;
+    let p = got.probabilities.as_ref().expect("speech has probabilities");
     close("probabilities", &[p.ang, p.hap, p.neu, p.sad], &want.probabilities, 1e-3);
     close("frame attention", &got.frame_attention, &want.frame_attention, 1e-3);
     close("word attention", &got.word_attention, &want.word_attention, 1e-3);
-    close("modality weights", &[got.modality_weights.audio, got.modality_weights.text], &want.modality_weights, 1e-3);
-    assert_eq!(got.label, want.label);
+    let m = got.modality_weights.as_ref().expect("speech has modality weights");
+    close("modality weights", &[m.audio, m.text], &want.modality_weights, 1e-3);
+    assert_eq!(got.label.as_deref(), Some(want.label.as_str()));
+    assert_eq!(got.speech, Some(true));
+    assert_eq!(got.reason, None);
     assert_eq!(got.backend, backend);
     assert_eq!(got.frame_hop_s, 0.01);
     assert_eq!(got.words.len(), got.word_attention.len());
-    web_sys_log(&format!("{backend}: {} {:?}, as natively within 1e-3", got.label, want.probabilities));
+    web_sys_log(&format!("{backend}: {:?} {:?}, as natively within 1e-3", got.label, want.probabilities));
 }
 
 fn web_sys_log(s: &str) {
@@ -118,11 +123,13 @@ async fn one_modality_and_bad_input() {
     let r = classify(&c, None, None, Some("I am so happy today!")).await.expect("text only");
     assert!(r.frame_attention.is_empty());
     assert_eq!(r.words, ["i", "am", "so", "happy", "today", "!"]);
-    assert!((r.modality_weights.text - 1.0).abs() < 1e-6, "{}", r.modality_weights.text);
+    let text = r.modality_weights.as_ref().unwrap().text;
+    assert!((text - 1.0).abs() < 1e-6, "{text}");
+    assert_eq!(r.speech, None);
     // Audio only (an empty transcript is no transcript): all weight on audio.
     let samples = emorec::audio::load_16k_bytes(AUDIO.to_vec(), Some("flac")).unwrap();
     let r = classify(&c, Some(samples), Some(16_000), Some("  ")).await.expect("audio only");
-    assert!((r.modality_weights.audio - 1.0).abs() < 1e-6);
+    assert!((r.modality_weights.as_ref().unwrap().audio - 1.0).abs() < 1e-6);
     assert!(r.words.is_empty() && !r.frame_attention.is_empty());
     let sum: f32 = r.frame_attention.iter().sum();
     assert!((sum - 1.0).abs() < 1e-3, "frame attention sums to {sum}");
@@ -137,4 +144,22 @@ async fn one_modality_and_bad_input() {
     assert!(err.contains("sample rate"), "{err}");
     assert!(Classifier::load("tpu".into()).await.is_err());
     assert!(classify(&c, None, None, Some("fine.")).await.is_ok());
+}
+
+/// Silence and a steady tone are "no speech" in the browser too: no label, no
+/// probabilities, a reason; with a transcript, the text alone decides.
+#[wasm_bindgen_test]
+async fn no_speech_is_a_result() {
+    let c = Classifier::load("cpu".into()).await.map_err(JsValue::from).expect("loads");
+    let tone: Vec<f32> = (0..48_000).map(|i| 0.3 * (2.0 * std::f32::consts::PI * 200.0 * i as f32 / 16_000.0).sin()).collect();
+    for (name, samples) in [("silence", vec![0.0f32; 48_000]), ("tone", tone)] {
+        let r = classify(&c, Some(samples.clone()), Some(16_000), None).await.expect("a result, not an error");
+        assert_eq!(r.speech, Some(false), "{name}");
+        assert!(r.label.is_none() && r.probabilities.is_none() && r.modality_weights.is_none(), "{name}");
+        assert!(r.reason.as_deref().is_some_and(|s| s.starts_with("no speech")), "{name}: {:?}", r.reason);
+        let r = classify(&c, Some(samples), Some(16_000), Some("I am so happy today!")).await.expect("text decides");
+        assert_eq!(r.speech, Some(false), "{name}");
+        assert!(r.label.is_some(), "{name}");
+        assert!((r.modality_weights.as_ref().unwrap().text - 1.0).abs() < 1e-6, "{name}");
+    }
 }

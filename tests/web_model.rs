@@ -54,6 +54,7 @@ fn predict_matches_fixture() {
     }
     assert_eq!(got["label"], want["label"]);
     assert_eq!(got["words"], want["words"]);
+    assert_eq!(got["speech"], Value::Bool(true));
 }
 
 #[test]
@@ -81,4 +82,18 @@ fn evaluate_on_the_shipped_model() {
     assert!(e["n"].as_u64().unwrap() > 500);
     // Better than chance (25 % UA) by a margin: the shipped text branch works.
     assert!(e["ua"].as_f64().unwrap() > 0.35, "UA {}", e["ua"]);
+}
+
+/// The shared reference's generated silence, tone and noise: `emorec predict
+/// --json` says "no speech" with a reason, and no label or probabilities.
+#[test]
+fn predict_says_no_speech_for_signals_that_are_not_speech() {
+    let model = model_dir();
+    for name in ["synthetic_silence", "synthetic_tone220", "synthetic_noise"] {
+        let wav = common::reference_dir().join(format!("{name}.wav"));
+        let got = emorec(&["predict", "--model", model.to_str().unwrap(), "--audio", wav.to_str().unwrap(), "--json"]);
+        assert_eq!(got["speech"], Value::Bool(false), "{name}: {got}");
+        assert!(got["label"].is_null() && got["probabilities"].is_null(), "{name}: {got}");
+        assert!(got["reason"].as_str().is_some_and(|r| r.starts_with("no speech")), "{name}: {got}");
+    }
 }

@@ -25,6 +25,7 @@ const ui = {
   error: $('error'),
   results: $('results'),
   label: $('result-label'),
+  reason: $('result-reason'),
   probabilities: $('probabilities'),
   words: $('word-attention'),
   modalities: $('modality-weights'),
@@ -199,11 +200,14 @@ function showResult(result, audio) {
   const labels = state.model.labels;
   state.shown = { result, audio };
   ui.results.hidden = false;
-  ui.label.textContent = labels[result.label] ?? result.label;
-  ui.label.dataset.label = result.label;
-  renderProbabilities(ui.probabilities, result.probabilities, labels, result.label);
+  // No speech (silence, noise, a tone) is a result of its own, not an emotion.
+  ui.label.textContent = result.label === null ? 'no speech' : labels[result.label] ?? result.label;
+  ui.label.dataset.label = result.label ?? 'none';
+  ui.reason.textContent = result.reason ?? '';
+  ui.reason.hidden = !result.reason;
+  renderProbabilities(ui.probabilities, result.probabilities ?? {}, labels, result.label);
   renderWords(ui.words, result.words, result.wordAttention);
-  renderModalities(ui.modalities, result.modalityWeights);
+  renderModalities(ui.modalities, result.modalityWeights ?? { audio: 0, text: 0 });
   ui.backend.textContent = result.backend;
   ui.timeFeatures.textContent = formatMs(result.timings.features);
   ui.timeInference.textContent = formatMs(result.timings.inference);

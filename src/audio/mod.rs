@@ -13,6 +13,7 @@
 
 mod decode;
 mod error;
+pub mod level;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
 mod resample;
@@ -20,6 +21,7 @@ mod resample;
 #[cfg(not(target_arch = "wasm32"))]
 pub use files::{find_audio_files, is_audio_file, AUDIO_EXTENSIONS};
 pub use decode::{decode_bytes, decode_file};
+pub use level::{loud_level_dbfs, normalize_level, LevelChange};
 pub use resample::{check_rate, resample, resampled_len, MAX_RATE, MIN_RATE};
 
 pub use error::{AudioError, AudioResult};

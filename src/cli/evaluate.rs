@@ -37,7 +37,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let utts = load_manifests(&args.manifest)?;
     let features = if bundle.norm.is_some() {
         let cache = args.cache.map(FeatureCache::new).unwrap_or_else(FeatureCache::open_default);
-        compute_features(&utts, &cache, bundle.inputs.set()?, bundle.inputs.deltas)
+        compute_features(&utts, &cache, bundle.inputs.settings()?)
     } else {
         vec![None; utts.len()]
     };

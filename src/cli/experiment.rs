@@ -111,14 +111,14 @@ impl Experiment {
         eprintln!("{} utterances: {}", utts.len(), emorec::data::LabelCounts::of(&utts));
 
         let inputs = if variant.uses_audio() {
-            InputSpec::for_acoustic_dim(config.model.acoustic_dim)?
+            InputSpec::for_acoustic_dim(config.model.acoustic_dim)?.with_level(config.level_dbfs)
         } else {
             InputSpec::new(emorec::features::FeatureSet::Compare2016, false)
         };
         let features = if variant.uses_audio() {
             let cache = args.cache.clone().map(FeatureCache::new).unwrap_or_else(FeatureCache::open_default);
             eprintln!("acoustic features (cache: {})", cache.dir().display());
-            let f = compute_features(&utts, &cache, inputs.set()?, inputs.deltas);
+            let f = compute_features(&utts, &cache, inputs.settings()?);
             let failed = f.iter().filter(|r| matches!(r, Some(Err(_)))).count();
             if failed > 0 {
                 eprintln!("warning: {failed} recording(s) could not be read; they are used without audio");

@@ -40,7 +40,7 @@ struct Job {
 }
 
 pub fn run(args: FeaturesArgs) -> Result<()> {
-    let set = args.extraction.apply()?;
+    let settings = args.extraction.apply()?;
     let single_file = args.inputs.len() == 1 && args.inputs[0].is_file();
     let jobs = if single_file {
         vec![Job { input: args.inputs[0].clone(), output: args.out.clone() }]
@@ -52,8 +52,8 @@ pub fn run(args: FeaturesArgs) -> Result<()> {
     }
     let bar = if single_file { ProgressBar::hidden() } else { progress_bar(jobs.len() as u64) };
     let failures = AtomicUsize::new(0);
-    jobs.par_iter().for_each_init(|| Extractor::new(set), |extractor, job| {
-        if let Err(e) = extract_one(extractor, args.extraction.deltas, job) {
+    jobs.par_iter().for_each_init(|| Extractor::from(settings), |extractor, job| {
+        if let Err(e) = extract_one(extractor, settings.deltas, job) {
             failures.fetch_add(1, Ordering::Relaxed);
             bar.suspend(|| eprintln!("error: {}: {e:#}", job.input.display()));
         }

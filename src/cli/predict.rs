@@ -47,25 +47,31 @@ pub fn run(args: PredictArgs) -> Result<()> {
         Some(path) => anyhow::Error::new(e).context(format!("classifying {}", path.display())),
         None => e.into(),
     })?;
+    let label = c.label.map_or("no speech".to_string(), |l| l.to_string());
     if let Some(path) = &args.plot {
         let svg = attention_svg(
             c.frame_attention.as_deref().unwrap_or_default(),
             c.frame_hop_s,
             &c.words,
             c.word_attention.as_deref().unwrap_or_default(),
-            Some((c.modality_weights[0], c.modality_weights[1])),
-            &format!("{}: {}", c.label, args.text.as_deref().unwrap_or("(no transcript)")),
+            c.modality_weights.map(|[a, t]| (a, t)),
+            &format!("{label}: {}", args.text.as_deref().unwrap_or("(no transcript)")),
         );
         std::fs::write(path, svg)?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&c)?);
-    } else {
-        println!("label: {}", c.label);
-        for (e, prob) in Emotion::ALL.iter().zip(c.probabilities) {
+        return Ok(());
+    }
+    println!("label: {label}");
+    if let Some(reason) = &c.reason {
+        println!("  ({reason})");
+    }
+    if let (Some(p), Some([audio, text])) = (c.probabilities, c.modality_weights) {
+        for (e, prob) in Emotion::ALL.iter().zip(p) {
             println!("  {e}: {prob:.3}");
         }
-        println!("modality weights: audio {:.2}, text {:.2}", c.modality_weights[0], c.modality_weights[1]);
+        println!("modality weights: audio {audio:.2}, text {text:.2}");
         if let Some(w) = &c.word_attention {
             let shown: Vec<String> = c.words.iter().zip(w).map(|(t, a)| format!("{t} {a:.2}")).collect();
             println!("word attention: {}", shown.join(", "));

@@ -150,8 +150,7 @@ fn manifest(paths: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
 }
 
 fn cache_fill(inputs: &[PathBuf], extraction: &ExtractionArgs, dir: Option<PathBuf>) -> Result<()> {
-    let set = extraction.apply()?;
-    let deltas = extraction.deltas;
+    let settings = extraction.apply()?;
     let (folders, manifests): (Vec<PathBuf>, Vec<PathBuf>) = inputs.iter().cloned().partition(|p| p.is_dir());
     let mut audio: Vec<PathBuf> = Vec::new();
     if !manifests.is_empty() {
@@ -168,7 +167,7 @@ fn cache_fill(inputs: &[PathBuf], extraction: &ExtractionArgs, dir: Option<PathB
     }
     let cache = dir.map(FeatureCache::new).unwrap_or_else(FeatureCache::open_default);
     let t = Instant::now();
-    let report = cache.fill(&audio, set, deltas, true);
+    let report = cache.fill(&audio, settings, true);
     let secs = t.elapsed().as_secs_f64();
     for (p, e) in &report.failed {
         eprintln!("error: {}: {e}", p.display());

@@ -34,7 +34,7 @@ use half::f16;
 use sha2::{Digest, Sha256};
 
 use super::error::{DataError, DataResult};
-use crate::features::{Extractor, FeatureMatrix, FeatureSet};
+use crate::features::{Extractor, FeatureMatrix, FeatureSettings};
 
 /// Version of the extractor's output. Bump whenever a change to
 /// `src/features` or `src/audio` changes any feature value.
@@ -84,17 +84,17 @@ impl FeatureCache {
     }
 
     /// What, besides the audio, determines the features.
-    pub fn settings(set: FeatureSet, deltas: bool) -> String {
-        format!("emorec-features v{FEATURE_VERSION} set={} deltas={deltas} rate=16000", set.name())
+    pub fn settings(settings: &FeatureSettings) -> String {
+        format!("emorec-features v{FEATURE_VERSION} {} rate=16000", settings.describe())
     }
 
     /// The entry key for these audio bytes and settings (64 hex digits).
-    pub fn key(audio_bytes: &[u8], set: FeatureSet, deltas: bool) -> String {
+    pub fn key(audio_bytes: &[u8], settings: &FeatureSettings) -> String {
         let content = Sha256::digest(audio_bytes);
         let mut h = Sha256::new();
         h.update(content);
         h.update([0u8]);
-        h.update(Self::settings(set, deltas).as_bytes());
+        h.update(Self::settings(settings).as_bytes());
         hex(&h.finalize())
     }
 
@@ -105,8 +105,8 @@ impl FeatureCache {
 
     /// The features of the recording at `audio_path`: from the cache if it
     /// holds them, else extracted and stored.
-    pub fn get_or_compute(&self, audio_path: &Path, set: FeatureSet, deltas: bool) -> DataResult<FeatureMatrix> {
-        self.get_or_compute_with(&mut Extractor::new(set), audio_path, deltas).map(|(m, _)| m)
+    pub fn get_or_compute(&self, audio_path: &Path, settings: FeatureSettings) -> DataResult<FeatureMatrix> {
+        self.get_or_compute_with(&mut settings.into(), audio_path, settings.deltas).map(|(m, _)| m)
     }
 
     /// As [`FeatureCache::get_or_compute`], reusing `extractor` (one per
@@ -117,11 +117,11 @@ impl FeatureCache {
         audio_path: &Path,
         deltas: bool,
     ) -> DataResult<(FeatureMatrix, Lookup)> {
-        let set = extractor.set();
+        let wanted = FeatureSettings::new(extractor.set(), deltas).with_level(extractor.level_dbfs());
         let bytes = std::fs::read(audio_path).map_err(|e| DataError::io(audio_path, e))?;
-        let key = Self::key(&bytes, set, deltas);
+        let key = Self::key(&bytes, &wanted);
         let entry = self.entry_path(&key);
-        let settings = Self::settings(set, deltas);
+        let settings = Self::settings(&wanted);
         if let Ok(stored) = std::fs::read(&entry) {
             if let Ok(m) = decode(&stored, &settings) {
                 return Ok((m, Lookup::Hit));
@@ -286,8 +286,8 @@ impl FeatureCache {
     /// Makes sure every recording in `paths` is cached, in parallel (one
     /// extractor per thread), with a progress bar when `progress` is set.
     /// Failures are collected, not fatal: one bad file must not stop a corpus.
-    pub fn fill(&self, paths: &[PathBuf], set: FeatureSet, deltas: bool, progress: bool) -> BatchReport {
-        let results = self.batch(paths, set, deltas, progress, |_| ());
+    pub fn fill(&self, paths: &[PathBuf], settings: FeatureSettings, progress: bool) -> BatchReport {
+        let results = self.batch(paths, settings, progress, |_| ());
         let mut report = BatchReport::default();
         for (path, r) in paths.iter().zip(results) {
             match r {
@@ -303,18 +303,16 @@ impl FeatureCache {
     pub fn load_all(
         &self,
         paths: &[PathBuf],
-        set: FeatureSet,
-        deltas: bool,
+        settings: FeatureSettings,
         progress: bool,
     ) -> Vec<DataResult<FeatureMatrix>> {
-        self.batch(paths, set, deltas, progress, |m| m).into_iter().map(|r| r.map(|(m, _)| m)).collect()
+        self.batch(paths, settings, progress, |m| m).into_iter().map(|r| r.map(|(m, _)| m)).collect()
     }
 
     fn batch<T: Send>(
         &self,
         paths: &[PathBuf],
-        set: FeatureSet,
-        deltas: bool,
+        settings: FeatureSettings,
         progress: bool,
         keep: impl Fn(FeatureMatrix) -> T + Sync,
     ) -> Vec<DataResult<(T, Lookup)>> {
@@ -326,8 +324,8 @@ impl FeatureCache {
         }
         let out = paths
             .par_iter()
-            .map_init(|| Extractor::new(set), |extractor, path| {
-                let r = self.get_or_compute_with(extractor, path, deltas).map(|(m, l)| (keep(m), l));
+            .map_init(|| Extractor::from(settings), |extractor, path| {
+                let r = self.get_or_compute_with(extractor, path, settings.deltas).map(|(m, l)| (keep(m), l));
                 bar.inc(1);
                 r
             })

@@ -9,7 +9,7 @@ pub mod speech;
 
 pub use contour::{delta_regression, delta_regression_in_segments, smooth_moving_average};
 pub use matrix::FeatureMatrix;
-pub use speech::{speech_presence, SpeechPresence};
+pub use speech::{speech_presence, speech_presence_after_gain, SpeechPresence};
 
 use crate::audio::{AudioError, AudioResult};
 
@@ -45,32 +45,105 @@ impl FeatureSet {
     }
 }
 
+/// How descriptors are computed: everything that must be the same in
+/// training (the feature cache) and at inference (the pipeline, the browser)
+/// for a model to see what it learned from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FeatureSettings {
+    pub set: FeatureSet,
+    /// Each descriptor followed by its delta (openSMILE's `_de` columns).
+    pub deltas: bool,
+    /// Loud-frame level the input is scaled to before analysis
+    /// ([`crate::audio::normalize_level`]); `None` analyses the input as it is.
+    pub level_dbfs: Option<f64>,
+}
+
+impl FeatureSettings {
+    pub fn new(set: FeatureSet, deltas: bool) -> Self {
+        FeatureSettings { set, deltas, level_dbfs: None }
+    }
+
+    pub fn with_level(self, level_dbfs: Option<f64>) -> Self {
+        FeatureSettings { level_dbfs, ..self }
+    }
+
+    /// A one-line description, part of the feature cache's keys.
+    pub fn describe(&self) -> String {
+        let level = self.level_dbfs.map_or(String::new(), |l| format!(" level={l}"));
+        format!("set={} deltas={}{level}", self.set.name(), self.deltas)
+    }
+}
+
 /// The extractor of one feature set, reused across recordings (it holds FFT
 /// plans and buffers). Every caller (the CLI, the cache, the pipeline, the
-/// browser, the benchmark) goes through [`Extractor::extract`], so whether and
-/// how deltas are appended is decided in one place.
+/// browser, the benchmark) goes through [`Extractor::extract`], so level
+/// normalisation and whether and how deltas are appended are decided in one
+/// place.
 pub struct Extractor {
     set: FeatureSet,
+    level_dbfs: Option<f64>,
     compare: compare::Compare2016,
 }
 
 impl Extractor {
     pub fn new(set: FeatureSet) -> Self {
-        Extractor { set, compare: compare::Compare2016::new() }
+        Extractor { set, level_dbfs: None, compare: compare::Compare2016::new() }
+    }
+
+    /// An extractor that scales each input to `level_dbfs` first (see
+    /// [`FeatureSettings::level_dbfs`]).
+    pub fn with_level(self, level_dbfs: Option<f64>) -> Self {
+        Extractor { level_dbfs, ..self }
     }
 
     pub fn set(&self) -> FeatureSet {
         self.set
     }
 
+    pub fn level_dbfs(&self) -> Option<f64> {
+        self.level_dbfs
+    }
+
     /// The set's descriptors of mono 16 kHz samples, one row per hop; with
     /// `deltas`, the delta of every column follows (openSMILE's `_de`
     /// columns; voicing columns take deltas only inside voiced segments).
     pub fn extract(&mut self, samples_16k: &[f32], deltas: bool) -> AudioResult<FeatureMatrix> {
-        let lld = match self.set {
-            FeatureSet::Compare2016 => self.compare.extract(samples_16k)?,
+        self.extract_measured(samples_16k, deltas).map(|(m, _)| m)
+    }
+
+    /// [`Extractor::extract`], with the input's level and the gain applied
+    /// to it (0 dB without level normalisation).
+    pub fn extract_measured(
+        &mut self,
+        samples_16k: &[f32],
+        deltas: bool,
+    ) -> AudioResult<(FeatureMatrix, crate::audio::LevelChange)> {
+        let (lld, change) = match self.level_dbfs {
+            Some(target) => {
+                let mut x = samples_16k.to_vec();
+                let change = crate::audio::normalize_level(&mut x, target);
+                (self.extract_lld(&x)?, change)
+            }
+            None => {
+                let change =
+                    crate::audio::LevelChange { loud_dbfs: crate::audio::loud_level_dbfs(samples_16k), gain_db: 0.0 };
+                (self.extract_lld(samples_16k)?, change)
+            }
         };
-        Ok(if deltas { lld.with_deltas(compare::col::VOICING..compare::col::AUDSPEC_L1) } else { lld })
+        let m = if deltas { lld.with_deltas(compare::col::VOICING..compare::col::AUDSPEC_L1) } else { lld };
+        Ok((m, change))
+    }
+
+    fn extract_lld(&mut self, samples_16k: &[f32]) -> AudioResult<FeatureMatrix> {
+        match self.set {
+            FeatureSet::Compare2016 => self.compare.extract(samples_16k),
+        }
+    }
+}
+
+impl From<FeatureSettings> for Extractor {
+    fn from(s: FeatureSettings) -> Self {
+        Extractor::new(s.set).with_level(s.level_dbfs)
     }
 }
 

@@ -204,6 +204,15 @@ fn dbfs(rms: f32) -> f64 {
 /// `pcm_fftMag_spectralCentroid_sma`, `pcm_fftMag_spectralEntropy_sma`,
 /// `pcm_fftMag_spectralRollOff50.0_sma`, `pcm_fftMag_spectralRollOff90.0_sma`).
 pub fn speech_presence(m: &FeatureMatrix) -> SpeechPresence {
+    speech_presence_after_gain(m, 0.0)
+}
+
+/// [`speech_presence`] of descriptors computed after the input was raised by
+/// `gain_db` (see [`crate::audio::normalize_level`]): every test but the
+/// level floor is relative to the recording's own level, and the floor is
+/// applied to the level before the gain, so normalising the level changes
+/// no verdict.
+pub fn speech_presence_after_gain(m: &FeatureMatrix, gain_db: f64) -> SpeechPresence {
     let n = m.n_frames();
     let hop = m.hop_s;
     let f0 = column(m, "F0final_sma");
@@ -227,7 +236,7 @@ pub fn speech_presence(m: &FeatureMatrix) -> SpeechPresence {
         speech: false,
         reason: None,
         duration_s: n as f64 * hop,
-        loud_dbfs: loud,
+        loud_dbfs: if level.iter().all(|&d| d <= dbfs(0.0)) { loud } else { loud - gain_db },
         active_s: active.len() as f64 * hop,
         voiced_s: n_voiced as f64 * hop,
         voiced_share: n_voiced_active as f64 / active.len().max(1) as f64,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::examples::{acoustic_example, text_example};
 use crate::data::norm::NormStats;
-use crate::features::{FeatureMatrix, FeatureSet};
+use crate::features::{FeatureMatrix, FeatureSet, FeatureSettings};
 use crate::model::{Example, Model, ModelError};
 use crate::{Error, Result};
 use crate::text::Vocabulary;
@@ -29,15 +29,29 @@ pub struct InputSpec {
     pub feature_set: String,
     /// Descriptors followed by their deltas (130 columns instead of 65).
     pub deltas: bool,
+    /// The loud-frame level each recording is scaled to before analysis
+    /// (dBFS); absent in bundles that read recordings at their own level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_dbfs: Option<f64>,
 }
 
 impl InputSpec {
     pub fn new(set: FeatureSet, deltas: bool) -> Self {
-        InputSpec { version: INPUTS_VERSION, feature_set: set.name().to_string(), deltas }
+        InputSpec { version: INPUTS_VERSION, feature_set: set.name().to_string(), deltas, level_dbfs: None }
+    }
+
+    pub fn with_level(self, level_dbfs: Option<f64>) -> Self {
+        InputSpec { level_dbfs, ..self }
     }
 
     pub fn set(&self) -> Result<FeatureSet> {
         Ok(FeatureSet::from_name(&self.feature_set)?)
+    }
+
+    /// How the model's descriptors are computed, for the extractor and the
+    /// feature cache alike.
+    pub fn settings(&self) -> Result<FeatureSettings> {
+        Ok(FeatureSettings::new(self.set()?, self.deltas).with_level(self.level_dbfs))
     }
 
     /// The feature settings a model config implies: 65 columns without deltas,

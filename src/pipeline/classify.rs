@@ -8,11 +8,18 @@
 //! the caller predicts (synchronously, or awaiting each read on WebGPU in a
 //! page), and [`Classification::new`] turns the prediction into the result.
 //! [`Bundle::classify`] does all three for callers that can block.
+//!
+//! Audio passes the speech gate ([`speech_presence`]) before the model hears
+//! it: silence, noise, tones and hum are not speech, and a model trained on
+//! speech would only guess at them. Audio without speech is left out; with a
+//! transcript the text alone decides, without one the result is "no speech"
+//! (no label, no probabilities, and the reason), never an emotion.
 
 use serde::Serialize;
 
 use super::Bundle;
-use crate::features::{Extractor, FeatureMatrix};
+use crate::audio::LevelChange;
+use crate::features::{speech_presence_after_gain, Extractor, FeatureMatrix, SpeechPresence};
 use crate::model::{Example, Prediction};
 use crate::{audio, Emotion, Error, Result};
 
@@ -38,7 +45,12 @@ impl<'a> Input<'a> {
 /// about it afterwards.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    pub example: Example,
+    /// `None` when nothing is left for the model: the audio had no speech
+    /// and there was no transcript.
+    pub example: Option<Example>,
+    /// The speech gate's verdict on the audio (`None` without audio, or for
+    /// a model that does not hear).
+    pub speech: Option<SpeechPresence>,
     /// The transcript's tokens, in the order the model read their vectors.
     pub tokens: Vec<String>,
     /// Seconds between feature frames (what one frame-attention weight spans).
@@ -49,10 +61,16 @@ pub struct Prepared {
 /// and as the browser's `Classifier` hands it on (in camelCase).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Classification {
+    /// Whether the audio holds speech (`None` without audio). Audio without
+    /// speech was not given to the model.
+    pub speech: Option<bool>,
+    /// Why there is no label, or why the audio was left out.
+    pub reason: Option<String>,
+    /// `None` when there was nothing to classify (no speech, no transcript).
     #[serde(serialize_with = "emotion_code")]
-    pub label: Emotion,
+    pub label: Option<Emotion>,
     /// ang, hap, neu, sad.
-    pub probabilities: [f32; 4],
+    pub probabilities: Option<[f32; 4]>,
     /// One weight per feature frame from the start of the audio, for a model
     /// with frame weights that heard audio.
     pub frame_attention: Option<Vec<f32>>,
@@ -60,28 +78,50 @@ pub struct Classification {
     /// One weight per word (none for CLS pooling, or without words).
     pub word_attention: Option<Vec<f32>>,
     /// (audio, text).
-    pub modality_weights: [f32; 2],
+    pub modality_weights: Option<[f32; 2]>,
     /// The tokens the model read (as many as it has word weights, when it has).
     pub words: Vec<String>,
 }
 
-fn emotion_code<S: serde::Serializer>(e: &Emotion, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str(e.code())
+fn emotion_code<S: serde::Serializer>(e: &Option<Emotion>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match e {
+        Some(e) => s.serialize_str(e.code()),
+        None => s.serialize_none(),
+    }
 }
 
 impl Classification {
-    pub fn new(prediction: Prediction, prepared: Prepared) -> Self {
+    /// The result of `prediction` (which must be `Some` exactly when
+    /// `prepared.example` is).
+    pub fn new(prediction: Option<Prediction>, prepared: Prepared) -> Self {
+        let speech = prepared.speech.as_ref().map(|p| p.speech);
+        let no_speech = prepared.speech.filter(|p| !p.speech).map(|p| p.reason.unwrap_or_else(|| "no speech".into()));
+        let Some(p) = prediction else {
+            return Classification {
+                speech,
+                reason: Some(no_speech.map_or("nothing to classify".into(), |r| format!("no speech: {r}"))),
+                label: None,
+                probabilities: None,
+                frame_attention: None,
+                frame_hop_s: prepared.frame_hop_s,
+                word_attention: None,
+                modality_weights: None,
+                words: Vec::new(),
+            };
+        };
         let mut words = prepared.tokens;
-        if let Some(w) = &prediction.word_attention {
+        if let Some(w) = &p.word_attention {
             words.truncate(w.len());
         }
         Classification {
-            label: prediction.label,
-            probabilities: prediction.probabilities,
-            frame_attention: prediction.frame_attention,
+            speech,
+            reason: no_speech.map(|r| format!("the audio has no speech ({r}): classified from the transcript alone")),
+            label: Some(p.label),
+            probabilities: Some(p.probabilities),
+            frame_attention: p.frame_attention,
             frame_hop_s: prepared.frame_hop_s,
-            word_attention: prediction.word_attention,
-            modality_weights: prediction.modality_weights,
+            word_attention: p.word_attention,
+            modality_weights: Some(p.modality_weights),
             words,
         }
     }
@@ -91,21 +131,23 @@ impl Bundle {
     /// An extractor for the bundle's feature set (keep it across calls: it
     /// holds FFT plans and buffers).
     pub fn extractor(&self) -> Result<Extractor> {
-        Ok(Extractor::new(self.inputs.set()?))
+        Ok(self.inputs.settings()?.into())
     }
 
     /// The descriptors the model reads, from mono 16 kHz samples, with the
-    /// bundle's settings (deltas or not); not yet normalised.
-    pub fn features(&self, extractor: &mut Extractor, samples_16k: &[f32]) -> Result<FeatureMatrix> {
-        let set = self.inputs.set()?;
-        if extractor.set() != set {
+    /// bundle's settings (level, deltas); not yet normalised per column.
+    /// Also returns the input's level and the gain applied to it.
+    pub fn features(&self, extractor: &mut Extractor, samples_16k: &[f32]) -> Result<(FeatureMatrix, LevelChange)> {
+        let settings = self.inputs.settings()?;
+        if extractor.set() != settings.set || extractor.level_dbfs() != settings.level_dbfs {
             return Err(Error::Input(format!(
-                "the extractor computes {}, the model reads {}",
+                "the extractor computes {} at level {:?}, the model reads {}",
                 extractor.set().name(),
-                set.name()
+                extractor.level_dbfs(),
+                settings.describe()
             )));
         }
-        Ok(extractor.extract(samples_16k, self.inputs.deltas)?)
+        Ok(extractor.extract_measured(samples_16k, settings.deltas)?)
     }
 
     /// Checks `input` and builds the model's input: audio resampled to 16 kHz,
@@ -124,20 +166,26 @@ impl Bundle {
             }
             _ => None,
         };
-        let frame_hop_s = features.as_ref().map_or(extractor.set().hop_s(), |m| m.hop_s);
-        let (example, tokens) = self.example(features.as_ref(), input.transcript)?;
+        let frame_hop_s = features.as_ref().map_or(extractor.set().hop_s(), |(m, _)| m.hop_s);
+        let speech = features.as_ref().map(|(m, level)| speech_presence_after_gain(m, level.gain_db));
+        let features = features.map(|(m, _)| m);
+        let heard = features.filter(|_| speech.as_ref().is_none_or(|p| p.speech));
+        let (example, tokens) = self.example(heard.as_ref(), input.transcript)?;
         if !example.has_audio() && !example.has_text() {
+            if speech.as_ref().is_some_and(|p| !p.speech) {
+                return Ok(Prepared { example: None, speech, tokens, frame_hop_s });
+            }
             let v = self.model.config().variant;
             return Err(Error::Input(format!("this model has nothing to go on: it needs {}", v.needs())));
         }
-        Ok(Prepared { example, tokens, frame_hop_s })
+        Ok(Prepared { example: Some(example), speech, tokens, frame_hop_s })
     }
 
     /// [`Bundle::prepare`], the forward pass and the result, for callers that
     /// can block on reading tensors (every CPU backend; natively, GPUs too).
     pub fn classify(&self, extractor: &mut Extractor, input: &Input) -> Result<Classification> {
         let prepared = self.prepare(extractor, input)?;
-        let prediction = self.model.predict(&prepared.example)?;
+        let prediction = prepared.example.as_ref().map(|e| self.model.predict(e)).transpose()?;
         Ok(Classification::new(prediction, prepared))
     }
 }

@@ -33,7 +33,7 @@ mod native {
     use crate::model::Example;
     use crate::data::cache::FeatureCache;
     use crate::data::Utterance;
-    use crate::features::FeatureSet;
+    use crate::features::FeatureSettings;
 
     /// Descriptors of every utterance with audio (from the cache, computing
     /// what is missing in parallel), `None` for the others. Failures are
@@ -41,11 +41,10 @@ mod native {
     pub fn compute_features(
         utts: &[Utterance],
         cache: &FeatureCache,
-        set: FeatureSet,
-        deltas: bool,
+        settings: FeatureSettings,
     ) -> Vec<Option<std::result::Result<FeatureMatrix, String>>> {
         let paths: Vec<PathBuf> = utts.iter().filter_map(|u| u.audio.clone()).collect();
-        let mut computed = cache.load_all(&paths, set, deltas, true).into_iter();
+        let mut computed = cache.load_all(&paths, settings, true).into_iter();
         utts.iter()
             .map(|u| u.audio.as_ref().map(|_| computed.next().expect("one result per path").map_err(|e| e.to_string())))
             .collect()

@@ -44,6 +44,11 @@ pub struct TrainConfig {
     pub modality_dropout: f64,
     /// Continue from `out_dir/checkpoint.bin` when it exists.
     pub resume: bool,
+    /// Scale every recording so that its loud frames sit at this level
+    /// (dBFS) before analysis, in training and in the bundle it writes (see
+    /// `audio::level`); absent: recordings are read at their own level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level_dbfs: Option<f64>,
     pub model: ModelConfig,
 }
 
@@ -60,6 +65,7 @@ impl Default for TrainConfig {
             balance: Balance::Weights,
             modality_dropout: 0.0,
             resume: false,
+            level_dbfs: None,
             model: ModelConfig::default(),
         }
     }

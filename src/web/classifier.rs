@@ -30,9 +30,15 @@ use super::{js_error, shipped};
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClassifyResult {
-    /// `ang`, `hap`, `neu` or `sad`.
-    pub label: String,
-    pub probabilities: Probabilities,
+    /// Whether the audio holds speech (`null` without audio); audio without
+    /// speech is not classified.
+    pub speech: Option<bool>,
+    /// Why there is no label, or why the audio was left out.
+    pub reason: Option<String>,
+    /// `ang`, `hap`, `neu` or `sad`; `null` when there was nothing to
+    /// classify (no speech and no transcript).
+    pub label: Option<String>,
+    pub probabilities: Option<Probabilities>,
     /// One weight per 10 ms frame from the start of the audio (empty without
     /// audio, or for a model without frame weights).
     pub frame_attention: Vec<f32>,
@@ -41,7 +47,7 @@ pub struct ClassifyResult {
     /// (weights empty for a model without word weights).
     pub words: Vec<String>,
     pub word_attention: Vec<f32>,
-    pub modality_weights: ModalityWeights,
+    pub modality_weights: Option<ModalityWeights>,
     /// Milliseconds.
     pub timings: Timings,
     pub backend: String,
@@ -168,10 +174,12 @@ impl Inner {
         let t0 = now_ms();
         let prepared = self.bundle.prepare(&mut self.extractor.borrow_mut(), &input).map_err(js_error)?;
         let t1 = now_ms();
-        let prediction = match self.backend {
-            Backend::Cpu => self.bundle.model.predict(&prepared.example),
-            Backend::WebGpu => self.bundle.model.predict_async(&prepared.example).await,
+        let prediction = match (&prepared.example, self.backend) {
+            (None, _) => None,
+            (Some(example), Backend::Cpu) => Some(self.bundle.model.predict(example)),
+            (Some(example), Backend::WebGpu) => Some(self.bundle.model.predict_async(example).await),
         }
+        .transpose()
         .map_err(|e| js_error(e.into()))?;
         let t2 = now_ms();
         let timings = Timings { features: t1 - t0, inference: t2 - t1 };
@@ -182,15 +190,16 @@ impl Inner {
 impl ClassifyResult {
     /// The library's result in the shape `index.d.ts` declares.
     fn new(c: Classification, timings: Timings, backend: Backend) -> Self {
-        let [ang, hap, neu, sad] = c.probabilities;
         ClassifyResult {
-            label: c.label.code().to_string(),
-            probabilities: Probabilities { ang, hap, neu, sad },
+            speech: c.speech,
+            reason: c.reason,
+            label: c.label.map(|l| l.code().to_string()),
+            probabilities: c.probabilities.map(|[ang, hap, neu, sad]| Probabilities { ang, hap, neu, sad }),
             frame_attention: c.frame_attention.unwrap_or_default(),
             frame_hop_s: c.frame_hop_s,
             words: c.words,
             word_attention: c.word_attention.unwrap_or_default(),
-            modality_weights: ModalityWeights { audio: c.modality_weights[0], text: c.modality_weights[1] },
+            modality_weights: c.modality_weights.map(|[audio, text]| ModalityWeights { audio, text }),
             timings,
             backend: backend.name().to_string(),
         }
