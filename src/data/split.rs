@@ -262,6 +262,7 @@ mod tests {
             label,
             speaker: speaker.into(),
             group: speaker.into(),
+            corpus: None,
         }
     }
 
