@@ -268,7 +268,8 @@ fn manifest_round_trip_of_the_miniature() {
     let out = tmp("iemocap_manifest").join("sub/manifest.csv");
     save_manifest(&out, &r.utterances).unwrap();
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.starts_with("id,audio,transcript,label,speaker,group\n"));
+    assert!(text.starts_with("id,audio,transcript,label,speaker,group,corpus\n"));
+    assert!(r.utterances.iter().all(|u| u.corpus.as_deref() == Some("iemocap")));
     assert!(text.contains("\"Yeah, I said \"\"forms\"\", okay?\""), "CSV quoting:\n{text}");
     // Relative to the manifest's folder.
     assert!(text.contains(",../../../../"), "{text}");

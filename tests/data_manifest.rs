@@ -2,6 +2,8 @@
 //! the shared corpora's formats (detected from the header), combining, and
 //! the real shared manifests.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use emorec::data::manifest::{combine, load_manifests, save_manifest, write_manifest, Manifest, ManifestFormat};
@@ -27,6 +29,7 @@ fn utt(id: &str, audio: Option<&str>, transcript: Option<&str>, label: Emotion) 
         label,
         speaker: "spk".into(),
         group: "g".into(),
+        corpus: None,
     }
 }
 
@@ -174,15 +177,11 @@ fn write_to_any_writer() {
     assert_eq!(String::from_utf8(out).unwrap(), "id,audio,transcript,label,speaker,group\na,w/a.wav,hi,ang,spk,g\n");
 }
 
-/// The real shared manifests, read as they are. Needs ../shared.
+/// The real shared manifests, read as they are. Needs the shared data
+/// (`$EMOREC_SHARED`, else ../shared).
 #[test]
 fn shared_manifests() {
-    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    assert!(
-        data.join("tess/manifest.csv").is_file(),
-        "this test needs the shared data at {} (../shared beside the repository); it was not found",
-        data.display()
-    );
+    let data = common::shared_path("data/tess/manifest.csv").parent().unwrap().parent().unwrap().to_path_buf();
     let tess = Manifest::load(&data.join("tess/manifest.csv")).unwrap();
     assert_eq!(tess.counts(), LabelCounts([400, 400, 400, 400]));
     assert!(tess.utterances.iter().all(|u| u.speaker == "OAF" || u.speaker == "YAF"), "OA_bite_neutral is OAF");

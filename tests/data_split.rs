@@ -1,6 +1,8 @@
 //! Protocols: folds partition the data, never leak speakers (or groups),
 //! validation never touches the test part, and everything is reproducible.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
@@ -23,6 +25,7 @@ fn corpus(groups: usize, speakers: usize, n: usize) -> Vec<Utterance> {
                     label: Emotion::from_index(rng.below(4) as usize).unwrap(),
                     speaker: format!("g{g}_s{s}"),
                     group: format!("Session{}", g + 1),
+                    corpus: None,
                 });
             }
         }
@@ -168,12 +171,7 @@ fn protocol_names() {
 #[test]
 fn real_manifests_and_fixture() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let ravdess = root.join("../shared/data/ravdess/manifest.csv");
-    assert!(
-        ravdess.is_file(),
-        "this test needs the shared data at {} (../shared beside the repository)",
-        ravdess.display()
-    );
+    let ravdess = common::shared_path("data/ravdess/manifest.csv");
     let utts = load_manifest(&ravdess).unwrap();
     let folds = Protocol::LeaveOneSpeakerOut.folds(&utts, 42, ValidationPolicy::default()).unwrap();
     assert_eq!(folds.len(), 16);

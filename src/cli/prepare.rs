@@ -2,8 +2,9 @@
 //!
 //! * `prepare iemocap ROOT --out manifest.csv`: builds the 4-class IEMOCAP
 //!   manifest from a user's release and says what it left out and why.
-//! * `prepare manifest M...`: reads manifests of any supported format, prints
-//!   counts per label and group, and optionally writes them combined.
+//! * `prepare manifest M...`: reads manifests of any supported format (the
+//!   text corpora's own files too), prints counts per label and group, what
+//!   was skipped or left out and why, and optionally writes them combined.
 //! * `prepare cache M...`: extracts (or finds) every recording's features in
 //!   the feature cache, and reports its size and the time taken.
 
@@ -42,7 +43,8 @@ enum What {
         #[arg(long)]
         verbose: bool,
     },
-    /// Read manifests (emorec, TESS/RAVDESS, MELD), print counts, optionally combine them.
+    /// Read manifests (emorec, TESS/RAVDESS/EMOVO, MELD, EmoryNLP, GoEmotions
+    /// *.tsv, DailyDialog dialogues_*.txt), print counts, optionally combine them.
     Manifest {
         #[arg(required = true)]
         manifests: Vec<PathBuf>,
@@ -126,7 +128,14 @@ fn read_all(paths: &[PathBuf]) -> Result<Vec<Utterance>> {
             let parts: Vec<String> = m.skipped.iter().map(|(l, n)| format!("{l} {n}")).collect();
             line += &format!("; skipped {} ({})", m.skipped_total(), parts.join(", "));
         }
+        if m.left_out_total() > 0 {
+            let parts: Vec<String> = m.left_out.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+            line += &format!("; left out {} ({})", m.left_out_total(), parts.join(", "));
+        }
         println!("{line}");
+        for note in &m.notes {
+            println!("  note: {note}");
+        }
         manifests.push(m);
     }
     Ok(combine(manifests)?)
@@ -140,6 +149,15 @@ fn manifest(paths: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
     }
     for (g, us) in &groups {
         println!("  group {g}: {}", LabelCounts::of(us.iter().copied()));
+    }
+    let mut corpora: BTreeMap<&str, Vec<&Utterance>> = BTreeMap::new();
+    for u in &utts {
+        corpora.entry(u.corpus.as_deref().unwrap_or("(unknown)")).or_default().push(u);
+    }
+    if corpora.len() > 1 {
+        for (c, us) in &corpora {
+            println!("  corpus {c}: {}", LabelCounts::of(us.iter().copied()));
+        }
     }
     println!("all: {}", LabelCounts::of(&utts));
     if let Some(out) = out {

@@ -265,7 +265,15 @@ pub fn read_iemocap(root: &Path, options: IemocapOptions) -> DataResult<IemocapR
                     None
                 };
                 let speaker = speaker_of(&l.id).unwrap_or_default();
-                session_utts.push(Utterance { id: l.id, audio, transcript, label, speaker, group: group.clone() });
+                session_utts.push(Utterance {
+                    id: l.id,
+                    audio,
+                    transcript,
+                    label,
+                    speaker,
+                    group: group.clone(),
+                    corpus: Some("iemocap".into()),
+                });
             }
         }
         *counts = LabelCounts::of(&session_utts);

@@ -2,23 +2,39 @@
 //! own manifests.
 //!
 //! The emorec manifest is a CSV with the columns [`COLUMNS`]
-//! (`id,audio,transcript,label,speaker,group`). `audio` is relative to the
-//! manifest's folder, so a manifest and its recordings can move together; a
-//! row may leave `audio` empty (text only) or `transcript` empty (audio only).
-//! Quoting is standard CSV (RFC 4180): transcripts contain commas and quotes.
+//! (`id,audio,transcript,label,speaker,group`) and, optionally, a seventh,
+//! `corpus` ([`CORPUS_COLUMN`]): manifests written before it existed still
+//! read, and one is written only when some utterance knows its corpus.
+//! `audio` is relative to the manifest's folder, so a manifest and its
+//! recordings can move together; a row may leave `audio` empty (text only) or
+//! `transcript` empty (audio only). Quoting is standard CSV (RFC 4180):
+//! transcripts contain commas and quotes.
 //!
 //! [`load_manifest`] also reads, unchanged, the formats the shared data comes
-//! in, told apart by their header:
+//! in. CSVs are told apart by their header:
 //!
-//! * TESS and RAVDESS `manifest.csv` (`path,speaker,...,label4,transcript,...`):
-//!   `label4` empty → row skipped; id = `path` without extension; group = speaker.
-//!   Their transcripts are fixed carrier phrases that carry no emotion.
+//! * TESS, RAVDESS and EMOVO `manifest.csv` (`path,speaker,...,label4,transcript,...`):
+//!   `label4` empty → row skipped; id = `path` without extension; group = speaker;
+//!   corpus = the manifest's folder name. Their transcripts are fixed carrier
+//!   phrases that carry no emotion (EMOVO has none at all).
 //! * MELD `{train,dev,test}_sent_emo.csv`: neutral/joy/anger/sadness → neu/hap/
 //!   ang/sad, other emotions skipped; no audio; group = the split named by the
 //!   file (`train`, `dev`, `test`); id = `{split}_dia{D}_utt{U}`.
+//! * EmoryNLP `emorynlp_{train,dev,test}_final.csv`: see [`super::emorynlp`].
+//!
+//! The text corpora without a CSV header are told apart by file name (only
+//! [`Manifest::load`] reads them, because each needs a file beside it):
+//! GoEmotions `*.tsv` ([`super::goemotions`], needs `labels.txt`) and
+//! DailyDialog `dialogues_{split}.txt` ([`super::dailydialog`], needs
+//! `dialogues_emotion_{split}.txt`).
+//!
+//! Every corpus with official splits carries them in `group` as `train`,
+//! `dev`, `test` (DailyDialog's `validation` becomes `dev`), which is what
+//! the `predefined` protocol selects on.
 //!
 //! Rows whose label is outside the four classes are skipped and counted per
-//! label ([`Manifest::skipped`]), never silently.
+//! label ([`Manifest::skipped`]), rows left out for any other reason are
+//! counted per reason ([`Manifest::left_out`]): never silently.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{Read, Write};
@@ -28,26 +44,42 @@ use super::error::{DataError, DataResult};
 use super::{LabelCounts, Utterance};
 use crate::Emotion;
 
-/// The columns of an emorec manifest, in the order they are written.
+/// The columns every emorec manifest has, in the order they are written.
 pub const COLUMNS: [&str; 6] = ["id", "audio", "transcript", "label", "speaker", "group"];
+
+/// [`Manifest::left_out`] key of text-corpus rows whose text has no word
+/// (empty, only punctuation, or only masks such as GoEmotions' `[NAME]`).
+pub const LEFT_OUT_NO_WORDS: &str = "no words in the text";
+
+/// The optional seventh column of an emorec manifest: [`Utterance::corpus`].
+pub const CORPUS_COLUMN: &str = "corpus";
 
 /// Which layout a manifest file has; detected from its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ManifestFormat {
     /// `id,audio,transcript,label,speaker,group` (what this crate writes).
     Emorec,
-    /// The shared TESS / RAVDESS `manifest.csv`.
+    /// The shared TESS / RAVDESS / EMOVO `manifest.csv`.
     CorpusAudio,
     /// MELD's `*_sent_emo.csv`.
     Meld,
+    /// EmoryNLP's `emorynlp_*_final.csv`.
+    EmoryNlp,
+    /// GoEmotions' `{train,dev,test}.tsv` (with `labels.txt`).
+    GoEmotions,
+    /// DailyDialog's `dialogues_{split}.txt` (with `dialogues_emotion_{split}.txt`).
+    DailyDialog,
 }
 
 impl ManifestFormat {
     pub fn name(self) -> &'static str {
         match self {
             ManifestFormat::Emorec => "emorec",
-            ManifestFormat::CorpusAudio => "TESS/RAVDESS",
+            ManifestFormat::CorpusAudio => "TESS/RAVDESS/EMOVO",
             ManifestFormat::Meld => "MELD",
+            ManifestFormat::EmoryNlp => "EmoryNLP",
+            ManifestFormat::GoEmotions => "GoEmotions",
+            ManifestFormat::DailyDialog => "DailyDialog",
         }
     }
 }
@@ -55,13 +87,23 @@ impl ManifestFormat {
 /// A manifest as read: its utterances plus what was left out.
 #[derive(Debug, Clone)]
 pub struct Manifest {
-    /// Short name of the corpus (`tess`, `ravdess`, `meld`, or the manifest's
-    /// name): the prefix ids get when combined manifests would collide.
+    /// Short name of the corpus (`tess`, `ravdess`, `emovo`, `meld`,
+    /// `emorynlp`, `goemotions`, `dailydialog`, or the manifest's name): the
+    /// prefix ids get when combined manifests would collide.
     pub corpus: String,
     pub format: ManifestFormat,
     pub utterances: Vec<Utterance>,
     /// Rows skipped because their label is not one of the four classes, per label.
     pub skipped: BTreeMap<String, usize>,
+    /// Rows (or turns) with a usable label left out for another reason, per
+    /// reason: GoEmotions rows whose labels map to two classes, EmoryNLP
+    /// training rows that occur in MELD's test split, DailyDialog dialogues
+    /// whose turns and labels do not pair up.
+    pub left_out: BTreeMap<String, usize>,
+    /// What a person should know about how the file was read (which MELD
+    /// test file the overlap was checked against, which lines were left out
+    /// and why); `emorec prepare manifest` prints them.
+    pub notes: Vec<String>,
 }
 
 impl Manifest {
@@ -73,11 +115,86 @@ impl Manifest {
         self.skipped.values().sum()
     }
 
+    pub fn left_out_total(&self) -> usize {
+        self.left_out.values().sum()
+    }
+
+    /// An empty manifest of `format` for `corpus`, for readers to fill.
+    pub(crate) fn empty(corpus: &str, format: ManifestFormat) -> Manifest {
+        Manifest {
+            corpus: corpus.to_string(),
+            format,
+            utterances: Vec::new(),
+            skipped: BTreeMap::new(),
+            left_out: BTreeMap::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Adds `u`, or fails naming `line` when its id is already taken.
+    pub(crate) fn push(
+        &mut self,
+        u: Utterance,
+        seen: &mut HashSet<String>,
+        name: &Path,
+        line: Option<u64>,
+    ) -> DataResult<()> {
+        if !seen.insert(u.id.clone()) {
+            return Err(DataError::format(name, line, format!("duplicate id {:?}", u.id)));
+        }
+        self.utterances.push(u);
+        Ok(())
+    }
+
+    /// Adds a text-only utterance of a text corpus, or counts it under
+    /// [`LEFT_OUT_NO_WORDS`] when its transcript has no word ([`has_words`]):
+    /// with no audio either, it would carry nothing for any model.
+    ///
+    /// [`has_words`]: super::has_words
+    pub(crate) fn push_text(
+        &mut self,
+        u: Utterance,
+        seen: &mut HashSet<String>,
+        name: &Path,
+        line: Option<u64>,
+    ) -> DataResult<()> {
+        if u.audio.is_none() && !u.has_text() {
+            *self.left_out.entry(LEFT_OUT_NO_WORDS.to_string()).or_default() += 1;
+            return Ok(());
+        }
+        self.push(u, seen, name, line)
+    }
+
+    /// Counts a row skipped for its label (`(none)` when it has none).
+    pub(crate) fn skip(&mut self, label: String) {
+        let label = if label.is_empty() { "(none)".to_string() } else { label };
+        *self.skipped.entry(label).or_default() += 1;
+    }
+
     /// Reads a manifest of any supported format from `reader`.
     ///
     /// `name` is the file's path (for messages, the corpus name and MELD's
     /// split); `base_dir` is what relative audio paths are relative to.
+    ///
+    /// Only formats with a CSV header are read here; GoEmotions and
+    /// DailyDialog need a second file and are read by [`Manifest::load`]. An
+    /// EmoryNLP training split read here is not checked against MELD's test
+    /// split (there is no folder to find it in): a note says so, and
+    /// [`Manifest::load`] or [`super::emorynlp::load`] do check it.
     pub fn read<R: Read>(reader: R, name: &Path, base_dir: &Path) -> DataResult<Manifest> {
+        let mut m = Manifest::read_csv(reader, name, base_dir)?;
+        if m.format == ManifestFormat::EmoryNlp && m.utterances.iter().any(|u| u.group == "train") {
+            m.notes.push(format!(
+                "{}: read from a stream, so its utterances that also occur in MELD's test split were not \
+                 looked for; load it from its file to leave them out",
+                name.display()
+            ));
+        }
+        Ok(m)
+    }
+
+    /// [`Manifest::read`] without the note on EmoryNLP's unchecked overlap.
+    fn read_csv<R: Read>(reader: R, name: &Path, base_dir: &Path) -> DataResult<Manifest> {
         let mut csv = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(reader);
         let header: Vec<String> = csv
             .byte_headers()
@@ -92,7 +209,8 @@ impl Manifest {
                 format!(
                     "unrecognised manifest header [{}]; expected one of: emorec ({}), \
                      TESS/RAVDESS manifest.csv (path, speaker, label4, transcript, ...), \
-                     MELD *_sent_emo.csv (Utterance, Speaker, Emotion, Dialogue_ID, Utterance_ID, ...)",
+                     MELD *_sent_emo.csv (Utterance, Speaker, Emotion, Dialogue_ID, Utterance_ID, ...), \
+                     EmoryNLP emorynlp_*_final.csv (Utterance, Speaker, Emotion, Scene_ID, Utterance_ID, Season, Episode, ...)",
                     header.join(","),
                     COLUMNS.join(",")
                 ),
@@ -100,7 +218,8 @@ impl Manifest {
         })?;
         let corpus = corpus_name(format, name);
         let split = meld_split(name);
-        let mut out = Manifest { corpus, format, utterances: Vec::new(), skipped: BTreeMap::new() };
+        let split = if format == ManifestFormat::EmoryNlp { super::emorynlp::split_of(name) } else { split };
+        let mut out = Manifest::empty(&corpus, format);
         let mut seen = HashSet::new();
         let mut record = csv::ByteRecord::new();
         loop {
@@ -117,34 +236,44 @@ impl Manifest {
                     .unwrap_or_default()
             };
             let row = match format {
-                ManifestFormat::Emorec => emorec_row(&field, base_dir),
-                ManifestFormat::CorpusAudio => corpus_row(&field, base_dir),
+                ManifestFormat::Emorec => emorec_row(&field, base_dir, cols.contains_key(CORPUS_COLUMN)),
+                ManifestFormat::CorpusAudio => corpus_row(&field, base_dir, &corpus),
                 ManifestFormat::Meld => meld_row(&field, &split),
+                ManifestFormat::EmoryNlp => super::emorynlp::row(&field, &split),
+                ManifestFormat::GoEmotions | ManifestFormat::DailyDialog => unreachable!("not detected from a header"),
             };
-            let row = row.map_err(|reason| DataError::format(name, line, reason))?;
-            match row {
-                Row::Keep(u) => {
-                    if !seen.insert(u.id.clone()) {
-                        return Err(DataError::format(name, line, format!("duplicate id {:?}", u.id)));
-                    }
-                    out.utterances.push(u);
-                }
-                Row::Skip(label) => {
-                    let label = if label.is_empty() { "(none)".to_string() } else { label };
-                    *out.skipped.entry(label).or_default() += 1;
-                }
+            match row.map_err(|reason| DataError::format(name, line, reason))? {
+                // EmoryNLP is text only: a line without words is left out, as
+                // in the other text corpora (MELD keeps its old behaviour).
+                Row::Keep(u) if format == ManifestFormat::EmoryNlp => out.push_text(u, &mut seen, name, line)?,
+                Row::Keep(u) => out.push(u, &mut seen, name, line)?,
+                Row::Skip(label) => out.skip(label),
             }
         }
         Ok(out)
     }
 
-    /// Reads the manifest file at `path` (audio relative to its folder).
+    /// Reads the manifest file at `path` (audio relative to its folder), of
+    /// any supported format: GoEmotions (`*.tsv`) and DailyDialog
+    /// (`dialogues_*.txt`) by file name, the others by their CSV header.
+    /// An EmoryNLP training split leaves out what occurs in MELD's test split
+    /// (found as [`super::emorynlp::find_meld_test`] says).
     #[cfg(not(target_arch = "wasm32"))]
     pub fn load(path: &Path) -> DataResult<Manifest> {
+        if super::goemotions::is_goemotions_path(path) {
+            return super::goemotions::load(path);
+        }
+        if super::dailydialog::is_dailydialog_path(path) {
+            return super::dailydialog::load(path);
+        }
         let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
         let abs = absolute(path);
         let base = abs.parent().map(Path::to_path_buf).unwrap_or_default();
-        Manifest::read(std::io::BufReader::new(file), path, &base)
+        let mut m = Manifest::read_csv(std::io::BufReader::new(file), path, &base)?;
+        if m.format == ManifestFormat::EmoryNlp {
+            super::emorynlp::apply_meld_test_overlap(&mut m, path, None)?;
+        }
+        Ok(m)
     }
 }
 
@@ -161,21 +290,48 @@ pub fn load_manifests<P: AsRef<Path>>(paths: &[P]) -> DataResult<Vec<Utterance>>
     combine(manifests)
 }
 
-/// Concatenates manifests, keeping ids unique.
+/// Concatenates manifests, keeping ids unique and speakers apart.
 ///
 /// When no id occurs in two manifests, ids stay as they are. Otherwise every
 /// id is prefixed with its corpus (`tess/…`, `ravdess/…`), so that ids stay
 /// predictable (all or none of a combination are prefixed); if even that
 /// collides (two manifests of the same corpus name), it is an error.
+///
+/// Speakers follow the same rule, by corpus rather than by manifest: when one
+/// speaker name occurs in two different corpora (EMOVO's `f1` and another
+/// corpus's `f1`), every speaker becomes `corpus/speaker`, so that
+/// leave-one-speaker-out never holds out two people as one. Manifests of the
+/// same corpus (MELD's train and test) share speakers on purpose and are left
+/// alone. An utterance's corpus is [`Utterance::corpus`], else its
+/// manifest's.
 pub fn combine(manifests: Vec<Manifest>) -> DataResult<Vec<Utterance>> {
     let mut seen = HashSet::new();
     let collide = manifests.iter().flat_map(|m| &m.utterances).any(|u| !seen.insert(u.id.as_str()));
+    let corpus_of = |m: &Manifest, u: &Utterance| u.corpus.clone().unwrap_or_else(|| m.corpus.clone());
+    let mut speaker_corpus: HashMap<&str, String> = HashMap::new();
+    let mut speakers_collide = false;
+    for m in &manifests {
+        for u in &m.utterances {
+            let c = corpus_of(m, u);
+            match speaker_corpus.get(u.speaker.as_str()) {
+                Some(prev) if *prev != c => speakers_collide = true,
+                Some(_) => {}
+                None => {
+                    speaker_corpus.insert(&u.speaker, c);
+                }
+            }
+        }
+    }
     let mut out = Vec::with_capacity(manifests.iter().map(|m| m.utterances.len()).sum());
     let mut ids = HashSet::new();
     for m in manifests {
-        for mut u in m.utterances {
+        let prefixes: Vec<String> = m.utterances.iter().map(|u| corpus_of(&m, u)).collect();
+        for (mut u, prefix) in m.utterances.into_iter().zip(prefixes) {
             if collide {
                 u.id = format!("{}/{}", m.corpus, u.id);
+            }
+            if speakers_collide {
+                u.speaker = format!("{prefix}/{}", u.speaker);
             }
             if !ids.insert(u.id.clone()) {
                 return Err(DataError::Invalid(format!(
@@ -191,14 +347,21 @@ pub fn combine(manifests: Vec<Manifest>) -> DataResult<Vec<Utterance>> {
 
 /// Writes `utterances` as an emorec manifest. Audio paths are written
 /// relative to `base_dir` (the folder the manifest will be in) with `/`.
+/// The `corpus` column is written only when some utterance has a corpus, so
+/// that manifests of corpus-less utterances stay as older versions wrote them.
 pub fn write_manifest<W: Write>(writer: W, utterances: &[Utterance], base_dir: &Path) -> DataResult<()> {
     let name = Path::new("<manifest>");
     let mut w = csv::WriterBuilder::new().from_writer(writer);
-    w.write_record(COLUMNS).map_err(|e| csv_error(name, e))?;
+    let with_corpus = utterances.iter().any(|u| u.corpus.is_some());
+    let mut header: Vec<&str> = COLUMNS.to_vec();
+    if with_corpus {
+        header.push(CORPUS_COLUMN);
+    }
+    w.write_record(&header).map_err(|e| csv_error(name, e))?;
     let base = absolute(base_dir);
     for u in utterances {
         let audio = u.audio.as_deref().map(|a| relative_path(&absolute(a), &base)).unwrap_or_default();
-        let record = [
+        let mut record = vec![
             u.id.as_str(),
             audio.as_str(),
             u.transcript.as_deref().unwrap_or(""),
@@ -206,7 +369,10 @@ pub fn write_manifest<W: Write>(writer: W, utterances: &[Utterance], base_dir: &
             u.speaker.as_str(),
             u.group.as_str(),
         ];
-        w.write_record(record).map_err(|e| csv_error(name, e))?;
+        if with_corpus {
+            record.push(u.corpus.as_deref().unwrap_or(""));
+        }
+        w.write_record(&record).map_err(|e| csv_error(name, e))?;
     }
     w.flush().map_err(|e| DataError::io(name, e))?;
     Ok(())
@@ -236,7 +402,8 @@ pub fn describe(utterances: &[Utterance]) -> String {
     LabelCounts::of(utterances).to_string()
 }
 
-enum Row {
+/// What a reader makes of one row.
+pub(crate) enum Row {
     Keep(Utterance),
     /// Not one of the four classes: the label as found.
     Skip(String),
@@ -248,7 +415,10 @@ fn detect(header: &[String]) -> Option<(ManifestFormat, HashMap<&'static str, us
     let all = |names: &[&'static str]| -> Option<HashMap<&'static str, usize>> {
         names.iter().map(|&n| find(n).map(|i| (n, i))).collect()
     };
-    if let Some(c) = all(&COLUMNS) {
+    if let Some(mut c) = all(&COLUMNS) {
+        if let Some(i) = find(CORPUS_COLUMN) {
+            c.insert(CORPUS_COLUMN, i);
+        }
         return Some((ManifestFormat::Emorec, c));
     }
     if let Some(c) = all(&["path", "speaker", "label4", "transcript"]) {
@@ -257,10 +427,13 @@ fn detect(header: &[String]) -> Option<(ManifestFormat, HashMap<&'static str, us
     if let Some(c) = all(&["Utterance", "Speaker", "Emotion", "Dialogue_ID", "Utterance_ID"]) {
         return Some((ManifestFormat::Meld, c));
     }
+    if let Some(c) = all(&super::emorynlp::COLUMNS) {
+        return Some((ManifestFormat::EmoryNlp, c));
+    }
     None
 }
 
-fn emorec_row(field: &dyn Fn(&str) -> String, base: &Path) -> Result<Row, String> {
+fn emorec_row(field: &dyn Fn(&str) -> String, base: &Path, has_corpus: bool) -> Result<Row, String> {
     let id = field("id");
     if id.is_empty() {
         return Err("empty id".into());
@@ -278,10 +451,11 @@ fn emorec_row(field: &dyn Fn(&str) -> String, base: &Path) -> Result<Row, String
         label,
         speaker: field("speaker"),
         group: field("group"),
+        corpus: Some(field(CORPUS_COLUMN)).filter(|c| has_corpus && !c.is_empty()),
     }))
 }
 
-fn corpus_row(field: &dyn Fn(&str) -> String, base: &Path) -> Result<Row, String> {
+fn corpus_row(field: &dyn Fn(&str) -> String, base: &Path, corpus: &str) -> Result<Row, String> {
     let path = field("path");
     if path.is_empty() {
         return Err("empty path".into());
@@ -303,6 +477,7 @@ fn corpus_row(field: &dyn Fn(&str) -> String, base: &Path) -> Result<Row, String
         label,
         group: speaker.clone(),
         speaker,
+        corpus: Some(corpus.to_string()),
     }))
 }
 
@@ -342,6 +517,7 @@ fn meld_row(field: &dyn Fn(&str) -> String, split: &str) -> Result<Row, String> 
         label,
         speaker: field("Speaker"),
         group: split.to_string(),
+        corpus: Some("meld".into()),
     }))
 }
 
@@ -354,6 +530,21 @@ fn is_four_class_code(code: &str) -> bool {
     )
 }
 
+/// The name a corpus gives one of its official parts, as the `predefined`
+/// protocol expects it: `validation` (DailyDialog) and `valid`/`val` become
+/// `dev`; anything else stays as it is, lower-cased.
+pub(crate) fn official_split(name: &str) -> String {
+    match name.to_ascii_lowercase().as_str() {
+        "validation" | "valid" | "val" => "dev".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The file name of `path` as text (empty when it has none).
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 /// `train_sent_emo.csv` → `train`.
 fn meld_split(name: &Path) -> String {
     let stem = name.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -362,8 +553,12 @@ fn meld_split(name: &Path) -> String {
 }
 
 fn corpus_name(format: ManifestFormat, name: &Path) -> String {
-    if format == ManifestFormat::Meld {
-        return "meld".into();
+    match format {
+        ManifestFormat::Meld => return "meld".into(),
+        ManifestFormat::EmoryNlp => return "emorynlp".into(),
+        ManifestFormat::GoEmotions => return "goemotions".into(),
+        ManifestFormat::DailyDialog => return "dailydialog".into(),
+        ManifestFormat::Emorec | ManifestFormat::CorpusAudio => {}
     }
     let stem = name.file_stem().map(|s| s.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     if stem == "manifest" || stem.is_empty() {
@@ -375,7 +570,7 @@ fn corpus_name(format: ManifestFormat, name: &Path) -> String {
     stem
 }
 
-fn csv_error(name: &Path, e: csv::Error) -> DataError {
+pub(crate) fn csv_error(name: &Path, e: csv::Error) -> DataError {
     let line = e.position().map(|p| p.line());
     let reason = match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {

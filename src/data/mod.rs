@@ -3,7 +3,9 @@
 
 //!
 //! * [`manifest`]: one CSV format for every command, plus readers for the
-//!   shared corpora's own manifests (TESS, RAVDESS, MELD);
+//!   shared corpora's own manifests (TESS, RAVDESS, EMOVO, MELD, EmoryNLP);
+//! * [`goemotions`], [`dailydialog`], [`emorynlp`]: the text corpora, with
+//!   their label mappings and official splits;
 //! * [`iemocap`]: builds a manifest from a user's IEMOCAP release;
 //! * [`split`]: evaluation protocols (random, leave-one-speaker/group-out,
 //!   predefined) with validation parts, deterministic for a seed;
@@ -17,7 +19,10 @@ use std::path::PathBuf;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cache;
+pub mod dailydialog;
+pub mod emorynlp;
 mod error;
+pub mod goemotions;
 pub mod iemocap;
 pub mod manifest;
 pub mod norm;
@@ -43,6 +48,12 @@ pub struct Utterance {
     /// Session (IEMOCAP), fold or split name: what speaker-independent
     /// protocols hold out together.
     pub group: String,
+    /// The corpus the utterance comes from (`tess`, `ravdess`, `emovo`,
+    /// `meld`, `goemotions`, `dailydialog`, `emorynlp`, `iemocap`), set by its
+    /// reader, so that corpora can be told apart once manifests are combined
+    /// (leave-one-corpus-out, per-corpus scores). `None` only for rows of an
+    /// emorec manifest written without the optional `corpus` column.
+    pub corpus: Option<String>,
 }
 
 impl Utterance {

@@ -263,6 +263,7 @@ mod tests {
             label,
             speaker: speaker.into(),
             group: speaker.into(),
+            corpus: None,
         }
     }
 

@@ -1,20 +1,48 @@
-//! Helpers shared by the integration tests: where ../shared is, and readers
+//! Helpers shared by the integration tests: where the shared data is
+//! (`$EMOREC_SHARED`, else ../shared), and readers
 //! for openSMILE's reference CSVs.
 #![allow(dead_code)]
 
 use std::io::Read;
 use std::path::PathBuf;
 
-/// `../shared` beside the repository. Tests that need it fail with this
-/// message when it is missing, rather than passing vacuously.
+/// The shared data's root: `$EMOREC_SHARED` when set (a worktree or CI
+/// checkout that does not sit beside it), else `../shared` beside the
+/// repository. Not checked; [`shared_dir`] and [`shared_path`] check.
+pub fn shared_root() -> PathBuf {
+    match std::env::var_os("EMOREC_SHARED") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("shared"),
+    }
+}
+
+/// The shared data's root, checked to hold the openSMILE reference. Tests
+/// that need it fail with this message when it is missing, rather than
+/// passing vacuously.
 pub fn shared_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("shared");
+    let dir = shared_root();
     assert!(
         dir.join("reference/opensmile/index.csv").is_file(),
-        "this test needs the shared data at {} (../shared beside the repository); it was not found",
+        "this test needs the shared data at {} ($EMOREC_SHARED, else ../shared beside the repository); it was not found",
         dir.display()
     );
     dir
+}
+
+/// `rel` under the shared data's root (e.g. `data/emovo/manifest.csv`),
+/// checked to exist: a test that needs it fails naming the path and how to
+/// point at the data.
+pub fn shared_path(rel: &str) -> PathBuf {
+    let root = shared_root();
+    let path = root.join(rel);
+    assert!(
+        path.exists(),
+        "this test needs {} from the shared data (root {}: $EMOREC_SHARED, else ../shared beside the \
+         repository); it was not found",
+        path.display(),
+        root.display()
+    );
+    path
 }
 
 pub fn reference_dir() -> PathBuf {
