@@ -4,11 +4,13 @@
 # fixture both the native and the browser tests compare with, and the numbers
 # for www/model/MODEL_CARD.md (printed; the card is edited by hand).
 #
-#   ./scripts/train-shipped.sh            # about 10 min on 2 CPU cores
+#   ./scripts/train-shipped.sh            # about 25 min on 2 CPU cores
 #
-# Data: TESS + RAVDESS (actors 01-16) audio with their transcripts, and MELD's
-# training text. Protocol: speakers in 5 folds (leave-speakers-out), fold 1
-# held out for the test; validation from the training speakers.
+# Data: TESS + RAVDESS (actors 01-16) + EMOVO audio (TESS and RAVDESS with
+# their transcripts), and the training text of MELD, EmoryNLP (without the
+# lines that occur in MELD's test split) and GoEmotions. Protocol: speakers in
+# 5 folds (leave-speakers-out), fold 1 held out for the test; validation from
+# the training speakers, the temperature fitted on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=../shared/data
@@ -17,7 +19,9 @@ out="${OUT:-runs/shipped}"
 emorec() { if [ -n "${EMOREC:-}" ]; then "$EMOREC" "$@"; else cargo run --quiet --release -- "$@"; fi; }
 
 emorec train --config configs/web-mmmla.toml \
-    --manifest "$shared/tess/manifest.csv" "$shared/ravdess/manifest.csv" "$shared/meld/train_sent_emo.csv" \
+    --manifest "$shared/tess/manifest.csv" "$shared/ravdess/manifest.csv" "$shared/emovo/manifest.csv" \
+        "$shared/meld/train_sent_emo.csv" "$shared/text/emorynlp/emorynlp_train_final.csv" \
+        "$shared/text/goemotions/train.tsv" \
     --protocol loso --speaker-folds 5 --vocab-top 10000 --out "$out"
 
 rm -rf www/model.new && cp -r "$out/best" www/model.new

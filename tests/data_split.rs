@@ -164,7 +164,9 @@ fn with_validation_keeps_an_existing_validation_part() {
 fn protocol_names() {
     assert_eq!(Protocol::from_name("LOSO").unwrap(), Protocol::LeaveOneSpeakerOut);
     assert_eq!(Protocol::from_name("leave-one-group-out").unwrap(), Protocol::LeaveOneGroupOut);
-    assert!(Protocol::from_name("kfold").unwrap_err().to_string().contains("random, loso, logo, predefined"));
+    assert_eq!(Protocol::from_name("leave-one-corpus-out").unwrap(), Protocol::LeaveOneCorpusOut);
+    assert_eq!(Protocol::from_name("LOCO").unwrap(), Protocol::LeaveOneCorpusOut);
+    assert!(Protocol::from_name("kfold").unwrap_err().to_string().contains("random, loso, logo, loco, predefined"));
 }
 
 /// Real data: RAVDESS leave-one-speaker-out (16 actors) and the IEMOCAP miniature by session.

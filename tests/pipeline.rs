@@ -10,7 +10,7 @@ mod common;
 use std::path::Path;
 
 use burn::tensor::Device;
-use emorec::pipeline::{Bundle, Classification, Input};
+use emorec::pipeline::{Bundle, Input};
 use emorec::{Emotion, Error};
 use serde_json::Value;
 
@@ -57,7 +57,7 @@ fn samples_and_transcript_give_the_fixture() {
     // forward pass between them).
     let prepared = bundle.prepare(&mut extractor, &input).unwrap();
     let prediction = bundle.model.predict(prepared.example.as_ref().unwrap()).unwrap();
-    let by_hand = Classification::new(Some(prediction), prepared);
+    let by_hand = bundle.result(Some(prediction), prepared);
     assert_eq!(by_hand, c);
 }
 

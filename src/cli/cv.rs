@@ -61,12 +61,12 @@ fn table(args: &CvArgs, results: &[(String, Evaluation, f64)]) -> String {
         e.speaker_folds.map(|k| format!(" ({k} speaker folds)")).unwrap_or_default(),
         e.manifest.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
     );
-    md.push_str("| fold | n | loss | WA | UA | ang | hap | neu | sad | s/epoch |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    md.push_str("| fold | n | loss | WA | UA | ang | hap | neu | sad | ECE | s/epoch |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     let pct = |x: f64| format!("{:.1}%", x * 100.0);
     for (name, t, s) in results {
         let _ = writeln!(
             md,
-            "| {name} | {} | {:.4} | {} | {} | {} | {} | {} | {} | {s:.1} |",
+            "| {name} | {} | {:.4} | {} | {} | {} | {} | {} | {} | {:.3} | {s:.1} |",
             t.n,
             t.loss,
             pct(t.wa),
@@ -74,7 +74,8 @@ fn table(args: &CvArgs, results: &[(String, Evaluation, f64)]) -> String {
             pct(t.per_class[0]),
             pct(t.per_class[1]),
             pct(t.per_class[2]),
-            pct(t.per_class[3])
+            pct(t.per_class[3]),
+            t.ece
         );
     }
     let col = |f: &dyn Fn(&Evaluation) -> f64| mean_std(&results.iter().map(|(_, t, _)| f(t)).collect::<Vec<_>>());
@@ -83,14 +84,16 @@ fn table(args: &CvArgs, results: &[(String, Evaluation, f64)]) -> String {
     let secs = mean_std(&results.iter().map(|r| r.2).collect::<Vec<_>>()).0;
     let _ = writeln!(
         md,
-        "| **mean ± std** | {} | {loss:.4} | {} | {} | {} | {} | {} | {} | {secs:.1} |",
+        "| **mean ± std** | {} | {loss:.4} | {} | {} | {} | {} | {} | {} | {:.3} ± {:.3} | {secs:.1} |",
         results.iter().map(|r| r.1.n).sum::<usize>(),
         ms(col(&|t| t.wa)),
         ms(col(&|t| t.ua)),
         ms(col(&|t| t.per_class[0])),
         ms(col(&|t| t.per_class[1])),
         ms(col(&|t| t.per_class[2])),
-        ms(col(&|t| t.per_class[3]))
+        ms(col(&|t| t.per_class[3])),
+        col(&|t| t.ece).0,
+        col(&|t| t.ece).1
     );
     md
 }

@@ -8,7 +8,7 @@ use clap::Args;
 use emorec::data::cache::FeatureCache;
 use emorec::data::load_manifests;
 use emorec::pipeline::{compute_features, examples_for, Bundle};
-use emorec::train::evaluate;
+use emorec::train::evaluate_at;
 
 use super::experiment::device;
 
@@ -49,7 +49,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     if skipped > 0 {
         eprintln!("{skipped} utterance(s) had nothing this model uses and were left out");
     }
-    let e = evaluate(&bundle.model, &examples, args.batch_size)?;
+    let e = evaluate_at(&bundle.model, &examples, args.batch_size, bundle.inputs.temperature.unwrap_or(1.0))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&e.to_json())?);
     } else {

@@ -16,7 +16,10 @@ use emorec::data::{load_manifests, Utterance};
 use emorec::features::FeatureMatrix;
 use emorec::pipeline::{compute_features, examples_for, Bundle, InputSpec};
 use emorec::text::{BuildOptions, Glove, Vocabulary};
-use emorec::train::{evaluate, train, Bars, Evaluation, TrainConfig, TrainReport};
+use emorec::train::{
+    evaluate_at, expected_calibration_error, fit_temperature, predict_batches, train, Bars, Evaluation, TrainConfig,
+    TrainReport,
+};
 
 /// Options common to `train` and `cv`.
 #[derive(Args, Clone)]
@@ -183,12 +186,28 @@ impl Experiment {
             test_set.len()
         );
         let report = train(&self.config, &train_set, &valid_set, out, &self.device, &mut Bars::new())?;
-        let bundle = Bundle { model: report.model.clone(), inputs: self.inputs.clone(), norm, vocab };
+        // Calibration: one temperature fitted on the validation part.
+        let temperature = if valid_set.is_empty() {
+            None
+        } else {
+            let probs = predict_batches(&report.model, &valid_set, self.config.batch_size)?;
+            let labels: Vec<_> = valid_set.iter().filter_map(|e| e.label).collect();
+            let t = fit_temperature(&probs, &labels);
+            let before = expected_calibration_error(&probs, &labels);
+            let after: Vec<[f32; 4]> = probs.iter().map(|p| emorec::model::calibrate(*p, t)).collect();
+            eprintln!(
+                "calibration: temperature {t:.3}, validation ECE {before:.3} -> {:.3}",
+                expected_calibration_error(&after, &labels)
+            );
+            Some(t)
+        };
+        let inputs = InputSpec { temperature, ..self.inputs.clone() };
+        let bundle = Bundle { model: report.model.clone(), inputs, norm, vocab };
         bundle.save(&report.model_dir)?;
         let test = if test_set.is_empty() {
             None
         } else {
-            Some(evaluate(&bundle.model, &test_set, self.config.batch_size)?)
+            Some(evaluate_at(&bundle.model, &test_set, self.config.batch_size, temperature.unwrap_or(1.0))?)
         };
         write_figures(&report, test.as_ref(), out)?;
         if let Some(t) = &test {

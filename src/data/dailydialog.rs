@@ -39,7 +39,8 @@ use std::path::{Path, PathBuf};
 
 use super::error::{DataError, DataResult};
 use super::manifest::{file_name, official_split, Manifest, ManifestFormat};
-use super::{Emotion, Utterance};
+use super::Utterance;
+use crate::Emotion;
 
 /// DailyDialog's label names, by label number.
 pub const LABEL_NAMES: [&str; 7] = ["none", "anger", "disgust", "fear", "happiness", "sadness", "surprise"];

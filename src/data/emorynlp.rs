@@ -44,7 +44,8 @@ use super::error::{DataError, DataResult};
 #[cfg(not(target_arch = "wasm32"))]
 use super::manifest::{csv_error, file_name};
 use super::manifest::{official_split, Manifest, Row};
-use super::{Emotion, Utterance};
+use super::Utterance;
+use crate::Emotion;
 
 /// The header columns that identify an EmoryNLP file (and that the reader uses).
 pub const COLUMNS: [&str; 7] = ["Utterance", "Speaker", "Emotion", "Scene_ID", "Utterance_ID", "Season", "Episode"];

@@ -39,7 +39,8 @@ use super::error::{DataError, DataResult};
 #[cfg(not(target_arch = "wasm32"))]
 use super::manifest::file_name;
 use super::manifest::{official_split, Manifest, ManifestFormat};
-use super::{Emotion, Utterance};
+use super::Utterance;
+use crate::Emotion;
 
 /// GoEmotions labels mapped to ang.
 pub const ANGRY: &[&str] = &["anger", "annoyance"];

@@ -38,6 +38,8 @@ pub struct Fold {
 pub enum Unit {
     Speaker,
     Group,
+    /// The corpus an utterance comes from (see [`Utterance::corpus`]).
+    Corpus,
 }
 
 impl Unit {
@@ -45,6 +47,7 @@ impl Unit {
         match self {
             Unit::Speaker => &u.speaker,
             Unit::Group => &u.group,
+            Unit::Corpus => u.corpus.as_deref().unwrap_or(""),
         }
     }
 
@@ -52,6 +55,7 @@ impl Unit {
         match self {
             Unit::Speaker => "speaker",
             Unit::Group => "group",
+            Unit::Corpus => "corpus",
         }
     }
 }
@@ -81,6 +85,10 @@ pub enum Protocol {
     },
     LeaveOneSpeakerOut,
     LeaveOneGroupOut,
+    /// Train on every corpus but one, test on that one; validation speakers
+    /// are drawn from the training corpora. What a user's own microphone and
+    /// voice will look like to the model: a corpus it never heard.
+    LeaveOneCorpusOut,
     /// Parts named by group; an empty `valid` draws validation from `train`.
     Predefined {
         train: Vec<String>,
@@ -90,20 +98,21 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    /// `random` (80/20), `loso`, `logo`, or `predefined` (MELD's
-    /// train/dev/test group names).
+    /// `random` (80/20), `loso`, `logo`, `loco` (leave one corpus out), or
+    /// `predefined` (MELD's train/dev/test group names).
     pub fn from_name(name: &str) -> DataResult<Protocol> {
         match name.to_ascii_lowercase().replace(['_', '-'], "").as_str() {
             "random" => Ok(Protocol::Random { test_fraction: 0.2 }),
             "loso" | "leaveonespeakerout" => Ok(Protocol::LeaveOneSpeakerOut),
             "logo" | "leaveonegroupout" => Ok(Protocol::LeaveOneGroupOut),
+            "loco" | "leaveonecorpusout" => Ok(Protocol::LeaveOneCorpusOut),
             "predefined" => Ok(Protocol::Predefined {
                 train: vec!["train".into()],
                 valid: vec!["dev".into()],
                 test: vec!["test".into()],
             }),
             _ => {
-                Err(DataError::Invalid(format!("unknown protocol {name:?}; available: random, loso, logo, predefined")))
+                Err(DataError::Invalid(format!("unknown protocol {name:?}; available: random, loso, logo, loco, predefined")))
             }
         }
     }
@@ -114,6 +123,15 @@ impl Protocol {
             Protocol::Random { test_fraction } => (vec![random_split(utts, *test_fraction, seed)?], None),
             Protocol::LeaveOneSpeakerOut => (leave_one_out(utts, Unit::Speaker)?, Some(Unit::Speaker)),
             Protocol::LeaveOneGroupOut => (leave_one_out(utts, Unit::Group)?, Some(Unit::Group)),
+            Protocol::LeaveOneCorpusOut => {
+                if let Some(u) = utts.iter().find(|u| u.corpus.is_none()) {
+                    return Err(DataError::Invalid(format!(
+                        "leave-one-corpus-out needs every utterance's corpus; {} has none (add a corpus column to its manifest)",
+                        u.id
+                    )));
+                }
+                (leave_one_out(utts, Unit::Corpus)?, Some(Unit::Speaker))
+            }
             Protocol::Predefined { train, valid, test } => {
                 let fold = predefined(utts, train, valid, test)?;
                 if !fold.valid.is_empty() {
@@ -265,6 +283,30 @@ mod tests {
             group: speaker.into(),
             corpus: None,
         }
+    }
+
+    #[test]
+    fn leave_one_corpus_out() {
+        let mut utts: Vec<_> = (0..60).map(|i| utt(i, &format!("s{}", i % 12), Emotion::from_index(i % 4).unwrap())).collect();
+        for u in &mut utts {
+            let s: usize = u.speaker[1..].parse().unwrap();
+            u.corpus = Some(["a", "b", "c"][s / 4].to_string());
+        }
+        let folds = Protocol::from_name("loco").unwrap().folds(&utts, 3, ValidationPolicy::default()).unwrap();
+        assert_eq!(folds.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["corpus=a", "corpus=b", "corpus=c"]);
+        for f in &folds {
+            let held = &f.name["corpus=".len()..];
+            assert!(f.test.iter().all(|&i| utts[i].corpus.as_deref() == Some(held)));
+            assert!(f.train.iter().chain(&f.valid).all(|&i| utts[i].corpus.as_deref() != Some(held)));
+            assert!(!f.valid.is_empty());
+            // Validation holds whole speakers of the training corpora.
+            for &v in &f.valid {
+                assert!(f.train.iter().all(|&t| utts[t].speaker != utts[v].speaker));
+            }
+        }
+        utts[5].corpus = None;
+        let e = Protocol::LeaveOneCorpusOut.folds(&utts, 3, ValidationPolicy::default()).unwrap_err();
+        assert!(e.to_string().contains("u5"), "{e}");
     }
 
     #[test]

@@ -25,5 +25,5 @@ pub use batch::{Batch, Batcher, Example, Padded, Sequence};
 pub use config::{AcousticPooling, LexicalPooling, ModelConfig, Variant};
 pub use error::ModelError;
 pub use net::{Model, ModelOutput};
-pub use predict::Prediction;
+pub use predict::{calibrate, Prediction};
 

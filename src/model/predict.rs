@@ -112,3 +112,18 @@ fn assemble(batch: &Batch, raw: Readback) -> Prediction {
         modality_weights: [raw.modality_weights[0], raw.modality_weights[1]],
     }
 }
+
+/// Probabilities `p` (a softmax) at temperature `t`: `softmax(log p / t)`,
+/// which equals `softmax(logits / t)`, the temperature scaling a bundle's
+/// calibration applies. `t = 1` returns `p` unchanged; the winning class never
+/// changes.
+pub fn calibrate(p: [f32; 4], t: f64) -> [f32; 4] {
+    if t == 1.0 || !(t.is_finite() && t > 0.0) {
+        return p;
+    }
+    let logs = p.map(|x| f64::from(x).max(f64::MIN_POSITIVE).ln() / t);
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let e = logs.map(|l| (l - top).exp());
+    let sum: f64 = e.iter().sum();
+    e.map(|v| (v / sum) as f32)
+}

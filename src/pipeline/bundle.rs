@@ -33,11 +33,16 @@ pub struct InputSpec {
     /// (dBFS); absent in bundles that read recordings at their own level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level_dbfs: Option<f64>,
+    /// The temperature the model's logits are divided by (fitted on
+    /// validation data, see `train::fit_temperature`), so that reported
+    /// probabilities match how often the model is right; absent: 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f64>,
 }
 
 impl InputSpec {
     pub fn new(set: FeatureSet, deltas: bool) -> Self {
-        InputSpec { version: INPUTS_VERSION, feature_set: set.name().to_string(), deltas, level_dbfs: None }
+        InputSpec { version: INPUTS_VERSION, feature_set: set.name().to_string(), deltas, level_dbfs: None, temperature: None }
     }
 
     pub fn with_level(self, level_dbfs: Option<f64>) -> Self {

@@ -6,7 +6,8 @@
 //! The path is split in two around the forward pass, because only that step
 //! differs between callers: [`Bundle::prepare`] builds the model's input,
 //! the caller predicts (synchronously, or awaiting each read on WebGPU in a
-//! page), and [`Classification::new`] turns the prediction into the result.
+//! page), and [`Bundle::result`] turns the prediction into the result, with
+//! the bundle's calibration.
 //! [`Bundle::classify`] does all three for callers that can block.
 //!
 //! Audio passes the speech gate ([`speech_presence`]) before the model hears
@@ -20,7 +21,7 @@ use serde::Serialize;
 use super::Bundle;
 use crate::audio::LevelChange;
 use crate::features::{speech_presence_after_gain, Extractor, FeatureMatrix, SpeechPresence};
-use crate::model::{Example, Prediction};
+use crate::model::{calibrate, Example, Prediction};
 use crate::{audio, Emotion, Error, Result};
 
 /// One utterance to classify: audio, a transcript or both. Empty audio and a
@@ -186,6 +187,15 @@ impl Bundle {
     pub fn classify(&self, extractor: &mut Extractor, input: &Input) -> Result<Classification> {
         let prepared = self.prepare(extractor, input)?;
         let prediction = prepared.example.as_ref().map(|e| self.model.predict(e)).transpose()?;
-        Ok(Classification::new(prediction, prepared))
+        Ok(self.result(prediction, prepared))
+    }
+
+    /// The result of a prediction made on `prepared` (`Some` exactly when it
+    /// has an example), with the bundle's temperature applied to the
+    /// probabilities.
+    pub fn result(&self, prediction: Option<Prediction>, prepared: Prepared) -> Classification {
+        let t = self.inputs.temperature.unwrap_or(1.0);
+        let calibrated = prediction.map(|p| Prediction { probabilities: calibrate(p.probabilities, t), ..p });
+        Classification::new(calibrated, prepared)
     }
 }

@@ -25,7 +25,21 @@ pub fn predict_batches(model: &Model, examples: &[Example], batch_size: usize) -
 /// over labelled examples. Pass a model in inference mode (`model.valid()`
 /// when it lives on an autodiff device).
 pub fn evaluate(model: &Model, examples: &[Example], batch_size: usize) -> Result<Evaluation, ModelError> {
+    evaluate_at(model, examples, batch_size, 1.0)
+}
+
+/// [`evaluate`] with the logits divided by `temperature` (a bundle's
+/// calibration): the same WA and UA, the loss and ECE of the probabilities
+/// the bundle reports.
+pub fn evaluate_at(
+    model: &Model,
+    examples: &[Example],
+    batch_size: usize,
+    temperature: f64,
+) -> Result<Evaluation, ModelError> {
     let batcher = Batcher::new(model.config());
+    let mut probs = Vec::with_capacity(examples.len());
+    let mut truths = Vec::with_capacity(examples.len());
     let mut confusion = [[0usize; 4]; 4];
     let mut loss_sum = 0.0f64;
     for chunk in examples.chunks(batch_size.max(1)) {
@@ -34,7 +48,7 @@ pub fn evaluate(model: &Model, examples: &[Example], batch_size: usize) -> Resul
         let labels = batch.labels.clone().ok_or_else(|| ModelError::Input("evaluation needs labelled examples".into()))?;
         let out = model.forward(&batch, None);
         let device = out.logits.device();
-        let logp = log_softmax(out.logits, 1);
+        let logp = log_softmax(out.logits / temperature, 1);
         let idx = Tensor::<2, Int>::from_data(
             TensorData::new(labels.iter().map(|&l| l as i64).collect::<Vec<_>>(), [labels.len(), 1]),
             &device,
@@ -45,7 +59,11 @@ pub fn evaluate(model: &Model, examples: &[Example], batch_size: usize) -> Resul
         for (row, &t) in logp.chunks(4).zip(&labels) {
             let p = (0..4).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0);
             confusion[t][p] += 1;
+            probs.push([row[0].exp(), row[1].exp(), row[2].exp(), row[3].exp()]);
+            truths.push(Emotion::ALL[t]);
         }
     }
-    Ok(Evaluation::from_confusion(confusion, loss_sum))
+    let mut e = Evaluation::from_confusion(confusion, loss_sum);
+    e.ece = super::expected_calibration_error(&probs, &truths);
+    Ok(e)
 }

@@ -23,6 +23,9 @@ pub struct Evaluation {
     /// `confusion[true][predicted]`.
     pub confusion: [[usize; C]; C],
     pub n: usize,
+    /// Expected calibration error (10 bins of the top probability); NaN
+    /// where it was not measured.
+    pub ece: f64,
 }
 
 impl Evaluation {
@@ -41,7 +44,7 @@ impl Evaluation {
         let ua = if seen.is_empty() { f64::NAN } else { seen.iter().sum::<f64>() / seen.len() as f64 };
         let wa = if n == 0 { f64::NAN } else { correct as f64 / n as f64 };
         let loss = if n == 0 { f64::NAN } else { loss_sum / n as f64 };
-        Evaluation { loss, wa, ua, per_class, confusion, n }
+        Evaluation { loss, wa, ua, per_class, confusion, n, ece: f64::NAN }
     }
 
     /// Metrics from (true, predicted) class indices; `loss` is the mean loss.
@@ -53,7 +56,7 @@ impl Evaluation {
         Evaluation::from_confusion(confusion, loss * pairs.len() as f64)
     }
 
-    /// `{"loss", "wa", "ua", "per_class", "confusion", "n"}`; rates are
+    /// `{"loss", "wa", "ua", "per_class", "confusion", "n", "ece"}`; rates are
     /// fractions in [0, 1]; NaN becomes `null`.
     pub fn to_json(&self) -> serde_json::Value {
         let num = |v: f64| if v.is_finite() { json!(v) } else { serde_json::Value::Null };
@@ -64,6 +67,7 @@ impl Evaluation {
             "per_class": self.per_class.iter().map(|&v| num(v)).collect::<Vec<_>>(),
             "confusion": self.confusion.iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
             "n": self.n,
+            "ece": num(self.ece),
         })
     }
 
@@ -72,11 +76,15 @@ impl Evaluation {
     pub fn to_markdown(&self, name: &str) -> String {
         let pct = |v: f64| if v.is_nan() { "-".to_string() } else { format!("{:.2}%", 100.0 * v) };
         let mut s = String::new();
-        let _ = writeln!(s, "| Model | Loss | Weighted Accuracy | Unweighted Accuracy | Angry Acc. | Happy Acc. | Neutral Acc. | Sad Acc. |");
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
         let _ = writeln!(
             s,
-            "| {name} | {:.4} | {} | {} | {} | {} | {} | {} |",
+            "| Model | Loss | Weighted Accuracy | Unweighted Accuracy | Angry Acc. | Happy Acc. | Neutral Acc. | Sad Acc. | ECE |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
+        let ece = if self.ece.is_nan() { "-".to_string() } else { format!("{:.3}", self.ece) };
+        let _ = writeln!(
+            s,
+            "| {name} | {:.4} | {} | {} | {} | {} | {} | {} | {ece} |",
             self.loss,
             pct(self.wa),
             pct(self.ua),

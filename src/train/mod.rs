@@ -6,6 +6,7 @@
 //! [`Rng`] whose state is checkpointed, so on the CPU the same seed gives the
 //! same run, and a run killed and resumed gives the same run too.
 
+mod calibrate;
 mod checkpoint;
 mod config;
 mod eval;
@@ -14,9 +15,10 @@ mod metrics;
 mod progress;
 mod run;
 
+pub use calibrate::{expected_calibration_error, fit_temperature, ECE_BINS};
 pub use checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
 pub use config::{Balance, TrainConfig};
-pub use eval::{evaluate, predict_batches};
+pub use eval::{evaluate, evaluate_at, predict_batches};
 pub use log::EpochLog;
 pub use metrics::Evaluation;
 #[cfg(feature = "cli")]

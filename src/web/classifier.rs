@@ -183,7 +183,7 @@ impl Inner {
         .map_err(|e| js_error(e.into()))?;
         let t2 = now_ms();
         let timings = Timings { features: t1 - t0, inference: t2 - t1 };
-        Ok(ClassifyResult::new(Classification::new(prediction, prepared), timings, self.backend))
+        Ok(ClassifyResult::new(self.bundle.result(prediction, prepared), timings, self.backend))
     }
 }
 
