@@ -17,8 +17,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::audio::{self, TARGET_RATE};
-use crate::features::{Extractor, FeatureSet};
 use crate::audio::{AudioError, AudioResult};
+use crate::features::{Extractor, FeatureSet};
 
 /// `../shared/reference/opensmile` beside the repository.
 pub fn reference_dir() -> PathBuf {
@@ -54,7 +54,8 @@ pub fn collect_inputs(paths: &[PathBuf]) -> AudioResult<Vec<PathBuf>> {
             files.push(p.clone());
             continue;
         }
-        let found = crate::audio::find_audio_files(p).map_err(|source| AudioError::Io { path: p.display().to_string(), source })?;
+        let found = crate::audio::find_audio_files(p)
+            .map_err(|source| AudioError::Io { path: p.display().to_string(), source })?;
         files.extend(found);
     }
     Ok(files)
@@ -122,7 +123,10 @@ pub fn bench_features(files: &[PathBuf], options: &BenchOptions) -> AudioResult<
                     audio.iter().map(|x| frames(&mut single, x, deltas)).sum()
                 } else {
                     pool.install(|| {
-                        audio.par_iter().map_init(|| Extractor::new(FeatureSet::Compare2016), |fx, x| frames(fx, x, deltas)).sum()
+                        audio
+                            .par_iter()
+                            .map_init(|| Extractor::new(FeatureSet::Compare2016), |fx, x| frames(fx, x, deltas))
+                            .sum()
                     })
                 }
             };

@@ -5,7 +5,11 @@ mod cli;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "emorec", version, about = "Speech emotion recognition: openSMILE-compatible features, models, and a browser demo")]
+#[command(
+    name = "emorec",
+    version,
+    about = "Speech emotion recognition: openSMILE-compatible features, models, and a browser demo"
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,

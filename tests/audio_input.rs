@@ -9,11 +9,11 @@ use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use emorec::audio::AudioError;
 use emorec::audio::{
     decode_bytes, decode_file, load_16k, load_16k_bytes, prepare, resample, resampled_len, Audio, MAX_DURATION_S,
     TARGET_RATE,
 };
-use emorec::audio::AudioError;
 
 // ---------------------------------------------------------------- helpers
 
@@ -234,7 +234,10 @@ fn truncated_flac_decodes_what_is_there() {
         assert!(n > 0 && n < full.samples.len(), "cut at {frac}: {n} of {} samples", full.samples.len());
         // Roughly proportional (the header and a frame of 4096 samples are the slack).
         let expect = full.samples.len() as f64 * frac;
-        assert!((n as f64 - expect).abs() < 2.0 * 4096.0 + 0.1 * expect, "cut at {frac}: {n} samples, expected ~{expect}");
+        assert!(
+            (n as f64 - expect).abs() < 2.0 * 4096.0 + 0.1 * expect,
+            "cut at {frac}: {n} samples, expected ~{expect}"
+        );
         assert_eq!(&part.samples[..], &full.samples[..n], "the decoded prefix is the same audio");
         assert!(load_16k_bytes(bytes[..cut].to_vec(), Some("flac")).is_ok());
     }
@@ -449,7 +452,9 @@ fn ten_minutes_of_48k_audio_work_and_are_fast() {
 
 #[test]
 fn output_length_is_rounded_n_times_16k_over_rate() {
-    for rate in [4_000u32, 8_000, 11_025, 12_345, 22_050, 24_414, 32_000, 44_100, 48_000, 88_200, 96_000, 192_000, 384_000] {
+    for rate in
+        [4_000u32, 8_000, 11_025, 12_345, 22_050, 24_414, 32_000, 44_100, 48_000, 88_200, 96_000, 192_000, 384_000]
+    {
         for n in [2usize, 3, 7, 100, 1_001, 24_414, 44_101, 100_003] {
             let expect = ((n as f64) * 16_000.0 / f64::from(rate)).round() as usize;
             if expect == 0 {
@@ -486,7 +491,8 @@ fn eight_and_ninety_six_khz_input() {
         let f = dominant_freq(&y, 16_000, 500.0, 7_900.0);
         assert!((f - 1_000.0).abs() < 0.5, "{rate} Hz: dominant {f} Hz");
         let expect = sine(1_000.0, 16_000, 16_000, 0.5);
-        let err = y[200..15_800].iter().zip(&expect[200..]).map(|(&a, &b)| (f64::from(a) - b).abs()).fold(0.0, f64::max);
+        let err =
+            y[200..15_800].iter().zip(&expect[200..]).map(|(&a, &b)| (f64::from(a) - b).abs()).fold(0.0, f64::max);
         assert!(err < 1e-3, "{rate} Hz: max error {err} against the analytic 16 kHz sine");
     }
 }
@@ -547,7 +553,9 @@ fn no_aliasing_above_8_khz() {
 /// is symmetric around it (linear phase, delay fully trimmed).
 #[test]
 fn resampler_is_time_aligned() {
-    for (rate, step_in, step_out) in [(48_000u32, 3usize, 1usize), (44_100, 441, 160), (8_000, 1, 2), (24_414, 12_207, 8_000)] {
+    for (rate, step_in, step_out) in
+        [(48_000u32, 3usize, 1usize), (44_100, 441, 160), (8_000, 1, 2), (24_414, 12_207, 8_000)]
+    {
         for k in [1usize, 7, 20] {
             let pos_in = step_in * k * if step_in < 100 { 1000 } else { 1 };
             let pos_out = step_out * k * if step_in < 100 { 1000 } else { 1 };
@@ -779,7 +787,12 @@ fn all_tess_and_ravdess_files_load_at_16k() {
                             }
                         };
                         if audio.sample_rate != e.rate {
-                            bad.push(format!("{}: {} Hz, manifest says {}", e.path.display(), audio.sample_rate, e.rate));
+                            bad.push(format!(
+                                "{}: {} Hz, manifest says {}",
+                                e.path.display(),
+                                audio.sample_rate,
+                                e.rate
+                            ));
                         }
                         match prepare(&audio.samples, audio.sample_rate) {
                             Ok(y) => {
@@ -797,7 +810,11 @@ fn all_tess_and_ravdess_files_load_at_16k() {
             .collect();
         handles.into_iter().flat_map(|h| h.join().expect("worker")).collect()
     });
-    eprintln!("{} files ({n_tess} TESS) decoded and resampled in {:?} on {threads} threads", entries.len(), t0.elapsed());
+    eprintln!(
+        "{} files ({n_tess} TESS) decoded and resampled in {:?} on {threads} threads",
+        entries.len(),
+        t0.elapsed()
+    );
     assert!(failures.is_empty(), "{} of {} files failed:\n{}", failures.len(), entries.len(), failures.join("\n"));
 }
 
@@ -845,5 +862,8 @@ fn damaged_files_never_panic() {
             }
         }
     }
-    eprintln!("damaged files: {} decoded, {} decode errors, {} decoder panics caught", outcomes[0], outcomes[1], outcomes[2]);
+    eprintln!(
+        "damaged files: {} decoded, {} decode errors, {} decoder panics caught",
+        outcomes[0], outcomes[1], outcomes[2]
+    );
 }

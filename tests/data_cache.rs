@@ -104,7 +104,9 @@ fn decode_never_panics_and_checks_settings() {
         b[i] = b[i].wrapping_add(1);
         assert!(decode(&b, &settings).is_err(), "byte {i} changed but accepted");
     }
-    assert!(decode(&bytes, &FeatureCache::settings(&FeatureSettings::new(SET, true))).unwrap_err().contains("settings"));
+    assert!(decode(&bytes, &FeatureCache::settings(&FeatureSettings::new(SET, true)))
+        .unwrap_err()
+        .contains("settings"));
 }
 
 #[test]

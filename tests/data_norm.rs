@@ -2,8 +2,8 @@
 //! floor, non-finite values, and the JSON that ships with a model.
 
 use emorec::data::norm::{NormAccumulator, NormStats, DEFAULT_STD_FLOOR, NORM_FORMAT_VERSION};
-use emorec::rng::SplitMix64;
 use emorec::features::FeatureMatrix;
+use emorec::rng::SplitMix64;
 
 fn matrix(frames: usize, seed: u64) -> FeatureMatrix {
     let mut r = SplitMix64::new(seed);

@@ -6,9 +6,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use emorec::rng::SplitMix64;
 use emorec::data::split::{leave_one_out, random_split, with_validation, Fold, Protocol, Unit, ValidationPolicy};
 use emorec::data::{load_manifest, Utterance};
+use emorec::rng::SplitMix64;
 use emorec::Emotion;
 
 /// A synthetic corpus: `groups` groups of `speakers` speakers, `n` utterances each.

@@ -21,7 +21,8 @@ fn column(m: &FeatureMatrix, name: &str) -> Vec<f32> {
 fn silence_has_zero_energy_and_no_pitch() {
     let m = features("synthetic_silence");
     assert!(m.n_frames() > 90);
-    for name in ["pcm_RMSenergy_sma", "F0final_sma", "voicingFinalUnclipped_sma", "jitterLocal_sma", "shimmerLocal_sma"] {
+    for name in ["pcm_RMSenergy_sma", "F0final_sma", "voicingFinalUnclipped_sma", "jitterLocal_sma", "shimmerLocal_sma"]
+    {
         assert!(column(&m, name).iter().all(|&v| v == 0.0), "{name} must be 0 on silence");
     }
     assert!(m.data.iter().all(|v| v.is_finite()), "every value finite on silence");

@@ -149,9 +149,9 @@ fn evaluation_metrics_follow_the_reference_tables() {
 #[ignore]
 fn speed_of_the_cpu_backends() {
     use burn::optim::{AdamConfig, GradientsParams};
-    use emorec::Emotion;
     use emorec::model::{Batcher, Example, ModelConfig};
     use emorec::rng::Rng;
+    use emorec::Emotion;
     use std::time::Instant;
     let config = ModelConfig::default();
     let mut rng = Rng::new(1);

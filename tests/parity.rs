@@ -24,7 +24,8 @@ fn pool(suffix: &str, deltas: bool) -> (Vec<String>, Pooled) {
     let files: Vec<_> = reference_files().into_iter().filter(|f| !f.generated).collect();
     assert_eq!(files.len(), 32, "expected 32 real reference files");
     let mut names = Vec::new();
-    let mut pooled = Pooled { ours: Vec::new(), theirs: Vec::new(), intended_voicing_deltas: vec![Vec::new(); VOICING_COLUMNS] };
+    let mut pooled =
+        Pooled { ours: Vec::new(), theirs: Vec::new(), intended_voicing_deltas: vec![Vec::new(); VOICING_COLUMNS] };
     for f in &files {
         let x = emorec::audio::load_16k(&reference_dir().join(format!("{}.wav", f.name))).unwrap();
         let ours = extract(FeatureSet::Compare2016, &x, deltas).unwrap();
@@ -94,7 +95,10 @@ fn table(names: &[String], p: &Pooled, voicing_bar: f64, other_bar: f64) -> (Str
 
 fn report(title: &str, md: &str) {
     println!("\n## {title}\n\n{md}");
-    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{}.md", title.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect::<String>()));
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "{}.md",
+        title.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect::<String>()
+    ));
     std::fs::write(&out, md).unwrap();
     println!("(table written to {})", out.display());
 }

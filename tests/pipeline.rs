@@ -18,7 +18,8 @@ const FIXTURE: &str = include_str!("fixtures/shipped_prediction.json");
 
 #[allow(deprecated)]
 fn shipped() -> Bundle {
-    Bundle::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model"), &Device::ndarray()).expect("the shipped model loads")
+    Bundle::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model"), &Device::ndarray())
+        .expect("the shipped model loads")
 }
 
 fn floats(v: &Value) -> Vec<f32> {
@@ -49,7 +50,8 @@ fn samples_and_transcript_give_the_fixture() {
     assert_close("frame_attention", c.frame_attention.as_deref().unwrap(), &floats(&want["frame_attention"]), 1e-5);
     assert_close("word_attention", c.word_attention.as_deref().unwrap(), &floats(&want["word_attention"]), 1e-5);
     assert_close("modality_weights", &c.modality_weights.unwrap(), &floats(&want["modality_weights"]), 1e-5);
-    let words: Vec<String> = want["words"].as_array().unwrap().iter().map(|w| w.as_str().unwrap().to_string()).collect();
+    let words: Vec<String> =
+        want["words"].as_array().unwrap().iter().map(|w| w.as_str().unwrap().to_string()).collect();
     assert_eq!(c.words, words);
     assert!((c.frame_hop_s - 0.01).abs() < 1e-12, "ComParE_2016 frames are 10 ms apart");
 
@@ -124,7 +126,8 @@ fn no_speech_is_a_result_not_an_emotion() {
     let rate = 16_000;
     let n = 3 * rate as usize;
     let silence = vec![0.0f32; n];
-    let tone: Vec<f32> = (0..n).map(|i| 0.3 * (2.0 * std::f32::consts::PI * 200.0 * i as f32 / rate as f32).sin()).collect();
+    let tone: Vec<f32> =
+        (0..n).map(|i| 0.3 * (2.0 * std::f32::consts::PI * 200.0 * i as f32 / rate as f32).sin()).collect();
     let mut state = 0x2545_f491_u32;
     let noise: Vec<f32> = (0..n)
         .map(|_| {
@@ -145,7 +148,8 @@ fn no_speech_is_a_result_not_an_emotion() {
         assert_eq!(json["speech"], Value::Bool(false));
         assert!(json["label"].is_null());
 
-        let with_text = bundle.classify(&mut extractor, &Input::new(Some((signal, rate)), Some("I am so happy today"))).unwrap();
+        let with_text =
+            bundle.classify(&mut extractor, &Input::new(Some((signal, rate)), Some("I am so happy today"))).unwrap();
         assert_eq!(with_text.speech, Some(false), "{name}");
         assert_eq!(with_text.modality_weights, Some([0.0, 1.0]), "{name}: the text alone decides");
         assert!(with_text.label.is_some());

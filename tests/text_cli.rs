@@ -15,12 +15,8 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 fn emorec(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_emorec"))
-        .args(args)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let out = Command::new(env!("CARGO_BIN_EXE_emorec")).args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
 }
 
@@ -28,7 +24,11 @@ fn emorec(args: &[&str]) -> (bool, String) {
 fn build_then_check() {
     let dir = scratch("build");
     let glove = dir.join("glove.txt");
-    std::fs::write(&glove, "the 1 0\n, 0 1\ni 0.5 0.5\ndo 1 1\nn't -1 0\nknow 0 -1\nsay 0.2 0.3\nword 0.4 0.1\nrare -0.3 0.8\n").unwrap();
+    std::fs::write(
+        &glove,
+        "the 1 0\n, 0 1\ni 0.5 0.5\ndo 1 1\nn't -1 0\nknow 0 -1\nsay 0.2 0.3\nword 0.4 0.1\nrare -0.3 0.8\n",
+    )
+    .unwrap();
     let texts = dir.join("texts.txt");
     std::fs::write(&texts, "I don't know\n\n[LAUGHTER]\nrare\n").unwrap();
     let manifest = dir.join("m.csv");
@@ -66,14 +66,7 @@ fn build_then_check() {
     assert_eq!(v.len(), 10);
     assert!(v.contains("rare") && v.contains("say"));
 
-    let (ok, text) = emorec(&[
-        "vocab",
-        "check",
-        "--vocab",
-        out.to_str().unwrap(),
-        "--texts",
-        texts.to_str().unwrap(),
-    ]);
+    let (ok, text) = emorec(&["vocab", "check", "--vocab", out.to_str().unwrap(), "--texts", texts.to_str().unwrap()]);
     assert!(ok, "{text}");
     assert!(text.contains("100.00% of 5 tokens"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
@@ -103,18 +96,9 @@ fn clear_errors() {
     assert!(!ok);
     assert!(text.contains("no column transcript or Utterance"), "{text}");
 
-    let (ok, text) = emorec(&[
-        "vocab",
-        "build",
-        "--glove",
-        "/nonexistent/glove.txt.gz",
-        "--out",
-        dir.join("v").to_str().unwrap(),
-    ]);
+    let (ok, text) =
+        emorec(&["vocab", "build", "--glove", "/nonexistent/glove.txt.gz", "--out", dir.join("v").to_str().unwrap()]);
     assert!(!ok);
-    assert!(
-        text.contains("cannot open /nonexistent/glove.txt.gz"),
-        "{text}"
-    );
+    assert!(text.contains("cannot open /nonexistent/glove.txt.gz"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -23,41 +23,24 @@ fn data_dir() -> PathBuf {
 /// GloVe is read once for all tests of this file (about a second).
 fn glove() -> &'static Glove {
     static GLOVE: OnceLock<Glove> = OnceLock::new();
-    GLOVE.get_or_init(|| {
-        Glove::open(&data_dir().join("glove/glove.6B.50d.top100k.txt.gz"), None).unwrap()
-    })
+    GLOVE.get_or_init(|| Glove::open(&data_dir().join("glove/glove.6B.50d.top100k.txt.gz"), None).unwrap())
 }
 
 /// One column of a CSV file with a header (quoted fields, commas and
 /// newlines inside quotes).
 fn csv_column(path: PathBuf, column: &str) -> Vec<String> {
-    let mut reader =
-        csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let col = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == column)
-        .expect("column");
-    reader
-        .records()
-        .map(|r| r.unwrap()[col].to_string())
-        .collect()
+    let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let col = reader.headers().unwrap().iter().position(|h| h == column).expect("column");
+    reader.records().map(|r| r.unwrap()[col].to_string()).collect()
 }
 
 fn meld(split: &str) -> Vec<String> {
-    csv_column(
-        data_dir().join(format!("meld/{split}_sent_emo.csv")),
-        "Utterance",
-    )
+    csv_column(data_dir().join(format!("meld/{split}_sent_emo.csv")), "Utterance")
 }
 
 fn carrier_phrases() -> Vec<String> {
     let mut t = csv_column(data_dir().join("tess/manifest.csv"), "transcript");
-    t.extend(csv_column(
-        data_dir().join("ravdess/manifest.csv"),
-        "transcript",
-    ));
+    t.extend(csv_column(data_dir().join("ravdess/manifest.csv"), "transcript"));
     t
 }
 
@@ -95,10 +78,7 @@ fn glove_file_is_what_the_tokenizer_expects() {
     }
     // And not the forms we normalise away from (or only rare ones).
     for t in ["don't", "it's", "can't"] {
-        assert!(
-            !g.contains(t),
-            "GloVe has {t:?}: the clitic split would be wrong"
-        );
+        assert!(!g.contains(t), "GloVe has {t:?}: the clitic split would be wrong");
     }
 }
 
@@ -115,10 +95,7 @@ fn every_punctuation_token_of_meld_is_a_glove_token() {
             }
         }
     }
-    assert!(
-        missing.is_empty(),
-        "punctuation tokens GloVe lacks: {missing:?}"
-    );
+    assert!(missing.is_empty(), "punctuation tokens GloVe lacks: {missing:?}");
 }
 
 /// Tokenising tokens changes nothing: text that arrives already tokenised
@@ -126,23 +103,14 @@ fn every_punctuation_token_of_meld_is_a_glove_token() {
 #[test]
 fn tokenizing_is_idempotent_on_meld() {
     let mut differ = Vec::new();
-    for line in meld("train")
-        .iter()
-        .chain(&meld("dev"))
-        .chain(&meld("test"))
-    {
+    for line in meld("train").iter().chain(&meld("dev")).chain(&meld("test")) {
         let once = tokenize(line);
         let twice = tokenize(&once.join(" "));
         if once != twice {
             differ.push(format!("{line:?}: {once:?} then {twice:?}"));
         }
     }
-    assert!(
-        differ.is_empty(),
-        "{} lines:\n{}",
-        differ.len(),
-        differ[..differ.len().min(10)].join("\n")
-    );
+    assert!(differ.is_empty(), "{} lines:\n{}", differ.len(), differ[..differ.len().min(10)].join("\n"));
 }
 
 #[test]
@@ -155,11 +123,7 @@ fn vocabulary_from_the_training_transcripts() {
     let mut sizes = Vec::new();
     for top in [5_000, 20_000, 50_000] {
         for storage in [Storage::Int8, Storage::F16] {
-            let options = BuildOptions {
-                top,
-                storage,
-                source: "glove.6B.50d.top100k".into(),
-            };
+            let options = BuildOptions { top, storage, source: "glove.6B.50d.top100k".into() };
             let (v, report) = Vocabulary::build(g, train.iter().map(String::as_str), &options);
             let bytes = v.to_bytes();
             let back = Vocabulary::from_bytes(&bytes).unwrap();
@@ -183,18 +147,13 @@ fn vocabulary_from_the_training_transcripts() {
                 e.min_cosine
             );
             assert!(cov_train > 0.99, "training coverage {cov_train}");
-            assert!(
-                cov_dev > 0.97 && cov_test > 0.97,
-                "dev {cov_dev}, test {cov_test}"
-            );
+            assert!(cov_dev > 0.97 && cov_test > 0.97, "dev {cov_dev}, test {cov_test}");
             match storage {
                 Storage::Int8 => assert!(e.relative_rms < 0.01 && e.min_cosine > 0.9995, "{e:?}"),
                 Storage::F16 => assert!(e.relative_rms < 0.001 && e.min_cosine > 0.99999, "{e:?}"),
             }
             // Words of the carrier phrases are all there.
-            for w in [
-                "say", "the", "word", "kids", "are", "talking", "by", "door", "dogs", "sitting",
-            ] {
+            for w in ["say", "the", "word", "kids", "are", "talking", "by", "door", "dogs", "sitting"] {
                 assert!(back.contains(w), "{w}");
             }
             sizes.push((top, storage, bytes.len()));
@@ -213,17 +172,8 @@ fn embedding_a_real_line() {
     let g = glove();
     let v = Vocabulary::build(g, std::iter::empty(), &BuildOptions::default()).0;
     let e = v.embed("Yeah, well, donâ€™t â€œAww Pheebs, that sucks!â€\u{9d} me yet. [LAUGHTER]");
-    assert_eq!(
-        e.tokens.join(" "),
-        "yeah , well , do n't \" aww pheebs , that sucks ! \" me yet ."
-    );
-    let unknown: Vec<&str> = e
-        .tokens
-        .iter()
-        .zip(&e.known)
-        .filter(|(_, k)| !**k)
-        .map(|(t, _)| t.as_str())
-        .collect();
+    assert_eq!(e.tokens.join(" "), "yeah , well , do n't \" aww pheebs , that sucks ! \" me yet .");
+    let unknown: Vec<&str> = e.tokens.iter().zip(&e.known).filter(|(_, k)| !**k).map(|(t, _)| t.as_str()).collect();
     // Outside the 20k most frequent words (no training texts given here).
     assert_eq!(unknown, ["aww", "pheebs", "sucks"]);
     assert_eq!(e.vectors.len(), e.len() * 50);

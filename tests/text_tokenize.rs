@@ -11,17 +11,10 @@ fn check(cases: &[(&str, &str)]) {
     for (input, expected) in cases {
         let got = tokenize(input).join(" ");
         if got != *expected {
-            failures.push(format!(
-                "  {input:?}\n    expected {expected:?}\n    got      {got:?}"
-            ));
+            failures.push(format!("  {input:?}\n    expected {expected:?}\n    got      {got:?}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} case(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -31,9 +24,18 @@ fn meld_lines_as_stored() {
             "also I was the point person on my company’s transition from the KL-5 to GR-6 system.",
             "also i was the point person on my company 's transition from the kl-5 to gr-6 system .",
         ),
-        ("But that’s not enough. So… So…here’s a key to my apartment.", "but that 's not enough . so ... so ... here 's a key to my apartment ."),
-        ("This sounds like a hernia. You have to—you-you go to the doctor!", "this sounds like a hernia . you have to -- you-you go to the doctor !"),
-        ("Yeah, well, don’t “Aww Pheebs, that sucks!” me yet.", "yeah , well , do n't \" aww pheebs , that sucks ! \" me yet ."),
+        (
+            "But that’s not enough. So… So…here’s a key to my apartment.",
+            "but that 's not enough . so ... so ... here 's a key to my apartment .",
+        ),
+        (
+            "This sounds like a hernia. You have to—you-you go to the doctor!",
+            "this sounds like a hernia . you have to -- you-you go to the doctor !",
+        ),
+        (
+            "Yeah, well, don’t “Aww Pheebs, that sucks!” me yet.",
+            "yeah , well , do n't \" aww pheebs , that sucks ! \" me yet .",
+        ),
         ("Nestlé Toll House?", "nestlé toll house ?"),
         ("Adiós.", "adiós ."),
         (
@@ -61,10 +63,7 @@ fn meld_lines_as_stored() {
 fn meld_mojibake_is_repaired() {
     check(&[
         ("my companyâ€™s transition", "my company 's transition"),
-        (
-            "But thatâ€™s not enough. Soâ€¦ Soâ€¦hereâ€™s a key",
-            "but that 's not enough . so ... so ... here 's a key",
-        ),
+        ("But thatâ€™s not enough. Soâ€¦ Soâ€¦hereâ€™s a key", "but that 's not enough . so ... so ... here 's a key"),
         ("You have toâ€”you-you go", "you have to -- you-you go"),
         (
             "Yeah, well, donâ€™t â€œAww Pheebs, that sucks!â€\u{9d} me yet.",
@@ -80,25 +79,14 @@ fn meld_mojibake_is_repaired() {
         // cp1252 bytes decoded as Latin-1: C1 control characters.
         ("don\u{92}t", "do n't"),
         // Garbled twice.
-        (
-            "don\u{c3}\u{a2}\u{e2}\u{82}\u{ac}\u{e2}\u{84}\u{a2}t",
-            "do n't",
-        ),
+        ("don\u{c3}\u{a2}\u{e2}\u{82}\u{ac}\u{e2}\u{84}\u{a2}t", "do n't"),
     ]);
 }
 
 #[test]
 fn repair_leaves_correct_text_alone() {
-    for s in [
-        "Nestlé’s",
-        "Adiós",
-        "naïve café",
-        "don’t",
-        "€5 and ™",
-        "Ünïcödé",
-        "日本語",
-        "a – b",
-    ] {
+    for s in ["Nestlé’s", "Adiós", "naïve café", "don’t", "€5 and ™", "Ünïcödé", "日本語", "a – b"]
+    {
         assert_eq!(repair_mojibake(s), s);
     }
     assert_eq!(repair_mojibake("companyâ€™s"), "company’s");
@@ -120,10 +108,7 @@ fn iemocap_markup_is_removed() {
         ("a < b > c", "a < b > c"),
         ("I <3 you", "i < 3 you"),
     ]);
-    assert_eq!(
-        strip_markup("a[X]b").split_whitespace().collect::<Vec<_>>(),
-        ["a", "b"]
-    );
+    assert_eq!(strip_markup("a[X]b").split_whitespace().collect::<Vec<_>>(), ["a", "b"]);
 }
 
 #[test]
@@ -247,9 +232,10 @@ fn compounds_split_for_lookup_fallback() {
 /// no panic, and no token is empty or contains whitespace.
 #[test]
 fn random_strings_never_panic() {
-    let alphabet: Vec<char> = "aZé0 9.,:;'\"`-–—…!?[](){}<>/+&$%_â€™œ\u{9d}Ã©\u{92}\u{0}\u{7}\n\t\u{301}\u{200d}\u{fe0f}😀👍🏽日İ"
-        .chars()
-        .collect();
+    let alphabet: Vec<char> =
+        "aZé0 9.,:;'\"`-–—…!?[](){}<>/+&$%_â€™œ\u{9d}Ã©\u{92}\u{0}\u{7}\n\t\u{301}\u{200d}\u{fe0f}😀👍🏽日İ"
+            .chars()
+            .collect();
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = || {
         state ^= state << 13;
@@ -259,14 +245,9 @@ fn random_strings_never_panic() {
     };
     for _ in 0..20_000 {
         let len = (next() % 40) as usize;
-        let s: String = (0..len)
-            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-            .collect();
+        let s: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
         for t in tokenize(&s) {
-            assert!(
-                !t.is_empty() && !t.chars().any(char::is_whitespace),
-                "{s:?} gave token {t:?}"
-            );
+            assert!(!t.is_empty() && !t.chars().any(char::is_whitespace), "{s:?} gave token {t:?}");
         }
     }
 }

@@ -55,11 +55,7 @@ fn glove() -> Glove {
 }
 
 fn build(top: usize, storage: Storage, texts: &[&str]) -> Vocabulary {
-    let options = BuildOptions {
-        top,
-        storage,
-        source: "test".into(),
-    };
+    let options = BuildOptions { top, storage, source: "test".into() };
     Vocabulary::build(&glove(), texts.iter().copied(), &options).0
 }
 
@@ -70,17 +66,10 @@ fn keeps_top_words_and_training_words_in_frequency_order() {
     let (v, report) = Vocabulary::build(
         &g,
         texts.iter().copied(),
-        &BuildOptions {
-            top: 4,
-            storage: Storage::Int8,
-            source: "t".into(),
-        },
+        &BuildOptions { top: 4, storage: Storage::Int8, source: "t".into() },
     );
     let words: Vec<&str> = v.words().iter().map(String::as_str).collect();
-    assert_eq!(
-        words,
-        [UNK, "the", ",", ".", "i", "'s", "n't", "do", "it", "know", "!", "rarest"]
-    );
+    assert_eq!(words, [UNK, "the", ",", ".", "i", "'s", "n't", "do", "it", "know", "!", "rarest"]);
     assert_eq!(report.size, v.len());
     assert_eq!(report.from_texts, 9);
     assert_eq!(report.beyond_top, 7);
@@ -133,21 +122,12 @@ fn wrong_version_or_format_is_refused() {
         other => panic!("expected a version error, got {other:?}"),
     }
     let msg = Vocabulary::from_bytes(&v2).unwrap_err().to_string();
-    assert!(
-        msg.contains("version 2") && msg.contains("version 1"),
-        "{msg}"
-    );
+    assert!(msg.contains("version 2") && msg.contains("version 1"), "{msg}");
 
     let other = patch(&bytes, "emorec-vocab", "emorec-model");
-    assert!(matches!(
-        Vocabulary::from_bytes(&other),
-        Err(TextError::Format(_))
-    ));
+    assert!(matches!(Vocabulary::from_bytes(&other), Err(TextError::Format(_))));
     let tok = patch(&bytes, "emorec-ptb-lower-1", "emorec-ptb-lower-9");
-    assert!(matches!(
-        Vocabulary::from_bytes(&tok),
-        Err(TextError::Format(_))
-    ));
+    assert!(matches!(Vocabulary::from_bytes(&tok), Err(TextError::Format(_))));
     let dtype = patch(&bytes, "\"dtype\":\"I8\"", "\"dtype\":\"U8\"");
     let msg = Vocabulary::from_bytes(&dtype).unwrap_err().to_string();
     assert!(msg.contains("storage int8 needs I8"), "{msg}");
@@ -161,10 +141,7 @@ fn damaged_bytes_are_errors_not_panics() {
     assert!(Vocabulary::from_bytes(&[0xff; 64]).is_err());
     // Every truncation.
     for n in 0..bytes.len() {
-        assert!(
-            Vocabulary::from_bytes(&bytes[..n]).is_err(),
-            "truncated to {n} bytes"
-        );
+        assert!(Vocabulary::from_bytes(&bytes[..n]).is_err(), "truncated to {n} bytes");
     }
     // Appended garbage.
     let mut longer = bytes.clone();
@@ -192,18 +169,11 @@ fn damaged_bytes_are_errors_not_panics() {
     let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
     let scales_at = header.find("\"scales\"").unwrap();
     let offsets = &header[scales_at..];
-    let start: usize = offsets[offsets.find("data_offsets\":[").unwrap() + 15..]
-        .split(',')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let start: usize =
+        offsets[offsets.find("data_offsets\":[").unwrap() + 15..].split(',').next().unwrap().parse().unwrap();
     let mut nan = bytes.clone();
     nan[8 + n + start..8 + n + start + 4].copy_from_slice(&f32::NAN.to_le_bytes());
-    assert!(matches!(
-        Vocabulary::from_bytes(&nan),
-        Err(TextError::Format(_))
-    ));
+    assert!(matches!(Vocabulary::from_bytes(&nan), Err(TextError::Format(_))));
     assert_eq!(v.len(), WORDS.len() + 1);
 }
 
@@ -221,10 +191,7 @@ fn unknown_words_get_the_mean_vector() {
         assert_eq!(e.ids[0], UNK_ID);
         assert_eq!(&e.vectors[..6], v.unk_vector().as_slice());
         for (a, b) in v.unk_vector().iter().zip(&mean) {
-            assert!(
-                (a - b).abs() < 0.02,
-                "{storage:?}: unk {a} vs GloVe mean {b}"
-            );
+            assert!((a - b).abs() < 0.02, "{storage:?}: unk {a} vs GloVe mean {b}");
         }
         // An out-of-range id gives the unknown vector too.
         assert_eq!(v.vector(u32::MAX), v.unk_vector());
@@ -247,10 +214,7 @@ fn quantisation_error_is_bounded() {
                     // Half an f16 ulp.
                     Storage::F16 => a.abs() * 2f32.powi(-11) + 1e-7,
                 };
-                assert!(
-                    (a - b).abs() <= bound,
-                    "{storage:?} {word}: {a} vs {b}, bound {bound}"
-                );
+                assert!((a - b).abs() <= bound, "{storage:?} {word}: {a} vs {b}, bound {bound}");
             }
         }
         let e = v.quantization_error(&g);
@@ -262,15 +226,7 @@ fn quantisation_error_is_bounded() {
 #[test]
 fn empty_and_odd_transcripts() {
     let v = build(usize::MAX, Storage::Int8, &[]);
-    for text in [
-        "",
-        "   ",
-        "[LAUGHTER]",
-        "[BREATHING] [GARBAGE]",
-        "<sil>",
-        "\u{0}\u{1}",
-        "(stage direction",
-    ] {
+    for text in ["", "   ", "[LAUGHTER]", "[BREATHING] [GARBAGE]", "<sil>", "\u{0}\u{1}", "(stage direction"] {
         let e = v.embed(text);
         assert!(e.is_empty(), "{text:?} gave {:?}", e.tokens);
         assert!(e.vectors.is_empty() && e.known.is_empty() && e.ids.is_empty() && !e.truncated);
@@ -295,21 +251,7 @@ fn fallbacks_for_compounds_and_stretched_words() {
     let e = v.embed("well-known you-you I'm-I'm ohhh nooo goood sad-happy-xyzzy");
     assert_eq!(
         e.tokens,
-        [
-            "well-known",
-            "you",
-            "you",
-            "i",
-            "'m",
-            "i",
-            "'m",
-            "oh",
-            "no",
-            "good",
-            "sad",
-            "happy",
-            "xyzzy"
-        ]
+        ["well-known", "you", "you", "i", "'m", "i", "'m", "oh", "no", "good", "sad", "happy", "xyzzy"]
     );
     assert_eq!(e.known.iter().filter(|k| !**k).count(), 1);
     assert_eq!(e.vectors.len(), e.len() * v.dim());

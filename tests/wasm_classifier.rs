@@ -65,7 +65,12 @@ struct Modality {
     text: f32,
 }
 
-async fn classify(c: &Classifier, samples: Option<Vec<f32>>, rate: Option<u32>, text: Option<&str>) -> Result<Output, String> {
+async fn classify(
+    c: &Classifier,
+    samples: Option<Vec<f32>>,
+    rate: Option<u32>,
+    text: Option<&str>,
+) -> Result<Output, String> {
     match JsFuture::from(c.classify(samples, rate, text.map(String::from))).await {
         Ok(v) => Ok(serde_wasm_bindgen::from_value(v).expect("result shape")),
         Err(e) => Err(js_sys::Error::from(e).message().into()),
@@ -151,7 +156,8 @@ async fn one_modality_and_bad_input() {
 #[wasm_bindgen_test]
 async fn no_speech_is_a_result() {
     let c = Classifier::load("cpu".into()).await.map_err(JsValue::from).expect("loads");
-    let tone: Vec<f32> = (0..48_000).map(|i| 0.3 * (2.0 * std::f32::consts::PI * 200.0 * i as f32 / 16_000.0).sin()).collect();
+    let tone: Vec<f32> =
+        (0..48_000).map(|i| 0.3 * (2.0 * std::f32::consts::PI * 200.0 * i as f32 / 16_000.0).sin()).collect();
     for (name, samples) in [("silence", vec![0.0f32; 48_000]), ("tone", tone)] {
         let r = classify(&c, Some(samples.clone()), Some(16_000), None).await.expect("a result, not an error");
         assert_eq!(r.speech, Some(false), "{name}");

@@ -17,10 +17,7 @@ const GLOVE: &str = "the 0.1 0.2 0.3\n, 0.0 0.1 -0.1\n. 0.2 0.0 0.1\ni 0.5 -0.5 
 #[wasm_bindgen_test]
 fn tokenizer_matches_native_rules() {
     let cases = [
-        (
-            "Yeah, well, donâ€™t â€œAww Pheebs!â€\u{9d} [LAUGHTER]",
-            "yeah , well , do n't \" aww pheebs ! \"",
-        ),
+        ("Yeah, well, donâ€™t â€œAww Pheebs!â€\u{9d} [LAUGHTER]", "yeah , well , do n't \" aww pheebs ! \""),
         ("I'm-I'm happy…", "i 'm i 'm happy ..."),
         ("can't won't", "ca n't wo n't"),
         ("", ""),
@@ -36,11 +33,7 @@ fn tokenizer_matches_native_rules() {
 fn vocabulary_round_trip_and_lookup() {
     let glove = Glove::read(Cursor::new(GLOVE), None).unwrap();
     for storage in [Storage::Int8, Storage::F16] {
-        let options = BuildOptions {
-            top: 3,
-            storage,
-            source: "wasm test".into(),
-        };
+        let options = BuildOptions { top: 3, storage, source: "wasm test".into() };
         let (v, _) = Vocabulary::build(&glove, ["I don't know, happy"], &options);
         let bytes = v.to_bytes();
         let w = Vocabulary::from_bytes(&bytes).unwrap();
@@ -56,16 +49,10 @@ fn vocabulary_round_trip_and_lookup() {
             assert!(Vocabulary::from_bytes(&bytes[..n]).is_err());
         }
         // Another version of the format: refused.
-        let at = bytes
-            .windows(13)
-            .position(|w| w == b"\"version\":\"1\"")
-            .unwrap();
+        let at = bytes.windows(13).position(|w| w == b"\"version\":\"1\"").unwrap();
         let mut v2 = bytes.clone();
         v2[at + 11] = b'2';
-        assert!(matches!(
-            Vocabulary::from_bytes(&v2),
-            Err(TextError::Version { .. })
-        ));
+        assert!(matches!(Vocabulary::from_bytes(&v2), Err(TextError::Version { .. })));
     }
     let bad = Vocabulary::from_bytes(b"garbage");
     assert!(matches!(bad, Err(TextError::Format(_))));

@@ -31,7 +31,10 @@ fn assert_close(name: &str, got: &Value, want: &Value, tol: f64) {
     let (g, w) = (floats(got), floats(want));
     assert_eq!(g.len(), w.len(), "{name}: length");
     let worst = g.iter().zip(&w).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-    assert!(worst <= tol, "{name}: {worst} from the fixture (regenerate it with scripts/train-shipped.sh if the model changed)");
+    assert!(
+        worst <= tol,
+        "{name}: {worst} from the fixture (regenerate it with scripts/train-shipped.sh if the model changed)"
+    );
 }
 
 #[test]

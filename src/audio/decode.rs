@@ -102,9 +102,7 @@ fn looks_like_audio(b: &[u8]) -> bool {
 /// The first decodable audio track (the default one if it is decodable).
 fn pick_track(format: &dyn FormatReader) -> Option<Track> {
     let default = format.default_track().filter(|t| t.codec_params.codec != CODEC_TYPE_NULL);
-    default
-        .or_else(|| format.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL))
-        .cloned()
+    default.or_else(|| format.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL)).cloned()
 }
 
 fn make_decoder(track: &Track) -> AudioResult<Box<dyn Decoder>> {
@@ -127,7 +125,12 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> AudioResult<Aud
         hint.with_extension(ext);
     }
     let probed = symphonia::default::get_probe()
-        .format(&hint, mss, &FormatOptions { enable_gapless: true, ..FormatOptions::default() }, &MetadataOptions::default())
+        .format(
+            &hint,
+            mss,
+            &FormatOptions { enable_gapless: true, ..FormatOptions::default() },
+            &MetadataOptions::default(),
+        )
         .map_err(|e| AudioError::decode(format!("not a supported audio format ({e})")))?;
     let mut format = probed.format;
     let mut track = pick_track(format.as_ref()).ok_or_else(|| AudioError::decode("the file has no audio track"))?;
@@ -203,7 +206,10 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> AudioResult<Aud
                 max_samples = Some(u64::from(spec.rate) * MAX_DURATION_S);
             }
             Some(r) if spec.rate != r && spec.rate > 0 => {
-                return Err(AudioError::decode(format!("the sample rate changes mid-stream ({r} Hz to {} Hz)", spec.rate)));
+                return Err(AudioError::decode(format!(
+                    "the sample rate changes mid-stream ({r} Hz to {} Hz)",
+                    spec.rate
+                )));
             }
             _ => {}
         }

@@ -13,14 +13,14 @@
 
 mod decode;
 mod error;
-pub mod level;
 #[cfg(not(target_arch = "wasm32"))]
 mod files;
+pub mod level;
 mod resample;
 
+pub use decode::{decode_bytes, decode_file};
 #[cfg(not(target_arch = "wasm32"))]
 pub use files::{find_audio_files, is_audio_file, AUDIO_EXTENSIONS};
-pub use decode::{decode_bytes, decode_file};
 pub use level::{loud_level_dbfs, normalize_level, LevelChange};
 pub use resample::{check_rate, resample, resampled_len, MAX_RATE, MIN_RATE};
 

@@ -80,13 +80,17 @@ pub fn device(name: &str) -> Result<Device> {
         "ndarray" => Ok(Device::ndarray()),
         #[cfg(feature = "wgpu")]
         "wgpu" => Ok(Device::wgpu(Default::default())),
-        other => bail!("unknown backend {other:?}: cpu, ndarray{}", if cfg!(feature = "wgpu") { ", wgpu" } else { " (wgpu needs a build with --features wgpu)" }),
+        other => bail!(
+            "unknown backend {other:?}: cpu, ndarray{}",
+            if cfg!(feature = "wgpu") { ", wgpu" } else { " (wgpu needs a build with --features wgpu)" }
+        ),
     }
 }
 
 impl Experiment {
     pub fn load(args: &ExperimentArgs) -> Result<Self> {
-        let text = std::fs::read_to_string(&args.config).with_context(|| format!("cannot read {}", args.config.display()))?;
+        let text =
+            std::fs::read_to_string(&args.config).with_context(|| format!("cannot read {}", args.config.display()))?;
         let mut config = TrainConfig::from_toml(&text).with_context(|| format!("in {}", args.config.display()))?;
         if let Some(s) = args.seed {
             config.seed = s;
@@ -132,7 +136,10 @@ impl Experiment {
         };
         let glove = if variant.uses_text() {
             eprintln!("reading GloVe from {}", args.glove.display());
-            Some(Glove::open(&args.glove, None).with_context(|| format!("cannot read GloVe at {}", args.glove.display()))?)
+            Some(
+                Glove::open(&args.glove, None)
+                    .with_context(|| format!("cannot read GloVe at {}", args.glove.display()))?,
+            )
         } else {
             None
         };
@@ -147,7 +154,16 @@ impl Experiment {
             (p, _) => p,
         };
         let folds = protocol.folds(&utts, config.seed, ValidationPolicy::default())?;
-        Ok(Experiment { config, utts, features, inputs, glove, device: device(&args.backend)?, folds, vocab_top: args.vocab_top })
+        Ok(Experiment {
+            config,
+            utts,
+            features,
+            inputs,
+            glove,
+            device: device(&args.backend)?,
+            folds,
+            vocab_top: args.vocab_top,
+        })
     }
 
     /// Trains on a fold's training part, stops early on its validation part,

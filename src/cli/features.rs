@@ -52,13 +52,16 @@ pub fn run(args: FeaturesArgs) -> Result<()> {
     }
     let bar = if single_file { ProgressBar::hidden() } else { progress_bar(jobs.len() as u64) };
     let failures = AtomicUsize::new(0);
-    jobs.par_iter().for_each_init(|| Extractor::from(settings), |extractor, job| {
-        if let Err(e) = extract_one(extractor, settings.deltas, job) {
-            failures.fetch_add(1, Ordering::Relaxed);
-            bar.suspend(|| eprintln!("error: {}: {e:#}", job.input.display()));
-        }
-        bar.inc(1);
-    });
+    jobs.par_iter().for_each_init(
+        || Extractor::from(settings),
+        |extractor, job| {
+            if let Err(e) = extract_one(extractor, settings.deltas, job) {
+                failures.fetch_add(1, Ordering::Relaxed);
+                bar.suspend(|| eprintln!("error: {}: {e:#}", job.input.display()));
+            }
+            bar.inc(1);
+        },
+    );
     bar.finish_and_clear();
 
     let failed = failures.into_inner();

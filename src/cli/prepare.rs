@@ -176,7 +176,9 @@ fn cache_fill(inputs: &[PathBuf], extraction: &ExtractionArgs, dir: Option<PathB
     }
     for folder in &folders {
         let before = audio.len();
-        audio.extend(emorec::audio::find_audio_files(folder).with_context(|| format!("cannot list {}", folder.display()))?);
+        audio.extend(
+            emorec::audio::find_audio_files(folder).with_context(|| format!("cannot list {}", folder.display()))?,
+        );
         audio[before..].sort();
         println!("{}: {} audio file(s)", folder.display(), audio.len() - before);
     }

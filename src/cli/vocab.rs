@@ -85,31 +85,21 @@ fn build(args: BuildArgs) -> Result<()> {
         .with_context(|| format!("unknown storage {:?} (int8 or f16)", args.storage))?;
     let texts = read_sources(&args.sources)?;
     if texts.is_empty() {
-        eprintln!(
-            "warning: no training transcripts given: keeping only the top {} GloVe words",
-            args.top
-        );
+        eprintln!("warning: no training transcripts given: keeping only the top {} GloVe words", args.top);
     }
     let glove = load_glove(&args.glove)?;
     let source = format!(
         "{} (top {} words + training words)",
-        args.glove
-            .file_name()
-            .map_or("glove".into(), |n| n.to_string_lossy()),
+        args.glove.file_name().map_or("glove".into(), |n| n.to_string_lossy()),
         args.top
     );
-    let options = BuildOptions {
-        top: args.top,
-        storage,
-        source,
-    };
+    let options = BuildOptions { top: args.top, storage, source };
     let (vocab, report) = Vocabulary::build(&glove, texts.iter().map(String::as_str), &options);
     let bytes = vocab.to_bytes();
     if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    std::fs::write(&args.out, &bytes)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    std::fs::write(&args.out, &bytes).with_context(|| format!("cannot write {}", args.out.display()))?;
 
     println!("wrote {}", args.out.display());
     println!(
@@ -128,27 +118,16 @@ fn build(args: BuildArgs) -> Result<()> {
     );
     print_coverage("training", texts.len(), report.coverage);
     if !report.unknown.is_empty() {
-        let shown: Vec<String> = report
-            .unknown
-            .iter()
-            .take(20)
-            .map(|(w, n)| format!("{w} ({n})"))
-            .collect();
-        println!(
-            "unknown training tokens ({} distinct), most frequent: {}",
-            report.unknown.len(),
-            shown.join(", ")
-        );
+        let shown: Vec<String> = report.unknown.iter().take(20).map(|(w, n)| format!("{w} ({n})")).collect();
+        println!("unknown training tokens ({} distinct), most frequent: {}", report.unknown.len(), shown.join(", "));
     }
     print_error(&report.error);
     Ok(())
 }
 
 fn check(args: CheckArgs) -> Result<()> {
-    let bytes = std::fs::read(&args.vocab)
-        .with_context(|| format!("cannot read {}", args.vocab.display()))?;
-    let vocab =
-        Vocabulary::from_bytes(&bytes).with_context(|| format!("{}", args.vocab.display()))?;
+    let bytes = std::fs::read(&args.vocab).with_context(|| format!("cannot read {}", args.vocab.display()))?;
+    let vocab = Vocabulary::from_bytes(&bytes).with_context(|| format!("{}", args.vocab.display()))?;
     println!(
         "{}: {} entries, dim {}, {} storage, {} bytes; source: {}",
         args.vocab.display(),
@@ -160,11 +139,7 @@ fn check(args: CheckArgs) -> Result<()> {
     );
     let texts = read_sources(&args.sources)?;
     if !texts.is_empty() {
-        print_coverage(
-            "given",
-            texts.len(),
-            vocab.coverage(texts.iter().map(String::as_str)),
-        );
+        print_coverage("given", texts.len(), vocab.coverage(texts.iter().map(String::as_str)));
     }
     if let Some(path) = &args.glove {
         let glove = load_glove(path)?;
@@ -198,21 +173,14 @@ fn print_error(e: &QuantError) {
 
 fn load_glove(path: &Path) -> Result<Glove> {
     let spinner = ProgressBar::new_spinner();
-    spinner.set_style(
-        ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"),
-    );
+    spinner.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"));
     spinner.set_message(format!("reading {}", path.display()));
     spinner.enable_steady_tick(Duration::from_millis(120));
     let t0 = Instant::now();
     let glove = Glove::open(path, None);
     spinner.finish_and_clear();
     let glove = glove?;
-    eprintln!(
-        "read {} GloVe vectors of dim {} in {:.1} s",
-        glove.len(),
-        glove.dim(),
-        t0.elapsed().as_secs_f64()
-    );
+    eprintln!("read {} GloVe vectors of dim {} in {:.1} s", glove.len(), glove.dim(), t0.elapsed().as_secs_f64());
     Ok(glove)
 }
 
@@ -220,22 +188,14 @@ fn load_glove(path: &Path) -> Result<Glove> {
 fn read_sources(s: &TextSources) -> Result<Vec<String>> {
     let mut texts = Vec::new();
     for path in &s.texts {
-        if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-        {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
             texts.extend(read_manifest(path, s.column.as_deref())?);
         } else {
-            let raw =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let raw = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             // Invalid UTF-8 is replaced (U+FFFD) rather than refused: one
             // bad byte should not cost a whole corpus.
             let text = String::from_utf8_lossy(&raw);
-            texts.extend(
-                text.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(str::to_string),
-            );
+            texts.extend(text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string));
         }
     }
     for path in &s.manifest {
@@ -249,32 +209,15 @@ fn read_manifest(path: &Path, column: Option<&str>) -> Result<Vec<String>> {
         .flexible(true)
         .from_path(path)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let headers = reader
-        .byte_headers()
-        .with_context(|| format!("{}: no header row", path.display()))?
-        .clone();
-    let names: Vec<String> = headers
-        .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim_start_matches('\u{feff}')
-                .to_string()
-        })
-        .collect();
+    let headers = reader.byte_headers().with_context(|| format!("{}: no header row", path.display()))?.clone();
+    let names: Vec<String> =
+        headers.iter().map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').to_string()).collect();
     let wanted: Vec<&str> = match column {
         Some(c) => vec![c],
         None => vec!["transcript", "Utterance", "utterance", "text"],
     };
-    let Some(col) = wanted
-        .iter()
-        .find_map(|w| names.iter().position(|n| n == w))
-    else {
-        bail!(
-            "{}: no column {} (columns: {})",
-            path.display(),
-            wanted.join(" or "),
-            names.join(", ")
-        );
+    let Some(col) = wanted.iter().find_map(|w| names.iter().position(|n| n == w)) else {
+        bail!("{}: no column {} (columns: {})", path.display(), wanted.join(" or "), names.join(", "));
     };
     let mut texts = Vec::new();
     for (i, record) in reader.byte_records().enumerate() {

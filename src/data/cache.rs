@@ -324,11 +324,14 @@ impl FeatureCache {
         }
         let out = paths
             .par_iter()
-            .map_init(|| Extractor::from(settings), |extractor, path| {
-                let r = self.get_or_compute_with(extractor, path, settings.deltas).map(|(m, l)| (keep(m), l));
-                bar.inc(1);
-                r
-            })
+            .map_init(
+                || Extractor::from(settings),
+                |extractor, path| {
+                    let r = self.get_or_compute_with(extractor, path, settings.deltas).map(|(m, l)| (keep(m), l));
+                    bar.inc(1);
+                    r
+                },
+            )
             .collect();
         bar.finish_and_clear();
         out

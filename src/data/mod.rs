@@ -33,7 +33,6 @@ pub use error::DataError;
 pub use manifest::{load_manifest, load_manifests};
 pub use manifest::{Manifest, ManifestFormat};
 
-
 /// One labelled utterance, as every manifest describes it. Either modality
 /// may be missing: MELD has no audio, TESS and RAVDESS have no emotional text.
 #[derive(Debug, Clone, PartialEq)]

@@ -19,8 +19,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::{DataError, DataResult};
-use crate::rng::SplitMix64;
 use super::Utterance;
+use crate::rng::SplitMix64;
 use crate::Emotion;
 
 /// Indices into an utterance list. The three parts are disjoint and sorted.
@@ -111,9 +111,9 @@ impl Protocol {
                 valid: vec!["dev".into()],
                 test: vec!["test".into()],
             }),
-            _ => {
-                Err(DataError::Invalid(format!("unknown protocol {name:?}; available: random, loso, logo, loco, predefined")))
-            }
+            _ => Err(DataError::Invalid(format!(
+                "unknown protocol {name:?}; available: random, loso, logo, loco, predefined"
+            ))),
         }
     }
 
@@ -287,7 +287,8 @@ mod tests {
 
     #[test]
     fn leave_one_corpus_out() {
-        let mut utts: Vec<_> = (0..60).map(|i| utt(i, &format!("s{}", i % 12), Emotion::from_index(i % 4).unwrap())).collect();
+        let mut utts: Vec<_> =
+            (0..60).map(|i| utt(i, &format!("s{}", i % 12), Emotion::from_index(i % 4).unwrap())).collect();
         for u in &mut utts {
             let s: usize = u.speaker[1..].parse().unwrap();
             u.corpus = Some(["a", "b", "c"][s / 4].to_string());

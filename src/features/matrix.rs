@@ -16,7 +16,11 @@ pub struct FeatureMatrix {
 
 impl FeatureMatrix {
     pub fn n_frames(&self) -> usize {
-        if self.names.is_empty() { 0 } else { self.data.len() / self.names.len() }
+        if self.names.is_empty() {
+            0
+        } else {
+            self.data.len() / self.names.len()
+        }
     }
 
     pub fn n_columns(&self) -> usize {
@@ -94,5 +98,9 @@ fn delta_name(name: &str) -> String {
 fn fmt_time(t: f64) -> String {
     let s = format!("{:.6}", t);
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() { "0".into() } else { s.to_string() }
+    if s.is_empty() {
+        "0".into()
+    } else {
+        s.to_string()
+    }
 }

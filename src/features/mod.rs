@@ -25,9 +25,7 @@ impl FeatureSet {
     pub fn from_name(name: &str) -> AudioResult<Self> {
         match name.to_ascii_lowercase().replace(['_', '-'], "").as_str() {
             "compare2016" | "compare" => Ok(FeatureSet::Compare2016),
-            _ => Err(AudioError::InvalidArgument(format!(
-                "unknown feature set {name:?}; available: compare2016"
-            ))),
+            _ => Err(AudioError::InvalidArgument(format!("unknown feature set {name:?}; available: compare2016"))),
         }
     }
 

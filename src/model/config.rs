@@ -122,8 +122,7 @@ impl Default for ModelConfig {
 impl ModelConfig {
     /// Parses a TOML config and checks it.
     pub fn from_toml(text: &str) -> Result<Self, ModelError> {
-        let config: ModelConfig =
-            toml::from_str(text).map_err(|e| ModelError::Config(e.to_string()))?;
+        let config: ModelConfig = toml::from_str(text).map_err(|e| ModelError::Config(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }

@@ -34,7 +34,13 @@ impl ModalityFusion {
     /// `audio`, `text`: `[B, D]`; `absent`: `[B, 2]` true where a modality is
     /// missing; `present`: the same as 1/0. Returns (fused `[B, F]`, weights
     /// `[B, 2]` in the order audio, text).
-    pub fn forward(&self, audio: Tensor<2>, text: Tensor<2>, absent: Tensor<2, Bool>, present: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+    pub fn forward(
+        &self,
+        audio: Tensor<2>,
+        text: Tensor<2>,
+        absent: Tensor<2, Bool>,
+        present: Tensor<2>,
+    ) -> (Tensor<2>, Tensor<2>) {
         let f = self.context.dims()[0];
         let pa = tanh(self.audio.forward(audio));
         let pt = tanh(self.text.forward(text));

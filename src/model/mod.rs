@@ -20,10 +20,8 @@ pub mod net;
 pub mod pooling;
 pub mod predict;
 
-
 pub use batch::{Batch, Batcher, Example, Padded, Sequence};
 pub use config::{AcousticPooling, LexicalPooling, ModelConfig, Variant};
 pub use error::ModelError;
 pub use net::{Model, ModelOutput};
 pub use predict::{calibrate, Prediction};
-

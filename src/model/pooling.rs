@@ -69,7 +69,10 @@ pub struct AttentionPool {
 
 impl AttentionPool {
     pub fn new(rng: &mut Rng, d_in: usize, size: usize, device: &Device) -> Self {
-        AttentionPool { projection: Dense::new(rng, d_in, size, device), context: uniform1(rng, size, torch_bound(size), device) }
+        AttentionPool {
+            projection: Dense::new(rng, d_in, size, device),
+            context: uniform1(rng, size, torch_bound(size), device),
+        }
     }
 
     /// Returns the pooled `[B, D]` and the weights `[B, T]` (zero at padding;
@@ -122,7 +125,8 @@ impl Pooler {
                 // valid step, the backward half at step 0 (it has read the
                 // whole item right to left).
                 let half = d / 2;
-                let idx: Vec<i64> = masks.lens.iter().enumerate().map(|(i, &l)| (i * t + l.max(1) - 1) as i64).collect();
+                let idx: Vec<i64> =
+                    masks.lens.iter().enumerate().map(|(i, &l)| (i * t + l.max(1) - 1) as i64).collect();
                 let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [b]), &device);
                 let fwd = h.clone().reshape([b * t, d]).select(0, idx).narrow(1, 0, half);
                 let bwd = h.narrow(1, 0, 1).reshape([b, d]).narrow(1, half, half);

@@ -13,8 +13,8 @@ use super::examples::{acoustic_example, text_example};
 use crate::data::norm::NormStats;
 use crate::features::{FeatureMatrix, FeatureSet, FeatureSettings};
 use crate::model::{Example, Model, ModelError};
-use crate::{Error, Result};
 use crate::text::Vocabulary;
+use crate::{Error, Result};
 
 pub const INPUTS_FILE: &str = "inputs.toml";
 pub const NORM_FILE: &str = "norm.json";
@@ -42,7 +42,13 @@ pub struct InputSpec {
 
 impl InputSpec {
     pub fn new(set: FeatureSet, deltas: bool) -> Self {
-        InputSpec { version: INPUTS_VERSION, feature_set: set.name().to_string(), deltas, level_dbfs: None, temperature: None }
+        InputSpec {
+            version: INPUTS_VERSION,
+            feature_set: set.name().to_string(),
+            deltas,
+            level_dbfs: None,
+            temperature: None,
+        }
     }
 
     pub fn with_level(self, level_dbfs: Option<f64>) -> Self {
@@ -65,9 +71,9 @@ impl InputSpec {
         match dim {
             65 => Ok(Self::new(FeatureSet::Compare2016, false)),
             130 => Ok(Self::new(FeatureSet::Compare2016, true)),
-            d => Err(ModelError::Config(format!(
-                "acoustic_dim = {d}: ComParE_2016 gives 65 columns (130 with deltas)"
-            ))),
+            d => {
+                Err(ModelError::Config(format!("acoustic_dim = {d}: ComParE_2016 gives 65 columns (130 with deltas)")))
+            }
         }
     }
 
@@ -142,9 +148,11 @@ impl Bundle {
     /// `norm`, one that reads text needs `vocab`.
     pub fn from_files(files: &BundleFiles, device: &Device) -> Result<Self> {
         let model = Model::from_files(&files.meta, &files.config, &files.weights, device)?;
-        let inputs = InputSpec::from_toml(&String::from_utf8_lossy(&files.inputs)).map_err(|e| Error::bundle(INPUTS_FILE, e))?;
+        let inputs =
+            InputSpec::from_toml(&String::from_utf8_lossy(&files.inputs)).map_err(|e| Error::bundle(INPUTS_FILE, e))?;
         let variant = model.config().variant;
-        let missing = |name: &str| ModelError::Format(format!("the {variant:?} model needs {name}, and the bundle has none"));
+        let missing =
+            |name: &str| ModelError::Format(format!("the {variant:?} model needs {name}, and the bundle has none"));
         let norm = if variant.uses_audio() {
             let bytes = files.norm.as_deref().ok_or_else(|| missing(NORM_FILE))?;
             let text = String::from_utf8_lossy(bytes);

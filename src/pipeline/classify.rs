@@ -35,10 +35,7 @@ pub struct Input<'a> {
 
 impl<'a> Input<'a> {
     pub fn new(audio: Option<(&'a [f32], u32)>, transcript: Option<&'a str>) -> Self {
-        Input {
-            audio: audio.filter(|(s, _)| !s.is_empty()),
-            transcript: transcript.filter(|t| !t.trim().is_empty()),
-        }
+        Input { audio: audio.filter(|(s, _)| !s.is_empty()), transcript: transcript.filter(|t| !t.trim().is_empty()) }
     }
 }
 

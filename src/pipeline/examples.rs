@@ -4,8 +4,8 @@
 use crate::data::norm::NormStats;
 use crate::features::FeatureMatrix;
 use crate::model::Sequence;
-use crate::Result;
 use crate::text::Vocabulary;
+use crate::Result;
 
 /// Normalised descriptors as a model sequence.
 pub fn acoustic_example(m: &FeatureMatrix, norm: &NormStats) -> Result<Sequence> {
@@ -30,10 +30,10 @@ mod native {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::model::Example;
     use crate::data::cache::FeatureCache;
     use crate::data::Utterance;
     use crate::features::FeatureSettings;
+    use crate::model::Example;
 
     /// Descriptors of every utterance with audio (from the cache, computing
     /// what is missing in parallel), `None` for the others. Failures are

@@ -114,7 +114,8 @@ pub fn curves_svg(series: &[Series], title: &str, x_label: &str, y_label: &str) 
     let sx = |x: f64| left + (x - x0) / (x1 - x0) * pw;
     let sy = |y: f64| top + ph - (y - y0) / (y1 - y0) * ph;
     let mut s = header(w, h, title);
-    let _ = writeln!(s, "<rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#444\"/>");
+    let _ =
+        writeln!(s, "<rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#444\"/>");
     for k in 0..=4 {
         let y = y0 + (y1 - y0) * k as f64 / 4.0;
         let x = x0 + (x1 - x0) * k as f64 / 4.0;
@@ -195,7 +196,10 @@ pub fn attention_svg(
     let mut s = header(w, h, title);
     let max_frame = frame_attention.iter().cloned().fold(0.0f32, f32::max).max(f32::MIN_POSITIVE);
     let n = frame_attention.len().max(1);
-    let _ = writeln!(s, "<text x=\"{left}\" y=\"50\" font-size=\"12\" {FONT}>audio frames (darker = more attention)</text>");
+    let _ = writeln!(
+        s,
+        "<text x=\"{left}\" y=\"50\" font-size=\"12\" {FONT}>audio frames (darker = more attention)</text>"
+    );
     for (i, &a) in frame_attention.iter().enumerate() {
         let x = left + plot_w * i as f64 / n as f64;
         let _ = writeln!(

@@ -76,9 +76,7 @@ impl Vocabulary {
             );
             offset += data.len();
         }
-        let mut header = serde_json::to_string(&header)
-            .expect("a JSON map always serialises")
-            .into_bytes();
+        let mut header = serde_json::to_string(&header).expect("a JSON map always serialises").into_bytes();
         header.resize(header.len().next_multiple_of(8), b' ');
         let mut out = Vec::with_capacity(8 + header.len() + offset);
         out.extend_from_slice(&(header.len() as u64).to_le_bytes());
@@ -93,95 +91,59 @@ impl Vocabulary {
     /// shapes, non-finite scales or a bad word list are errors, never panics.
     pub fn from_bytes(bytes: &[u8]) -> Result<Vocabulary, TextError> {
         let bad = |m: String| TextError::Format(m);
-        let (_, header) = SafeTensors::read_metadata(bytes)
-            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
-        let st = SafeTensors::deserialize(bytes)
-            .map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+        let (_, header) =
+            SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("not a safetensors file ({e})")))?;
+        let st = SafeTensors::deserialize(bytes).map_err(|e| bad(format!("not a safetensors file ({e})")))?;
         let meta = header.metadata().clone().unwrap_or_default();
         let get = |k: &str| meta.get(k).map(String::as_str);
         if get("format") != Some(FORMAT) {
-            return Err(bad(format!(
-                "metadata format is {:?}, expected {FORMAT:?}",
-                get("format").unwrap_or("")
-            )));
+            return Err(bad(format!("metadata format is {:?}, expected {FORMAT:?}", get("format").unwrap_or(""))));
         }
         match get("version") {
             Some(VERSION) => {}
             found => {
-                return Err(TextError::Version {
-                    found: found.unwrap_or("(none)").to_string(),
-                    expected: VERSION,
-                })
+                return Err(TextError::Version { found: found.unwrap_or("(none)").to_string(), expected: VERSION })
             }
         }
         if let Some(t) = get("tokenizer").filter(|&t| t != TOKENIZER) {
-            return Err(bad(format!(
-                "words were made by tokenizer {t:?}, this build tokenises as {TOKENIZER:?}"
-            )));
+            return Err(bad(format!("words were made by tokenizer {t:?}, this build tokenises as {TOKENIZER:?}")));
         }
         let dim: usize = get("dim")
             .and_then(|d| d.parse().ok())
             .filter(|&d| d > 0)
             .ok_or_else(|| bad("metadata dim is missing or not a positive number".into()))?;
-        let storage = get("storage").and_then(Storage::from_name).ok_or_else(|| {
-            bad(format!(
-                "unknown storage {:?}",
-                get("storage").unwrap_or("")
-            ))
-        })?;
+        let storage = get("storage")
+            .and_then(Storage::from_name)
+            .ok_or_else(|| bad(format!("unknown storage {:?}", get("storage").unwrap_or(""))))?;
 
-        let emb = st
-            .tensor("embeddings")
-            .map_err(|_| bad("no `embeddings` tensor".into()))?;
+        let emb = st.tensor("embeddings").map_err(|_| bad("no `embeddings` tensor".into()))?;
         let want = match storage {
             Storage::Int8 => Dtype::I8,
             Storage::F16 => Dtype::F16,
         };
         if emb.dtype() != want {
-            return Err(bad(format!(
-                "embeddings are {:?}, storage {} needs {want:?}",
-                emb.dtype(),
-                storage.name()
-            )));
+            return Err(bad(format!("embeddings are {:?}, storage {} needs {want:?}", emb.dtype(), storage.name())));
         }
         let [v, d] = emb.shape() else {
-            return Err(bad(format!(
-                "embeddings have shape {:?}, expected [size, dim]",
-                emb.shape()
-            )));
+            return Err(bad(format!("embeddings have shape {:?}, expected [size, dim]", emb.shape())));
         };
         let v = *v;
         if *d != dim || v == 0 {
-            return Err(bad(format!(
-                "embeddings have shape {:?}, metadata says dim {dim}",
-                emb.shape()
-            )));
+            return Err(bad(format!("embeddings have shape {:?}, metadata says dim {dim}", emb.shape())));
         }
         if get("size").and_then(|s| s.parse::<usize>().ok()) != Some(v) {
-            return Err(bad(format!(
-                "metadata size {:?} does not match {v} rows",
-                get("size").unwrap_or("")
-            )));
+            return Err(bad(format!("metadata size {:?} does not match {v} rows", get("size").unwrap_or(""))));
         }
         let codes = emb.data().to_vec();
 
         let scales = match storage {
             Storage::Int8 => {
-                let t = st
-                    .tensor("scales")
-                    .map_err(|_| bad("int8 storage without a `scales` tensor".into()))?;
+                let t = st.tensor("scales").map_err(|_| bad("int8 storage without a `scales` tensor".into()))?;
                 if t.dtype() != Dtype::F32 || t.shape() != [v] {
-                    return Err(bad(format!(
-                        "scales are {:?} {:?}, expected F32 [{v}]",
-                        t.dtype(),
-                        t.shape()
-                    )));
+                    return Err(bad(format!("scales are {:?} {:?}, expected F32 [{v}]", t.dtype(), t.shape())));
                 }
-                let s: Vec<f32> = t
-                    .data()
-                    .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .collect();
+                let s: Vec<f32> =
+                    t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
                 // 127 * scale must stay finite too.
                 if s.iter().any(|x| !(0.0..=f32::MAX / 128.0).contains(x)) {
                     return Err(bad("scales must be finite and non-negative".into()));
@@ -191,18 +153,12 @@ impl Vocabulary {
             Storage::F16 => Vec::new(),
         };
 
-        let w = st
-            .tensor("words")
-            .map_err(|_| bad("no `words` tensor".into()))?;
+        let w = st.tensor("words").map_err(|_| bad("no `words` tensor".into()))?;
         if w.dtype() != Dtype::U8 {
             return Err(bad(format!("words are {:?}, expected U8", w.dtype())));
         }
-        let text = std::str::from_utf8(w.data())
-            .map_err(|e| bad(format!("word list is not UTF-8 ({e})")))?;
-        let Some(body) = text
-            .strip_suffix('\n')
-            .or(if text.is_empty() { Some("") } else { None })
-        else {
+        let text = std::str::from_utf8(w.data()).map_err(|e| bad(format!("word list is not UTF-8 ({e})")))?;
+        let Some(body) = text.strip_suffix('\n').or(if text.is_empty() { Some("") } else { None }) else {
             return Err(bad("word list does not end with a newline".into()));
         };
         let words: Vec<String> = body.split('\n').map(str::to_string).collect();
@@ -223,16 +179,12 @@ impl Vocabulary {
         }
         if storage == Storage::F16 {
             // Decoded values must be finite too.
-            let nonfinite = codes
-                .chunks_exact(2)
-                .any(|b| !half::f16::from_le_bytes([b[0], b[1]]).is_finite());
+            let nonfinite = codes.chunks_exact(2).any(|b| !half::f16::from_le_bytes([b[0], b[1]]).is_finite());
             if nonfinite {
                 return Err(bad("embeddings contain non-finite values".into()));
             }
         }
         let source = get("source").unwrap_or("").to_string();
-        Ok(Vocabulary::from_parts(
-            dim, words, storage, codes, scales, source,
-        ))
+        Ok(Vocabulary::from_parts(dim, words, storage, codes, scales, source))
     }
 }

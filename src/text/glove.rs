@@ -41,31 +41,21 @@ impl Glove {
             let word = fields.next().unwrap_or_default();
             let start = vectors.len();
             for f in fields {
-                let v: f32 = f.parse().map_err(|_| {
-                    TextError::Glove(format!("line {}: {f:?} is not a number", n + 1))
-                })?;
+                let v: f32 =
+                    f.parse().map_err(|_| TextError::Glove(format!("line {}: {f:?} is not a number", n + 1)))?;
                 if !v.is_finite() {
-                    return Err(TextError::Glove(format!(
-                        "line {}: non-finite value {f}",
-                        n + 1
-                    )));
+                    return Err(TextError::Glove(format!("line {}: non-finite value {f}", n + 1)));
                 }
                 vectors.push(v);
             }
             let got = vectors.len() - start;
             if dim == 0 {
                 if got == 0 {
-                    return Err(TextError::Glove(format!(
-                        "line {}: a word without a vector",
-                        n + 1
-                    )));
+                    return Err(TextError::Glove(format!("line {}: a word without a vector", n + 1)));
                 }
                 dim = got;
             } else if got != dim {
-                return Err(TextError::Glove(format!(
-                    "line {}: {got} values, expected {dim}",
-                    n + 1
-                )));
+                return Err(TextError::Glove(format!("line {}: {got} values, expected {dim}", n + 1)));
             }
             if index.contains_key(word) {
                 vectors.truncate(start);
@@ -77,25 +67,17 @@ impl Glove {
         if words.is_empty() {
             return Err(TextError::Glove("no word vectors in the input".into()));
         }
-        Ok(Glove {
-            dim,
-            words,
-            vectors,
-            index,
-        })
+        Ok(Glove { dim, words, vectors, index })
     }
 
     /// Reads a GloVe file, gunzipping it when it starts with the gzip magic.
     #[cfg(not(target_arch = "wasm32"))]
     pub fn open(path: &std::path::Path, limit: Option<usize>) -> Result<Glove, TextError> {
         use std::io::{BufReader, Read};
-        let file = std::fs::File::open(path)
-            .map_err(|e| TextError::Glove(format!("cannot open {}: {e}", path.display())))?;
+        let file =
+            std::fs::File::open(path).map_err(|e| TextError::Glove(format!("cannot open {}: {e}", path.display())))?;
         let mut reader = BufReader::with_capacity(1 << 20, file);
-        let gz = reader
-            .fill_buf()
-            .map(|b| b.starts_with(&[0x1f, 0x8b]))
-            .unwrap_or(false);
+        let gz = reader.fill_buf().map(|b| b.starts_with(&[0x1f, 0x8b])).unwrap_or(false);
         let result = if gz {
             let decoder = flate2::bufread::GzDecoder::new(reader);
             Glove::read(BufReader::with_capacity(1 << 20, decoder), limit)
@@ -153,8 +135,6 @@ impl Glove {
                 *s += v as f64;
             }
         }
-        sum.iter()
-            .map(|&s| (s / self.len() as f64) as f32)
-            .collect()
+        sum.iter().map(|&s| (s / self.len() as f64) as f32).collect()
     }
 }

@@ -22,9 +22,7 @@ pub mod vocab;
 pub use glove::Glove;
 pub use quant::{QuantError, Storage};
 pub use tokenize::{split_compound, tokenize};
-pub use vocab::{
-    BuildOptions, BuildReport, Coverage, Embedded, Vocabulary, MAX_TOKENS, UNK, UNK_ID,
-};
+pub use vocab::{BuildOptions, BuildReport, Coverage, Embedded, Vocabulary, MAX_TOKENS, UNK, UNK_ID};
 
 /// Everything that can go wrong in the text front-end.
 #[derive(Debug, thiserror::Error)]
@@ -40,8 +38,5 @@ pub enum TextError {
         "emorec-vocab version {found} is not supported (this build reads version {expected}); \
          rebuild it with `emorec vocab build`"
     )]
-    Version {
-        found: String,
-        expected: &'static str,
-    },
+    Version { found: String, expected: &'static str },
 }

@@ -60,10 +60,7 @@ fn cp1252_byte(c: char) -> Option<u8> {
     if (0x80..=0xFF).contains(&u) {
         return Some(u as u8);
     }
-    CP1252_HIGH
-        .iter()
-        .position(|&m| m == Some(c))
-        .map(|i| 0x80 + i as u8)
+    CP1252_HIGH.iter().position(|&m| m == Some(c)).map(|i| 0x80 + i as u8)
 }
 
 /// How many continuation bytes a UTF-8 lead byte announces (0 if `b` is not a
@@ -164,11 +161,8 @@ pub fn normalize_chars(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{00B4}' => {
-                out.push('\'')
-            }
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
-            | '\u{00BB}' => out.push('"'),
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{00B4}' => out.push('\''),
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}' | '\u{00BB}' => out.push('"'),
             // Dashes mark a break in speech: a separate `--` token.
             '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' => {
                 if !out.ends_with(" -- ") {
@@ -210,10 +204,7 @@ pub fn strip_markup(text: &str) -> String {
         };
         if let Some(close) = close {
             // Skip to the matching close, or to the end when unclosed.
-            let end = chars[i + 1..]
-                .iter()
-                .position(|&x| x == close)
-                .map(|p| i + 1 + p);
+            let end = chars[i + 1..].iter().position(|&x| x == close).map(|p| i + 1 + p);
             out.push(' ');
             i = end.map_or(chars.len(), |e| e + 1);
             continue;

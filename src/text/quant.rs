@@ -44,22 +44,13 @@ impl Storage {
 }
 
 /// Appends the code of `row` to `codes` (and its scale to `scales` for int8).
-pub(crate) fn encode_row(
-    storage: Storage,
-    row: &[f32],
-    codes: &mut Vec<u8>,
-    scales: &mut Vec<f32>,
-) {
+pub(crate) fn encode_row(storage: Storage, row: &[f32], codes: &mut Vec<u8>, scales: &mut Vec<f32>) {
     match storage {
         Storage::Int8 => {
             let max = row.iter().fold(0f32, |m, v| m.max(v.abs()));
             let scale = if max > 0.0 { max / 127.0 } else { 0.0 };
             for &v in row {
-                let q = if scale > 0.0 {
-                    (v / scale).round().clamp(-127.0, 127.0) as i8
-                } else {
-                    0
-                };
+                let q = if scale > 0.0 { (v / scale).round().clamp(-127.0, 127.0) as i8 } else { 0 };
                 codes.push(q as u8);
             }
             scales.push(scale);
@@ -73,13 +64,7 @@ pub(crate) fn encode_row(
 }
 
 /// Decodes row `i` into `out` (`out.len()` is the dimension).
-pub(crate) fn decode_row(
-    storage: Storage,
-    codes: &[u8],
-    scales: &[f32],
-    i: usize,
-    out: &mut [f32],
-) {
+pub(crate) fn decode_row(storage: Storage, codes: &[u8], scales: &[f32], i: usize, out: &mut [f32]) {
     let dim = out.len();
     match storage {
         Storage::Int8 => {
@@ -128,10 +113,7 @@ pub(crate) struct ErrorMeter {
 
 impl ErrorMeter {
     pub(crate) fn new() -> Self {
-        ErrorMeter {
-            min_cos: 1.0,
-            ..Default::default()
-        }
+        ErrorMeter { min_cos: 1.0, ..Default::default() }
     }
 
     pub(crate) fn add(&mut self, original: &[f32], decoded: &[f32]) {
@@ -146,11 +128,7 @@ impl ErrorMeter {
             nb += b as f64 * b as f64;
         }
         self.values += original.len();
-        let cos = if na > 0.0 && nb > 0.0 {
-            dot / (na.sqrt() * nb.sqrt())
-        } else {
-            1.0
-        };
+        let cos = if na > 0.0 && nb > 0.0 { dot / (na.sqrt() * nb.sqrt()) } else { 1.0 };
         self.min_cos = self.min_cos.min(cos);
         self.cos_loss += 1.0 - cos;
         self.rows += 1;
@@ -158,21 +136,14 @@ impl ErrorMeter {
 
     pub(crate) fn finish(&self) -> QuantError {
         if self.rows == 0 {
-            return QuantError {
-                min_cosine: 1.0,
-                ..Default::default()
-            };
+            return QuantError { min_cosine: 1.0, ..Default::default() };
         }
         let rms = (self.sq_err / self.values as f64).sqrt();
         let val_rms = (self.sq_val / self.values as f64).sqrt();
         QuantError {
             rows: self.rows,
             rms: rms as f32,
-            relative_rms: if val_rms > 0.0 {
-                (rms / val_rms) as f32
-            } else {
-                0.0
-            },
+            relative_rms: if val_rms > 0.0 { (rms / val_rms) as f32 } else { 0.0 },
             max_abs: self.max_abs,
             min_cosine: self.min_cos as f32,
             mean_cosine_loss: (self.cos_loss / self.rows as f64) as f32,

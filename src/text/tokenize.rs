@@ -23,10 +23,8 @@ use super::normalize::normalize;
 
 /// Words whose period belongs to them (GloVe has `mr.` but the sentence-final
 /// `.` is its own token). Initialisms like `u.s.` are recognised by shape.
-const ABBREVIATIONS: &[&str] = &[
-    "mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "prof", "mt", "lt", "sgt", "capt",
-    "gen", "rev",
-];
+const ABBREVIATIONS: &[&str] =
+    &["mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc", "prof", "mt", "lt", "sgt", "capt", "gen", "rev"];
 
 /// Words that start with an apostrophe in GloVe (`'em`, `'cause`, and the
 /// clitics themselves, so that already tokenised text stays as it is); any
@@ -87,11 +85,7 @@ fn tokenize_chunk(s: &[char], out: &mut Vec<String>) {
             }
         } else if c == '\'' {
             // `'em`, `'cause`, `'90s`: one token; otherwise a quote mark.
-            let end = if s.get(i + 1).copied().is_some_and(is_word_char) {
-                word_end(s, i + 1)
-            } else {
-                i + 1
-            };
+            let end = if s.get(i + 1).copied().is_some_and(is_word_char) { word_end(s, i + 1) } else { i + 1 };
             let word: String = s[i + 1..end].iter().collect();
             if end > i + 1 && leading_apostrophe_word(&word) {
                 out.push(format!("'{word}"));
@@ -162,10 +156,7 @@ fn is_abbreviation(word: &str) -> bool {
 /// `u.s`, `a.m`, `e.g`: single letters joined by periods.
 fn is_initialism(word: &str) -> bool {
     let parts: Vec<&str> = word.split('.').collect();
-    parts.len() > 1
-        && parts
-            .iter()
-            .all(|p| p.chars().count() == 1 && p.chars().all(char::is_alphabetic))
+    parts.len() > 1 && parts.iter().all(|p| p.chars().count() == 1 && p.chars().all(char::is_alphabetic))
 }
 
 fn leading_apostrophe_word(word: &str) -> bool {
@@ -188,15 +179,10 @@ fn push_word(word: &str, out: &mut Vec<String>) {
     for j in 0..chars.len() {
         let c = chars[j];
         let keep = match c {
-            ',' | ':' => {
-                j > 0
-                    && chars[j - 1].is_ascii_digit()
-                    && chars.get(j + 1).is_some_and(|x| x.is_ascii_digit())
-            }
+            ',' | ':' => j > 0 && chars[j - 1].is_ascii_digit() && chars.get(j + 1).is_some_and(|x| x.is_ascii_digit()),
             '.' => {
-                let digits = j > 0
-                    && chars[j - 1].is_ascii_digit()
-                    && chars.get(j + 1).is_some_and(|x| x.is_ascii_digit());
+                let digits =
+                    j > 0 && chars[j - 1].is_ascii_digit() && chars.get(j + 1).is_some_and(|x| x.is_ascii_digit());
                 digits || is_initialism(word)
             }
             _ => true,

@@ -50,11 +50,7 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions {
-            top: 20_000,
-            storage: Storage::Int8,
-            source: "glove.6B.50d".into(),
-        }
+        BuildOptions { top: 20_000, storage: Storage::Int8, source: "glove.6B.50d".into() }
     }
 }
 
@@ -220,35 +216,19 @@ impl Vocabulary {
         let mut meter = ErrorMeter::new();
         let mut decoded = vec![0f32; dim];
         let mean = glove.mean();
-        let rows = std::iter::once((UNK.to_string(), mean.as_slice())).chain(
-            ranks
-                .iter()
-                .map(|&r| (glove.words()[r].clone(), glove.row(r))),
-        );
+        let rows = std::iter::once((UNK.to_string(), mean.as_slice()))
+            .chain(ranks.iter().map(|&r| (glove.words()[r].clone(), glove.row(r))));
         for (i, (word, row)) in rows.enumerate() {
             encode_row(options.storage, row, &mut codes, &mut scales);
             decode_row(options.storage, &codes, &scales, i, &mut decoded);
             meter.add(row, &decoded);
             words.push(word);
         }
-        let vocab = Vocabulary::from_parts(
-            dim,
-            words,
-            options.storage,
-            codes,
-            scales,
-            options.source.clone(),
-        );
+        let vocab = Vocabulary::from_parts(dim, words, options.storage, codes, scales, options.source.clone());
         let mut unknown: Vec<(String, usize)> = unknown.into_iter().collect();
         unknown.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let report = BuildReport {
-            size: vocab.len(),
-            from_texts,
-            beyond_top,
-            coverage,
-            unknown,
-            error: meter.finish(),
-        };
+        let report =
+            BuildReport { size: vocab.len(), from_texts, beyond_top, coverage, unknown, error: meter.finish() };
         (vocab, report)
     }
 
@@ -261,20 +241,8 @@ impl Vocabulary {
         scales: Vec<f32>,
         source: String,
     ) -> Vocabulary {
-        let index = words
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (w.clone(), i as u32))
-            .collect();
-        Vocabulary {
-            dim,
-            words,
-            index,
-            storage,
-            codes,
-            scales,
-            source,
-        }
+        let index = words.iter().enumerate().map(|(i, w)| (w.clone(), i as u32)).collect();
+        Vocabulary { dim, words, index, storage, codes, scales, source }
     }
 
     /// Values per vector.
@@ -318,18 +286,8 @@ impl Vocabulary {
     /// The decoded vector of entry `id` (`<unk>`'s for an id out of range).
     pub fn vector(&self, id: u32) -> Vec<f32> {
         let mut out = vec![0f32; self.dim];
-        let id = if (id as usize) < self.len() {
-            id
-        } else {
-            UNK_ID
-        };
-        decode_row(
-            self.storage,
-            &self.codes,
-            &self.scales,
-            id as usize,
-            &mut out,
-        );
+        let id = if (id as usize) < self.len() { id } else { UNK_ID };
+        decode_row(self.storage, &self.codes, &self.scales, id as usize, &mut out);
         out
     }
 
@@ -356,13 +314,7 @@ impl Vocabulary {
                 }
                 let id = self.id(&t);
                 let id_or_unk = id.unwrap_or(UNK_ID);
-                decode_row(
-                    self.storage,
-                    &self.codes,
-                    &self.scales,
-                    id_or_unk as usize,
-                    &mut row,
-                );
+                decode_row(self.storage, &self.codes, &self.scales, id_or_unk as usize, &mut row);
                 e.tokens.push(t);
                 e.ids.push(id_or_unk);
                 e.known.push(id.is_some());
@@ -393,11 +345,7 @@ impl Vocabulary {
         let mut decoded = vec![0f32; self.dim];
         let mean = glove.mean();
         for (i, word) in self.words.iter().enumerate() {
-            let original = if i == UNK_ID as usize {
-                Some(mean.as_slice())
-            } else {
-                glove.vector(word)
-            };
+            let original = if i == UNK_ID as usize { Some(mean.as_slice()) } else { glove.vector(word) };
             if let Some(original) = original.filter(|o| o.len() == self.dim) {
                 decode_row(self.storage, &self.codes, &self.scales, i, &mut decoded);
                 meter.add(original, &decoded);

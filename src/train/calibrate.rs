@@ -21,11 +21,7 @@ const T_MAX: f64 = 20.0;
 
 /// Mean negative log-likelihood of `labels` under `probs` scaled by `t`.
 fn nll(probs: &[[f32; 4]], labels: &[Emotion], t: f64) -> f64 {
-    let sum: f64 = probs
-        .iter()
-        .zip(labels)
-        .map(|(p, l)| -f64::from(calibrate(*p, t)[l.index()]).max(1e-12).ln())
-        .sum();
+    let sum: f64 = probs.iter().zip(labels).map(|(p, l)| -f64::from(calibrate(*p, t)[l.index()]).max(1e-12).ln()).sum();
     sum / probs.len().max(1) as f64
 }
 
@@ -79,10 +75,7 @@ pub fn expected_calibration_error(probs: &[[f32; 4]], labels: &[Emotion]) -> f64
     if n == 0 {
         return f64::NAN;
     }
-    (0..ECE_BINS)
-        .filter(|&b| count[b] > 0)
-        .map(|b| (correct[b] as f64 - confidence[b]).abs() / n as f64)
-        .sum()
+    (0..ECE_BINS).filter(|&b| count[b] > 0).map(|b| (correct[b] as f64 - confidence[b]).abs() / n as f64).sum()
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, TensorData};
 
 use super::Evaluation;
-use crate::Emotion;
 use crate::model::{Batcher, Example, Model, ModelError};
+use crate::Emotion;
 
 /// Probabilities `[n][4]` for every example, `batch_size` at a time
 /// (inference: no dropout).
@@ -45,7 +45,8 @@ pub fn evaluate_at(
     for chunk in examples.chunks(batch_size.max(1)) {
         let refs: Vec<&Example> = chunk.iter().collect();
         let batch = batcher.batch(&refs)?;
-        let labels = batch.labels.clone().ok_or_else(|| ModelError::Input("evaluation needs labelled examples".into()))?;
+        let labels =
+            batch.labels.clone().ok_or_else(|| ModelError::Input("evaluation needs labelled examples".into()))?;
         let out = model.forward(&batch, None);
         let device = out.logits.device();
         let logp = log_softmax(out.logits / temperature, 1);

@@ -3,19 +3,19 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::grad_clipping::GradientClippingConfig;
 use burn::store::ModuleRecord;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bytes, Device, Tensor, TensorData};
 
 use super::checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
 use super::{evaluate, Balance, EpochLog, Evaluation, Progress, TrainConfig};
-use crate::Emotion;
 use crate::model::io::write_atomic;
 use crate::model::{Batch, Batcher, Example, Model, ModelError};
 use crate::rng::Rng;
+use crate::Emotion;
 
 /// Sub-directory of `out_dir` holding the best model so far (a model
 /// directory: `Model::load_dir` reads it).
@@ -108,7 +108,8 @@ pub fn train(
                 ckpt_path.display()
             )));
         }
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(ck.model)).map_err(|e| ModelError::Format(e.to_string()))?;
+        let record =
+            ModuleRecord::from_bytes(Bytes::from_bytes_vec(ck.model)).map_err(|e| ModelError::Format(e.to_string()))?;
         let model = Model::new(&config.model, config.seed, &ad)?
             .try_load_record(record)
             .map_err(|e| ModelError::Format(e.to_string()))?;
@@ -166,7 +167,10 @@ pub fn train(
             state.epochs_since_best = 0;
             model.valid().save_dir(&out_dir.join(BEST_DIR))?;
             if let Some(e) = &eval {
-                write_atomic(&out_dir.join(BEST_DIR).join("valid.json"), serde_json::to_string_pretty(&e.to_json()).expect("json").as_bytes())?;
+                write_atomic(
+                    &out_dir.join(BEST_DIR).join("valid.json"),
+                    serde_json::to_string_pretty(&e.to_json()).expect("json").as_bytes(),
+                )?;
             }
         } else {
             state.epochs_since_best += 1;

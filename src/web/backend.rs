@@ -66,5 +66,7 @@ async fn webgpu() -> Result<Device, JsError> {
 #[cfg(not(feature = "wgpu"))]
 async fn webgpu() -> Result<Device, JsError> {
     let _ = &WEBGPU;
-    Err(JsError::new("this build of emorec has no WebGPU support (load the package's WebGPU module, or build with --features wgpu)"))
+    Err(JsError::new(
+        "this build of emorec has no WebGPU support (load the package's WebGPU module, or build with --features wgpu)",
+    ))
 }

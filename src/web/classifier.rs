@@ -167,7 +167,9 @@ impl Inner {
     ) -> Result<ClassifyResult, JsError> {
         let samples = samples.filter(|s| !s.is_empty());
         let audio = match &samples {
-            Some(s) => Some((s.as_slice(), sample_rate.ok_or_else(|| JsError::new("audio needs its sample rate (Hz)"))?)),
+            Some(s) => {
+                Some((s.as_slice(), sample_rate.ok_or_else(|| JsError::new("audio needs its sample rate (Hz)"))?))
+            }
             None => None,
         };
         let input = Input::new(audio, transcript.as_deref());

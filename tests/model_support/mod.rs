@@ -2,9 +2,9 @@
 //! separable data set (the class sets the mean of the frames and words).
 #![allow(dead_code)]
 
-use emorec::Emotion;
 use emorec::model::{AcousticPooling, Example, LexicalPooling, ModelConfig, Sequence, Variant};
 use emorec::rng::Rng;
+use emorec::Emotion;
 
 pub const A_DIM: usize = 4;
 pub const W_DIM: usize = 3;
@@ -27,7 +27,8 @@ pub fn tiny(variant: Variant, ap: AcousticPooling, lp: LexicalPooling) -> ModelC
 }
 
 pub fn seq(rng: &mut Rng, len: usize, dim: usize, mean: f32) -> Sequence {
-    let data = (0..len * dim).map(|i| mean * if i % 2 == 0 { 1.0 } else { -0.5 } + rng.uniform(-1.0, 1.0) as f32).collect();
+    let data =
+        (0..len * dim).map(|i| mean * if i % 2 == 0 { 1.0 } else { -0.5 } + rng.uniform(-1.0, 1.0) as f32).collect();
     Sequence::new(len, dim, data).unwrap()
 }
 

@@ -19,7 +19,11 @@ pub struct MelFilterbank {
 }
 
 pub fn hz_to_mel(f: f64) -> f64 {
-    if f > 0.0 { 1127.0 * (1.0 + f / 700.0).ln() } else { 0.0 }
+    if f > 0.0 {
+        1127.0 * (1.0 + f / 700.0).ln()
+    } else {
+        0.0
+    }
 }
 
 pub fn mel_to_hz(m: f64) -> f64 {

@@ -92,7 +92,11 @@ pub fn column_names() -> Vec<String> {
 /// Number of 10 ms frames openSMILE emits for `n` samples: every 60 ms frame
 /// that fits entirely.
 pub fn frame_count(n_samples: usize) -> usize {
-    if n_samples < LONG_FRAME { 0 } else { (n_samples - LONG_FRAME) / HOP + 1 }
+    if n_samples < LONG_FRAME {
+        0
+    } else {
+        (n_samples - LONG_FRAME) / HOP + 1
+    }
 }
 
 /// The ComParE_2016 extractor. Holds FFT plans and scratch buffers: make one

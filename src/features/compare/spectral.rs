@@ -68,7 +68,11 @@ fn hz_to_bark(f: f64) -> f64 {
 
 /// Zwicker's weighting g(z) for sharpness.
 fn sharpness_g(z: f64) -> f64 {
-    if z <= 16.0 { 1.0 } else { ((z - 16.0) / 4.0).powf(3f64.log2()) + 1.0 }
+    if z <= 16.0 {
+        1.0
+    } else {
+        ((z - 16.0) / 4.0).powf(3f64.log2()) + 1.0
+    }
 }
 
 impl SpectralShape {
