@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use emorec::data::manifest::{combine, load_manifests, save_manifest, Manifest, ManifestFormat};
 use emorec::data::split::Protocol;
 use emorec::data::split::ValidationPolicy;
-use emorec::data::{dailydialog, emorynlp, goemotions, load_manifest, Emotion, LabelCounts, Utterance};
+use emorec::data::{dailydialog, emorynlp, goemotions, load_manifest, LabelCounts, Utterance};
+use emorec::Emotion;
 
 fn tmp(name: &str) -> PathBuf {
     let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);

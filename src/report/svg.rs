@@ -273,7 +273,8 @@ mod tests {
     fn attention_strip_has_one_rect_per_frame() {
         let words = vec!["hello".to_string(), "there".to_string()];
         let svg = attention_svg(&[0.1, 0.5, 0.4], 0.01, &words, &[0.7, 0.3], Some((0.6, 0.4)), "utt");
-        assert_eq!(svg.matches("<rect x=").count(), 3 + 1 + 2 + 0);
+        // 3 frames, 1 frame-strip background, 2 words.
+        assert_eq!(svg.matches("<rect x=").count(), 3 + 1 + 2);
         assert!(svg.contains("audio 0.60, text 0.40"));
     }
 }

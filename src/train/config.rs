@@ -88,7 +88,10 @@ impl TrainConfig {
         if self.batch_size == 0 {
             return bad("batch_size must be positive");
         }
-        if !(self.lr > 0.0) || !(self.epsilon > 0.0) || !(self.grad_clip >= 0.0) {
+        // Written so that NaN fails too.
+        let positive = |x: f64| x > 0.0;
+        let non_negative = |x: f64| x >= 0.0;
+        if !positive(self.lr) || !positive(self.epsilon) || !non_negative(self.grad_clip) {
             return bad("lr and epsilon must be positive, grad_clip not negative");
         }
         if !(0.0..=1.0).contains(&self.modality_dropout) {

@@ -222,7 +222,7 @@ pub fn train(
 }
 
 fn adam(config: &TrainConfig) -> AdamConfig {
-    let clip = (config.grad_clip > 0.0).then(|| GradientClippingConfig::Norm(config.grad_clip as f32));
+    let clip = (config.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(config.grad_clip as f32));
     AdamConfig::new().with_epsilon(config.epsilon as f32).with_grad_clipping(clip)
 }
 
