@@ -5,7 +5,7 @@ mod model_support;
 
 use burn::tensor::Device;
 use emorec::model::{AcousticPooling as A, LexicalPooling as L, Model, Variant};
-use emorec::train::{evaluate, train, Balance, Evaluation, Quiet, TrainConfig};
+use emorec::train::{evaluate, train, train_views, Balance, Evaluation, Quiet, TrainConfig};
 use model_support::*;
 
 fn config(variant: Variant, epochs: usize) -> TrainConfig {
@@ -43,6 +43,41 @@ fn a_tiny_model_learns_a_separable_task() {
         assert!(v["val_ua"].is_number());
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Views (a clean training set and augmented copies) are used one per epoch
+/// in turn: two identical views give exactly the run one view gives, another
+/// second view changes the run, and views of different sizes are refused.
+#[test]
+fn training_cycles_through_views() {
+    let clean = dataset(24, 5);
+    let other = dataset(24, 6);
+    let valid = dataset(8, 7);
+    let c = config(Variant::Mmmla, 3);
+    let run = |views: &[&[emorec::model::Example]], name: &str| {
+        let dir = temp_dir(name);
+        let r = train_views(&c, views, &valid, &dir, &Device::flex(), &mut Quiet).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        r.history.iter().map(|h| h.train_loss).collect::<Vec<_>>()
+    };
+    let one = run(&[&clean], "views-1");
+    assert_eq!(run(&[&clean, &clean], "views-2"), one);
+    let two = run(&[&clean, &other], "views-3");
+    assert_eq!(two[0], one[0], "epoch 1 trains on the first view");
+    assert_ne!(two[1], one[1], "epoch 2 trains on the second");
+    let dir = temp_dir("views-bad");
+    assert!(train_views(&c, &[&clean, &other[..10]], &valid, &dir, &Device::flex(), &mut Quiet).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn augment_config_reads_from_toml() {
+    let text = "epochs = 1\n[augment]\ncopies = 2\np_noise = 0.7\n[model]\nvariant = \"acoustic\"\n";
+    let c = TrainConfig::from_toml(text).unwrap();
+    assert_eq!(c.augment.copies, 2);
+    assert_eq!(c.augment.p_noise, 0.7);
+    assert_eq!(c.augment.p_reverb, emorec::data::augment::AugmentConfig::default().p_reverb);
+    assert!(TrainConfig::from_toml("[augment]\ncopies = 2\nnoise = 1\n").is_err(), "unknown keys are refused");
 }
 
 #[test]

@@ -17,8 +17,8 @@ use emorec::features::FeatureMatrix;
 use emorec::pipeline::{compute_features, examples_for, Bundle, InputSpec};
 use emorec::text::{BuildOptions, Glove, Vocabulary};
 use emorec::train::{
-    evaluate_at, expected_calibration_error, fit_temperature, predict_batches, train, Bars, Evaluation, TrainConfig,
-    TrainReport,
+    evaluate_at, expected_calibration_error, fit_temperature, predict_batches, train_views, Bars, Evaluation,
+    TrainConfig, TrainReport,
 };
 
 /// Options common to `train` and `cv`.
@@ -166,6 +166,50 @@ impl Experiment {
         })
     }
 
+    /// The features of every utterance, with those of the fold's training
+    /// audio replaced by an augmented copy (`copy` 1, 2, ...; seeded by the
+    /// config's seed, the copy and the utterance). Babble comes from another
+    /// training utterance.
+    fn augmented_features(
+        &self,
+        fold: &Fold,
+        copy: usize,
+    ) -> Result<Vec<Option<std::result::Result<FeatureMatrix, String>>>> {
+        use emorec::data::augment::augment;
+        use emorec::rng::Rng;
+        use rayon::prelude::*;
+        let with_audio: Vec<usize> = fold.train.iter().copied().filter(|&i| self.utts[i].audio.is_some()).collect();
+        let decoded: Vec<Option<Vec<f32>>> = with_audio
+            .par_iter()
+            .map(|&i| self.utts[i].audio.as_deref().and_then(|p| emorec::audio::load_16k(p).ok()))
+            .collect();
+        let settings = self.inputs.settings()?;
+        let seed = self.config.seed;
+        let computed: Vec<(usize, Option<std::result::Result<FeatureMatrix, String>>)> = with_audio
+            .par_iter()
+            .enumerate()
+            .map_init(
+                || emorec::features::Extractor::from(settings),
+                |extractor, (k, &i)| {
+                    let Some(x) = decoded[k].as_deref() else { return (i, self.features[i].clone()) };
+                    let mut rng = Rng::derive(seed ^ 0xA06_u64.wrapping_mul(copy as u64), i as u64);
+                    let other = rng.below(decoded.len());
+                    let babble = decoded[other].as_deref().filter(|_| other != k);
+                    let (y, _) = augment(x, babble, &self.config.augment, &mut rng);
+                    let m = emorec::audio::prepare(&y, emorec::audio::TARGET_RATE)
+                        .map_err(|e| e.to_string())
+                        .and_then(|y| extractor.extract(&y, settings.deltas).map_err(|e| e.to_string()));
+                    (i, Some(m))
+                },
+            )
+            .collect();
+        let mut features = self.features.clone();
+        for (i, m) in computed {
+            features[i] = m;
+        }
+        Ok(features)
+    }
+
     /// Trains on a fold's training part, stops early on its validation part,
     /// writes the bundle into `out/best` and tests on its test part.
     pub fn run_fold(&self, fold: &Fold, out: &Path) -> Result<(TrainReport, Option<Evaluation>)> {
@@ -201,7 +245,15 @@ impl Experiment {
             valid_set.len(),
             test_set.len()
         );
-        let report = train(&self.config, &train_set, &valid_set, out, &self.device, &mut Bars::new())?;
+        let mut views = vec![train_set];
+        for copy in 1..=self.config.augment.copies {
+            eprintln!("augmented copy {copy}/{} of the training audio", self.config.augment.copies);
+            let features = self.augmented_features(fold, copy)?;
+            let (set, _) = examples_for(&self.utts, &fold.train, &features, norm.as_ref(), vocab.as_ref())?;
+            views.push(set);
+        }
+        let view_refs: Vec<&[_]> = views.iter().map(Vec::as_slice).collect();
+        let report = train_views(&self.config, &view_refs, &valid_set, out, &self.device, &mut Bars::new())?;
         // Calibration: one temperature fitted on the validation part.
         let temperature = if valid_set.is_empty() {
             None

@@ -17,6 +17,7 @@ use std::fmt;
 use crate::Emotion;
 use std::path::PathBuf;
 
+pub mod augment;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cache;
 pub mod dailydialog;

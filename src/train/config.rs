@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::augment::AugmentConfig;
 use crate::model::{ModelConfig, ModelError};
 
 /// How the loss copes with unequal class sizes.
@@ -49,6 +50,9 @@ pub struct TrainConfig {
     /// `audio::level`); absent: recordings are read at their own level.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level_dbfs: Option<f64>,
+    /// Waveform augmentation of the training audio (`[augment]`; off unless
+    /// `copies` > 0).
+    pub augment: AugmentConfig,
     pub model: ModelConfig,
 }
 
@@ -66,6 +70,7 @@ impl Default for TrainConfig {
             modality_dropout: 0.0,
             resume: false,
             level_dbfs: None,
+            augment: AugmentConfig::default(),
             model: ModelConfig::default(),
         }
     }

@@ -24,4 +24,4 @@ pub use metrics::Evaluation;
 #[cfg(feature = "cli")]
 pub use progress::Bars;
 pub use progress::{Lines, Progress, Quiet};
-pub use run::{class_weights, train, TrainReport, BEST_DIR};
+pub use run::{class_weights, train, train_views, TrainReport, BEST_DIR};

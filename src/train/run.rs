@@ -74,8 +74,30 @@ pub fn train(
     device: &Device,
     progress: &mut dyn Progress,
 ) -> Result<TrainReport, ModelError> {
+    train_views(config, &[train], valid, out_dir, device, progress)
+}
+
+/// [`train`] over several views of the same training set (the clean one
+/// first, then augmented copies: the same utterances in the same order),
+/// one view per epoch in turn, so that each epoch hears every utterance under
+/// other conditions. Class weights come from the first view.
+pub fn train_views(
+    config: &TrainConfig,
+    views: &[&[Example]],
+    valid: &[Example],
+    out_dir: &Path,
+    device: &Device,
+    progress: &mut dyn Progress,
+) -> Result<TrainReport, ModelError> {
     config.validate()?;
-    if train.iter().any(|e| e.label.is_none()) || valid.iter().any(|e| e.label.is_none()) {
+    let Some(&first) = views.first() else {
+        return Err(ModelError::Input("no training examples".into()));
+    };
+    if views.iter().any(|v| v.len() != first.len()) {
+        return Err(ModelError::Input("every view of the training set needs the same examples".into()));
+    }
+    let train = first;
+    if views.iter().any(|v| v.iter().any(|e| e.label.is_none())) || valid.iter().any(|e| e.label.is_none()) {
         return Err(ModelError::Input("every training and validation example needs a label".into()));
     }
     if train.is_empty() {
@@ -136,6 +158,7 @@ pub fn train(
         }
         let start = Instant::now();
         let epoch = state.epoch + 1;
+        let train = views[(epoch - 1) % views.len()];
         let rng = &mut state.rng;
         let order = epoch_order(train, config.balance, rng);
         let batches = order.len().div_ceil(config.batch_size);
