@@ -27,11 +27,13 @@ pub struct ExperimentArgs {
     /// Training config (TOML; see configs/).
     #[arg(long)]
     pub config: PathBuf,
-    /// Manifests: emorec CSV, the shared TESS/RAVDESS manifest.csv, or MELD's CSVs.
+    /// Manifests: emorec CSV, the shared TESS/RAVDESS/EMOVO manifest.csv, MELD's CSVs,
+    /// GoEmotions' TSVs, DailyDialog's dialogues_*.txt or EmoryNLP's CSVs.
     #[arg(long, required = true, num_args = 1..)]
     pub manifest: Vec<PathBuf>,
     /// random (80/20, seeded), loso (leave one speaker out), logo (leave one
-    /// group out: IEMOCAP sessions), predefined (groups train/dev/test, MELD).
+    /// group out: IEMOCAP sessions), loco (leave one corpus out), predefined
+    /// (groups train/dev/test: the text corpora's own splits).
     #[arg(long, default_value = "random")]
     pub protocol: String,
     /// For loso: put the speakers into this many folds instead of one fold each.
