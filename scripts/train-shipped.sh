@@ -4,7 +4,7 @@
 # fixture both the native and the browser tests compare with, and the numbers
 # for www/model/MODEL_CARD.md (printed; the card is edited by hand).
 #
-#   ./scripts/train-shipped.sh            # about 20 min on 2 CPU cores
+#   ./scripts/train-shipped.sh            # about 23 min on 2 CPU cores (measured with other runs beside it)
 #
 # Data: TESS + RAVDESS (actors 01-16) + EMOVO audio (TESS and RAVDESS with
 # their transcripts), and the training text of MELD and EmoryNLP (without the
