@@ -168,23 +168,31 @@ impl Experiment {
         })
     }
 
-    /// The features of every utterance, with those of the fold's training
-    /// audio replaced by an augmented copy (`copy` 1, 2, ...; seeded by the
-    /// config's seed, the copy and the utterance). Babble comes from another
-    /// training utterance.
+    /// The fold's training utterances with audio, and their samples at
+    /// 16 kHz (`None` where a recording cannot be read), decoded once for
+    /// every augmented copy.
+    fn training_audio(&self, fold: &Fold) -> (Vec<usize>, Vec<Option<Vec<f32>>>) {
+        use rayon::prelude::*;
+        let with_audio: Vec<usize> = fold.train.iter().copied().filter(|&i| self.utts[i].audio.is_some()).collect();
+        let decoded = with_audio
+            .par_iter()
+            .map(|&i| self.utts[i].audio.as_deref().and_then(|p| emorec::audio::load_16k(p).ok()))
+            .collect();
+        (with_audio, decoded)
+    }
+
+    /// The features of every utterance, with those of the training audio
+    /// ([`Experiment::training_audio`]) replaced by an augmented copy (`copy`
+    /// 1, 2, ...; seeded by the config's seed, the copy and the utterance).
+    /// Babble comes from another training utterance.
     fn augmented_features(
         &self,
-        fold: &Fold,
+        (with_audio, decoded): &(Vec<usize>, Vec<Option<Vec<f32>>>),
         copy: usize,
     ) -> Result<Vec<Option<std::result::Result<FeatureMatrix, String>>>> {
         use emorec::data::augment::augment;
         use emorec::rng::Rng;
         use rayon::prelude::*;
-        let with_audio: Vec<usize> = fold.train.iter().copied().filter(|&i| self.utts[i].audio.is_some()).collect();
-        let decoded: Vec<Option<Vec<f32>>> = with_audio
-            .par_iter()
-            .map(|&i| self.utts[i].audio.as_deref().and_then(|p| emorec::audio::load_16k(p).ok()))
-            .collect();
         let settings = self.inputs.settings()?;
         let seed = self.config.seed;
         let computed: Vec<(usize, Option<std::result::Result<FeatureMatrix, String>>)> = with_audio
@@ -248,11 +256,14 @@ impl Experiment {
             test_set.len()
         );
         let mut views = vec![train_set];
-        for copy in 1..=self.config.augment.copies {
-            eprintln!("augmented copy {copy}/{} of the training audio", self.config.augment.copies);
-            let features = self.augmented_features(fold, copy)?;
-            let (set, _) = examples_for(&self.utts, &fold.train, &features, norm.as_ref(), vocab.as_ref())?;
-            views.push(set);
+        if self.config.augment.copies > 0 {
+            let audio = self.training_audio(fold);
+            for copy in 1..=self.config.augment.copies {
+                eprintln!("augmented copy {copy}/{} of the training audio", self.config.augment.copies);
+                let features = self.augmented_features(&audio, copy)?;
+                let (set, _) = examples_for(&self.utts, &fold.train, &features, norm.as_ref(), vocab.as_ref())?;
+                views.push(set);
+            }
         }
         let view_refs: Vec<&[_]> = views.iter().map(Vec::as_slice).collect();
         let report = train_views(&self.config, &view_refs, &valid_set, out, &self.device, &mut Bars::new())?;

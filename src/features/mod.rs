@@ -109,27 +109,20 @@ impl Extractor {
         self.extract_measured(samples_16k, deltas).map(|(m, _)| m)
     }
 
-    /// [`Extractor::extract`], with the input's level and the gain applied
-    /// to it (0 dB without level normalisation).
-    pub fn extract_measured(
-        &mut self,
-        samples_16k: &[f32],
-        deltas: bool,
-    ) -> AudioResult<(FeatureMatrix, crate::audio::LevelChange)> {
-        let (lld, change) = match self.level_dbfs {
+    /// [`Extractor::extract`], with the gain in dB applied to the input
+    /// before analysis (0 without level normalisation), which the speech
+    /// gate needs to judge the level as recorded.
+    pub fn extract_measured(&mut self, samples_16k: &[f32], deltas: bool) -> AudioResult<(FeatureMatrix, f64)> {
+        let (lld, gain_db) = match self.level_dbfs {
             Some(target) => {
                 let mut x = samples_16k.to_vec();
                 let change = crate::audio::normalize_level(&mut x, target);
-                (self.extract_lld(&x)?, change)
+                (self.extract_lld(&x)?, change.gain_db)
             }
-            None => {
-                let change =
-                    crate::audio::LevelChange { loud_dbfs: crate::audio::loud_level_dbfs(samples_16k), gain_db: 0.0 };
-                (self.extract_lld(samples_16k)?, change)
-            }
+            None => (self.extract_lld(samples_16k)?, 0.0),
         };
         let m = if deltas { lld.with_deltas(compare::col::VOICING..compare::col::AUDSPEC_L1) } else { lld };
-        Ok((m, change))
+        Ok((m, gain_db))
     }
 
     fn extract_lld(&mut self, samples_16k: &[f32]) -> AudioResult<FeatureMatrix> {

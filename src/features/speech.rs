@@ -223,6 +223,7 @@ pub fn speech_presence_after_gain(m: &FeatureMatrix, gain_db: f64) -> SpeechPres
     let rolloff90 = column(m, "pcm_fftMag_spectralRollOff90.0_sma");
 
     let loud = quantile(&mut level.clone(), 0.95).unwrap_or(dbfs(0.0));
+    let digital_silence = level.iter().all(|&d| d <= dbfs(0.0));
     let active: Vec<usize> = (0..n).filter(|&i| level[i] >= loud - ACTIVE_RANGE_DB).collect();
     let over_active = |f: &dyn Fn(usize) -> f64| -> Vec<f64> { active.iter().map(|&i| f(i)).collect() };
 
@@ -236,7 +237,7 @@ pub fn speech_presence_after_gain(m: &FeatureMatrix, gain_db: f64) -> SpeechPres
         speech: false,
         reason: None,
         duration_s: n as f64 * hop,
-        loud_dbfs: if level.iter().all(|&d| d <= dbfs(0.0)) { loud } else { loud - gain_db },
+        loud_dbfs: if digital_silence { loud } else { loud - gain_db },
         active_s: active.len() as f64 * hop,
         voiced_s: n_voiced as f64 * hop,
         voiced_share: n_voiced_active as f64 / active.len().max(1) as f64,
@@ -249,7 +250,7 @@ pub fn speech_presence_after_gain(m: &FeatureMatrix, gain_db: f64) -> SpeechPres
         rolloff50_hz: quantile(&mut over_active(&|i| rolloff50[i] as f64), 0.5).unwrap_or(0.0),
         rolloff90_hz: quantile(&mut over_active(&|i| rolloff90[i] as f64), 0.5).unwrap_or(0.0),
     };
-    p.reason = rejection(&p, level.iter().all(|&d| d <= dbfs(0.0)));
+    p.reason = rejection(&p, digital_silence);
     p.speech = p.reason.is_none();
     p
 }

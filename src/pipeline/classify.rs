@@ -19,7 +19,6 @@
 use serde::Serialize;
 
 use super::Bundle;
-use crate::audio::LevelChange;
 use crate::features::{speech_presence_after_gain, Extractor, FeatureMatrix, SpeechPresence};
 use crate::model::{calibrate, Example, Prediction};
 use crate::{audio, Emotion, Error, Result};
@@ -134,8 +133,8 @@ impl Bundle {
 
     /// The descriptors the model reads, from mono 16 kHz samples, with the
     /// bundle's settings (level, deltas); not yet normalised per column.
-    /// Also returns the input's level and the gain applied to it.
-    pub fn features(&self, extractor: &mut Extractor, samples_16k: &[f32]) -> Result<(FeatureMatrix, LevelChange)> {
+    /// Also returns the gain in dB applied to the input before analysis.
+    pub fn features(&self, extractor: &mut Extractor, samples_16k: &[f32]) -> Result<(FeatureMatrix, f64)> {
         let settings = self.inputs.settings()?;
         if extractor.set() != settings.set || extractor.level_dbfs() != settings.level_dbfs {
             return Err(Error::Input(format!(
@@ -165,7 +164,7 @@ impl Bundle {
             _ => None,
         };
         let frame_hop_s = features.as_ref().map_or(extractor.set().hop_s(), |(m, _)| m.hop_s);
-        let speech = features.as_ref().map(|(m, level)| speech_presence_after_gain(m, level.gain_db));
+        let speech = features.as_ref().map(|(m, gain_db)| speech_presence_after_gain(m, *gain_db));
         let features = features.map(|(m, _)| m);
         let heard = features.filter(|_| speech.as_ref().is_none_or(|p| p.speech));
         let (example, tokens) = self.example(heard.as_ref(), input.transcript)?;
