@@ -29,6 +29,7 @@ const ui = {
   probabilities: $('probabilities'),
   words: $('word-attention'),
   modalities: $('modality-weights'),
+  modelOutput: $('model-output'),
   backend: $('backend'),
   timeFeatures: $('time-features'),
   timeInference: $('time-inference'),
@@ -205,6 +206,8 @@ function showResult(result, audio) {
   ui.label.dataset.label = result.label ?? 'none';
   ui.reason.textContent = result.reason ?? '';
   ui.reason.hidden = !result.reason;
+  // Without a label the model did not run: no bars of zeros to misread.
+  ui.modelOutput.hidden = result.label === null;
   renderProbabilities(ui.probabilities, result.probabilities ?? {}, labels, result.label);
   renderWords(ui.words, result.words, result.wordAttention);
   renderModalities(ui.modalities, result.modalityWeights ?? { audio: 0, text: 0 });
