@@ -156,3 +156,76 @@ fn no_speech_is_a_result_not_an_emotion() {
         assert!(with_text.reason.as_deref().unwrap_or_default().contains("transcript alone"), "{name}");
     }
 }
+
+#[test]
+fn speaker_normalisation_uses_the_speakers_statistics() {
+    use emorec::data::norm::{group_stats, Normalization};
+    let want: Value = serde_json::from_str(FIXTURE).unwrap();
+    let path = common::shared_dir().join("data").join(want["audio"].as_str().unwrap());
+    let audio = emorec::audio::decode_file(&path).unwrap();
+    let mut bundle = shipped();
+    bundle.inputs.normalize = Normalization::Speaker;
+    let mut extractor = bundle.extractor().unwrap();
+    let input = Input::new(Some((&audio.samples, audio.sample_rate)), None);
+
+    // Without the speaker's statistics the utterance stands for its speaker.
+    let fallback = bundle.classify(&mut extractor, &input).unwrap();
+    let x = emorec::audio::prepare(&audio.samples, audio.sample_rate).unwrap();
+    let (m, _) = bundle.features(&mut extractor, &x).unwrap();
+    let own = group_stats([&m]).unwrap();
+    assert_eq!(bundle.classify(&mut extractor, &input.with_speaker(Some(&own))).unwrap(), fallback);
+
+    // A speaker whose usual voice differs (every column one deviation
+    // higher on average) makes the same utterance read differently.
+    let mut other = own.clone();
+    for (mean, std) in other.mean.iter_mut().zip(&other.std) {
+        *mean += std.max(other.std_floor);
+    }
+    let shifted = bundle.classify(&mut extractor, &input.with_speaker(Some(&other))).unwrap();
+    assert_ne!(shifted.probabilities, fallback.probabilities);
+
+    // Per-utterance normalisation ignores speaker statistics.
+    bundle.inputs.normalize = Normalization::Utterance;
+    assert_eq!(bundle.classify(&mut extractor, &input.with_speaker(Some(&other))).unwrap(), fallback);
+    // And the global bundle reads the descriptors as they are.
+    bundle.inputs.normalize = Normalization::Global;
+    assert_ne!(bundle.classify(&mut extractor, &input).unwrap().probabilities, fallback.probabilities);
+}
+
+#[test]
+fn speakers_are_grouped_within_their_corpus() {
+    use emorec::data::norm::Normalization;
+    use emorec::data::Utterance;
+    use emorec::features::FeatureMatrix;
+    use emorec::pipeline::prenormalize_features;
+    let utt = |corpus: &str, speaker: &str| Utterance {
+        id: format!("{corpus}-{speaker}"),
+        audio: None,
+        transcript: None,
+        label: Emotion::Neutral,
+        speaker: speaker.into(),
+        group: String::new(),
+        corpus: Some(corpus.into()),
+    };
+    let m =
+        |v: &[f32]| Some(Ok(FeatureMatrix { names: vec!["a".into()], data: v.to_vec(), hop_s: 0.01, frame_s: 0.06 }));
+    // Speaker "01" of TESS and of RAVDESS are two people.
+    let utts = [utt("tess", "01"), utt("ravdess", "01"), utt("ravdess", "01")];
+    let raw = vec![m(&[0.0, 2.0]), m(&[10.0, 30.0]), m(&[20.0, 20.0]), None];
+    let values = |f: &[Option<Result<FeatureMatrix, String>>]| -> Vec<Vec<f32>> {
+        f.iter().take(3).map(|x| x.as_ref().unwrap().as_ref().unwrap().data.clone()).collect()
+    };
+    let mut by_speaker = raw[..3].to_vec();
+    prenormalize_features(&utts, &mut by_speaker, Normalization::Speaker).unwrap();
+    let s = 50f32.sqrt();
+    let want = [vec![-1.0, 1.0], vec![-10.0 / s, 10.0 / s], vec![0.0, 0.0]];
+    for (got, want) in values(&by_speaker).iter().zip(&want) {
+        assert!(got.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-5), "{got:?} vs {want:?}");
+    }
+    let mut by_utterance = raw[..3].to_vec();
+    prenormalize_features(&utts, &mut by_utterance, Normalization::Utterance).unwrap();
+    assert_eq!(values(&by_utterance), vec![vec![-1.0, 1.0], vec![-1.0, 1.0], vec![0.0, 0.0]]);
+    let mut global = raw[..3].to_vec();
+    prenormalize_features(&utts, &mut global, Normalization::Global).unwrap();
+    assert_eq!(values(&global), values(&raw));
+}

@@ -7,7 +7,8 @@ use clap::Args;
 
 use emorec::data::cache::FeatureCache;
 use emorec::data::load_manifests;
-use emorec::pipeline::{compute_features, examples_for, Bundle};
+use emorec::data::norm::Normalization;
+use emorec::pipeline::{compute_features, examples_for, prenormalize_features, Bundle};
 use emorec::train::evaluate_at;
 
 use super::experiment::device;
@@ -29,15 +30,32 @@ pub struct EvaluateArgs {
     cache: Option<PathBuf>,
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
+    /// global, utterance or speaker: how the descriptors are standardised
+    /// before the model's statistics (speaker: by each speaker's own
+    /// recordings in the manifests, unlabelled). Default: as the model was
+    /// trained.
+    #[arg(long)]
+    normalize: Option<String>,
 }
 
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let device = device(&args.backend)?;
     let bundle = Bundle::load(&args.model, &device)?;
     let utts = load_manifests(&args.manifest)?;
+    let trained = bundle.inputs.normalize;
+    let mode = args.normalize.as_deref().map(Normalization::from_name).transpose()?.unwrap_or(trained);
+    if mode != trained {
+        eprintln!(
+            "warning: the model was trained with {} normalisation; evaluating with {}",
+            trained.name(),
+            mode.name()
+        );
+    }
     let features = if bundle.norm.is_some() {
         let cache = args.cache.map(FeatureCache::new).unwrap_or_else(FeatureCache::open_default);
-        compute_features(&utts, &cache, bundle.inputs.settings()?)
+        let mut f = compute_features(&utts, &cache, bundle.inputs.settings()?);
+        prenormalize_features(&utts, &mut f, mode)?;
+        f
     } else {
         vec![None; utts.len()]
     };

@@ -14,7 +14,7 @@ use emorec::data::norm::{NormStats, DEFAULT_STD_FLOOR};
 use emorec::data::split::{Fold, Protocol, ValidationPolicy};
 use emorec::data::{load_manifests, Utterance};
 use emorec::features::FeatureMatrix;
-use emorec::pipeline::{compute_features, examples_for, Bundle, InputSpec};
+use emorec::pipeline::{compute_features, examples_for, prenormalize_features, Bundle, InputSpec};
 use emorec::text::{BuildOptions, Glove, Vocabulary};
 use emorec::train::{
     evaluate_at, expected_calibration_error, fit_temperature, predict_batches, train_views, Bars, Evaluation,
@@ -120,14 +120,20 @@ impl Experiment {
         eprintln!("{} utterances: {}", utts.len(), emorec::data::LabelCounts::of(&utts));
 
         let inputs = if variant.uses_audio() {
-            InputSpec::for_acoustic_dim(config.model.acoustic_dim)?.with_level(config.level_dbfs)
+            InputSpec::for_acoustic_dim(config.model.acoustic_dim)?
+                .with_level(config.level_dbfs)
+                .with_normalization(config.normalize)
         } else {
             InputSpec::new(emorec::features::FeatureSet::Compare2016, false)
         };
         let features = if variant.uses_audio() {
             let cache = args.cache.clone().map(FeatureCache::new).unwrap_or_else(FeatureCache::open_default);
             eprintln!("acoustic features (cache: {})", cache.dir().display());
-            let f = compute_features(&utts, &cache, inputs.settings()?);
+            let mut f = compute_features(&utts, &cache, inputs.settings()?);
+            if !config.normalize.is_global() {
+                eprintln!("standardising the descriptors by {}", config.normalize.name());
+                prenormalize_features(&utts, &mut f, config.normalize)?;
+            }
             let failed = f.iter().filter(|r| matches!(r, Some(Err(_)))).count();
             if failed > 0 {
                 eprintln!("warning: {failed} recording(s) could not be read; they are used without audio");
@@ -201,7 +207,8 @@ impl Experiment {
             .map_init(
                 || emorec::features::Extractor::from(settings),
                 |extractor, (k, &i)| {
-                    let Some(x) = decoded[k].as_deref() else { return (i, self.features[i].clone()) };
+                    // Unreadable: the clean features stay.
+                    let Some(x) = decoded[k].as_deref() else { return (i, None) };
                     let mut rng = Rng::derive(seed ^ 0xA06_u64.wrapping_mul(copy as u64), i as u64);
                     let other = rng.below(decoded.len());
                     let babble = decoded[other].as_deref().filter(|_| other != k);
@@ -213,9 +220,19 @@ impl Experiment {
                 },
             )
             .collect();
-        let mut features = self.features.clone();
+        // Standardised as the clean features were, each copy on its own (a
+        // speaker's augmented recordings by their own statistics, as a speaker
+        // recorded on that channel would be).
+        let mut copies: Vec<Option<std::result::Result<FeatureMatrix, String>>> = vec![None; self.utts.len()];
         for (i, m) in computed {
-            features[i] = m;
+            copies[i] = m;
+        }
+        prenormalize_features(&self.utts, &mut copies, self.config.normalize)?;
+        let mut features = self.features.clone();
+        for (i, m) in copies.into_iter().enumerate() {
+            if m.is_some() {
+                features[i] = m;
+            }
         }
         Ok(features)
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 
+use emorec::data::norm::Normalization;
 use emorec::pipeline::{Bundle, Input};
 use emorec::report::attention_svg;
 use emorec::Emotion;
@@ -30,6 +31,11 @@ pub struct PredictArgs {
     plot: Option<PathBuf>,
     #[arg(long, default_value = "cpu")]
     backend: String,
+    /// Other recordings of the same speaker (unlabelled, 10-20 s in all is
+    /// plenty): a model trained with speaker normalisation standardises by
+    /// their statistics; without them the recording stands for its speaker.
+    #[arg(long, num_args = 1..)]
+    speaker: Vec<PathBuf>,
 }
 
 pub fn run(args: PredictArgs) -> Result<()> {
@@ -41,8 +47,23 @@ pub fn run(args: PredictArgs) -> Result<()> {
         Some(path) => Some(emorec::audio::decode_file(path)?),
         None => None,
     };
-    let input = Input::new(decoded.as_ref().map(|a| (a.samples.as_slice(), a.sample_rate)), args.text.as_deref());
     let mut extractor = bundle.extractor()?;
+    let speaker = if args.speaker.is_empty() {
+        None
+    } else {
+        if bundle.inputs.normalize != Normalization::Speaker {
+            eprintln!(
+                "note: this model was trained with {} normalisation; --speaker changes nothing",
+                bundle.inputs.normalize.name()
+            );
+        }
+        let recordings =
+            args.speaker.iter().map(|p| emorec::audio::decode_file(p)).collect::<std::result::Result<Vec<_>, _>>()?;
+        let refs: Vec<(&[f32], u32)> = recordings.iter().map(|a| (a.samples.as_slice(), a.sample_rate)).collect();
+        Some(bundle.speaker_stats(&mut extractor, &refs)?)
+    };
+    let input = Input::new(decoded.as_ref().map(|a| (a.samples.as_slice(), a.sample_rate)), args.text.as_deref())
+        .with_speaker(speaker.as_ref());
     let c = bundle.classify(&mut extractor, &input).map_err(|e| match &args.audio {
         Some(path) => anyhow::Error::new(e).context(format!("classifying {}", path.display())),
         None => e.into(),

@@ -98,6 +98,14 @@ pub struct ModelConfig {
     pub max_frames: usize,
     /// Words beyond this many are dropped. 0: no cap.
     pub max_words: usize,
+    /// Adds the utterance's statistics (mean and standard deviation of every
+    /// descriptor over its frames, the "functionals" that utterance-level
+    /// classifiers read) to the acoustic vector through a learned projection,
+    /// beside the BLSTM's pooled view: whole-utterance level and range
+    /// statistics are what generalises best across speakers in the seed's
+    /// own baselines, and the BLSTM has to rediscover them from frames.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub acoustic_stats: bool,
 }
 
 impl Default for ModelConfig {
@@ -115,6 +123,7 @@ impl Default for ModelConfig {
             dropout: 0.2,
             max_frames: 1000,
             max_words: 0,
+            acoustic_stats: false,
         }
     }
 }

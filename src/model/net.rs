@@ -8,7 +8,7 @@ use super::batch::{Batch, Padded};
 use super::config::{AcousticPooling, LexicalPooling, ModelConfig, Variant};
 use super::fusion::ModalityFusion;
 use super::init::uniform1;
-use super::layers::{dropout, Dense};
+use super::layers::{dropout, tanh, Dense};
 use super::lstm::BiLstm;
 use super::pooling::{Masks, PoolKind, Pooler};
 use super::ModelError;
@@ -82,6 +82,9 @@ pub struct Model {
     pub lexical: Option<Encoder>,
     pub fusion: Option<ModalityFusion>,
     pub output: Dense,
+    /// Utterance statistics (`[B, 2 D]`) → the acoustic vector's size
+    /// (`acoustic_stats`).
+    pub stats: Option<Dense>,
     #[module(skip)]
     pub config: ModelConfig,
 }
@@ -117,7 +120,11 @@ impl Model {
             Variant::Acoustic | Variant::Lexical => (None, pooled),
         };
         let output = Dense::new(rng, out_in, Emotion::COUNT, device);
-        Ok(Model { acoustic, lexical, fusion, output, config: config.clone() })
+        // Drawn last, so that a model without statistics has the same
+        // weights as before the option existed.
+        let stats = (config.acoustic_stats && config.variant.uses_audio())
+            .then(|| Dense::new(rng, 2 * config.acoustic_dim, pooled, device));
+        Ok(Model { acoustic, lexical, fusion, output, stats, config: config.clone() })
     }
 
     /// Every parameter value in a fixed order (struct order), for comparing
@@ -158,7 +165,13 @@ impl Model {
             (Some(enc), Some(input)) => enc.forward(input, &device, rng),
             _ => (Tensor::<2>::zeros([b, pooled], &device), None),
         };
-        let (audio, frame_attention) = encode(&self.acoustic, &batch.acoustic, rng.as_deref_mut());
+        let (mut audio, frame_attention) = encode(&self.acoustic, &batch.acoustic, rng.as_deref_mut());
+        if let (Some(stats), Some(input)) = (&self.stats, &batch.acoustic) {
+            let (values, has) = utterance_stats(input);
+            let values = Tensor::<2>::from_data(TensorData::new(values, [b, 2 * input.dim]), &device);
+            let has = Tensor::<2>::from_data(TensorData::new(has, [b, 1]), &device);
+            audio = audio + tanh(stats.forward(values)) * has;
+        }
         let (text, word_attention) = encode(&self.lexical, &batch.words, rng.as_deref_mut());
 
         let has_audio: Vec<bool> = audio_lens.iter().map(|&l| l > 0 && self.acoustic.is_some()).collect();
@@ -179,6 +192,40 @@ impl Model {
         let probabilities = softmax(logits.clone(), 1);
         ModelOutput { logits, probabilities, frame_attention, word_attention, modality_weights }
     }
+}
+
+/// Per item, the mean and standard deviation of every column over its valid
+/// frames (`[B, 2 D]`, zeros for an item without audio), and 1/0 for whether
+/// it has audio (`[B, 1]`). Computed from the input data directly: it needs
+/// no gradient, and one pass over the batch costs less than the tensor ops.
+fn utterance_stats(input: &Padded) -> (Vec<f32>, Vec<f32>) {
+    let (b, t, d) = (input.batch_size(), input.max_len, input.dim);
+    let mut out = vec![0.0f32; b * 2 * d];
+    let mut has = vec![0.0f32; b];
+    let mut sum = vec![0.0f64; d];
+    let mut sq = vec![0.0f64; d];
+    for (i, &len) in input.lens.iter().enumerate() {
+        if len == 0 {
+            continue;
+        }
+        has[i] = 1.0;
+        sum.fill(0.0);
+        sq.fill(0.0);
+        for row in input.data[i * t * d..(i * t + len) * d].chunks_exact(d) {
+            for (j, &x) in row.iter().enumerate() {
+                sum[j] += f64::from(x);
+                sq[j] += f64::from(x) * f64::from(x);
+            }
+        }
+        let n = len as f64;
+        let o = &mut out[i * 2 * d..(i + 1) * 2 * d];
+        for j in 0..d {
+            let mean = sum[j] / n;
+            o[j] = mean as f32;
+            o[d + j] = (sq[j] / n - mean * mean).max(0.0).sqrt() as f32;
+        }
+    }
+    (out, has)
 }
 
 /// `[B, 2]` presence as 1/0 and as "absent" booleans (audio, text).

@@ -10,7 +10,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::examples::{acoustic_example, text_example};
-use crate::data::norm::NormStats;
+use crate::data::norm::{group_stats, NormStats, Normalization};
 use crate::features::{FeatureMatrix, FeatureSet, FeatureSettings};
 use crate::model::{Example, Model, ModelError};
 use crate::text::Vocabulary;
@@ -38,6 +38,10 @@ pub struct InputSpec {
     /// probabilities match how often the model is right; absent: 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temperature: Option<f64>,
+    /// Whose statistics standardise the descriptors before `norm.json`'s
+    /// (see [`Normalization`]); absent: none (global).
+    #[serde(default, skip_serializing_if = "Normalization::is_global")]
+    pub normalize: Normalization,
 }
 
 impl InputSpec {
@@ -48,11 +52,16 @@ impl InputSpec {
             deltas,
             level_dbfs: None,
             temperature: None,
+            normalize: Normalization::Global,
         }
     }
 
     pub fn with_level(self, level_dbfs: Option<f64>) -> Self {
         InputSpec { level_dbfs, ..self }
+    }
+
+    pub fn with_normalization(self, normalize: Normalization) -> Self {
+        InputSpec { normalize, ..self }
     }
 
     pub fn set(&self) -> Result<FeatureSet> {
@@ -171,14 +180,20 @@ impl Bundle {
 
     /// Builds the model's input from raw descriptors (un-normalised) and a
     /// transcript; either may be missing. Returns the example and the tokens
-    /// the words came from.
+    /// the words came from. `speaker`: the speaker's own statistics, for a
+    /// bundle that normalises by speaker (without them, the utterance's own
+    /// statistics stand in); other bundles ignore them.
     pub fn example(
         &self,
         features: Option<&FeatureMatrix>,
         transcript: Option<&str>,
+        speaker: Option<&NormStats>,
     ) -> Result<(Example, Vec<String>)> {
         let acoustic = match (features, &self.norm) {
-            (Some(m), Some(norm)) => Some(acoustic_example(m, norm)?),
+            (Some(m), Some(norm)) => {
+                let m = self.prenormalize(m, speaker)?;
+                Some(acoustic_example(&m, norm)?)
+            }
             _ => None,
         };
         let (words, tokens) = match (transcript, &self.vocab) {
@@ -186,5 +201,17 @@ impl Bundle {
             _ => (None, Vec::new()),
         };
         Ok((Example { acoustic, words, label: None }, tokens))
+    }
+
+    /// Descriptors standardised as the bundle's [`Normalization`] asks,
+    /// before the training statistics.
+    pub fn prenormalize(&self, m: &FeatureMatrix, speaker: Option<&NormStats>) -> Result<FeatureMatrix> {
+        let mut m = m.clone();
+        match (self.inputs.normalize, speaker) {
+            (Normalization::Global, _) => {}
+            (Normalization::Speaker, Some(stats)) => stats.apply(&mut m)?,
+            (Normalization::Utterance | Normalization::Speaker, _) => group_stats([&m])?.apply(&mut m)?,
+        }
+        Ok(m)
     }
 }

@@ -19,6 +19,7 @@
 use serde::Serialize;
 
 use super::Bundle;
+use crate::data::norm::NormStats;
 use crate::features::{speech_presence_after_gain, Extractor, FeatureMatrix, SpeechPresence};
 use crate::model::{calibrate, Example, Prediction};
 use crate::{audio, Emotion, Error, Result};
@@ -30,11 +31,25 @@ pub struct Input<'a> {
     /// Mono samples and their rate in Hz (any rate `audio::prepare` accepts).
     pub audio: Option<(&'a [f32], u32)>,
     pub transcript: Option<&'a str>,
+    /// The speaker's own statistics ([`Input::with_speaker`]), for bundles
+    /// that normalise by speaker.
+    pub speaker: Option<&'a NormStats>,
 }
 
 impl<'a> Input<'a> {
     pub fn new(audio: Option<(&'a [f32], u32)>, transcript: Option<&'a str>) -> Self {
-        Input { audio: audio.filter(|(s, _)| !s.is_empty()), transcript: transcript.filter(|t| !t.trim().is_empty()) }
+        Input {
+            audio: audio.filter(|(s, _)| !s.is_empty()),
+            transcript: transcript.filter(|t| !t.trim().is_empty()),
+            speaker: None,
+        }
+    }
+
+    /// Statistics of the speaker's descriptors over their own recordings
+    /// (`data::norm::group_stats` of the bundle's raw features), which a
+    /// bundle trained with speaker normalisation standardises by.
+    pub fn with_speaker(self, speaker: Option<&'a NormStats>) -> Self {
+        Input { speaker, ..self }
     }
 }
 
@@ -152,7 +167,7 @@ impl Bundle {
     /// embedded with the bundle's vocabulary. Fails when nothing is given, or
     /// when what is given is nothing this model reads.
     pub fn prepare(&self, extractor: &mut Extractor, input: &Input) -> Result<Prepared> {
-        let input = Input::new(input.audio, input.transcript);
+        let input = Input::new(input.audio, input.transcript).with_speaker(input.speaker);
         if input.audio.is_none() && input.transcript.is_none() {
             return Err(Error::Input("nothing to classify: give audio, a transcript or both".into()));
         }
@@ -167,7 +182,7 @@ impl Bundle {
         let speech = features.as_ref().map(|(m, gain_db)| speech_presence_after_gain(m, *gain_db));
         let features = features.map(|(m, _)| m);
         let heard = features.filter(|_| speech.as_ref().is_none_or(|p| p.speech));
-        let (example, tokens) = self.example(heard.as_ref(), input.transcript)?;
+        let (example, tokens) = self.example(heard.as_ref(), input.transcript, input.speaker)?;
         if !example.has_audio() && !example.has_text() {
             if speech.as_ref().is_some_and(|p| !p.speech) {
                 return Ok(Prepared { example: None, speech, tokens, frame_hop_s });

@@ -50,6 +50,30 @@ mod native {
             .collect()
     }
 
+    /// Standardises the descriptors in place as `mode` asks, before the
+    /// training statistics: by each speaker's own frames (a speaker is a
+    /// corpus and a speaker id, since corpora reuse ids such as "01"), or by
+    /// each utterance's. Labels are not used: a new speaker's statistics can
+    /// come from any of their recordings.
+    pub fn prenormalize_features(
+        utts: &[Utterance],
+        features: &mut [Option<std::result::Result<FeatureMatrix, String>>],
+        mode: crate::data::norm::Normalization,
+    ) -> Result<()> {
+        use crate::data::norm::{standardize_groups, Normalization};
+        let mut items: Vec<((&str, &str, usize), &mut FeatureMatrix)> = Vec::new();
+        for (i, (u, f)) in utts.iter().zip(features.iter_mut()).enumerate() {
+            let Some(Ok(m)) = f else { continue };
+            let key = match mode {
+                Normalization::Global => return Ok(()),
+                Normalization::Speaker => (u.corpus.as_deref().unwrap_or(""), u.speaker.as_str(), 0),
+                Normalization::Utterance => ("", "", i),
+            };
+            items.push((key, m));
+        }
+        Ok(standardize_groups(&mut items)?)
+    }
+
     /// Examples for the utterances at `indices`, with the modalities the model
     /// uses. An utterance that ends up with neither modality is skipped and
     /// counted.
@@ -83,4 +107,4 @@ mod native {
 }
 
 #[cfg(feature = "cli")]
-pub use native::{compute_features, examples_for};
+pub use native::{compute_features, examples_for, prenormalize_features};

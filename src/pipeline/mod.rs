@@ -7,9 +7,10 @@
 mod bundle;
 mod classify;
 mod examples;
+mod speaker;
 
 pub use bundle::{Bundle, BundleFiles, InputSpec, INPUTS_FILE, NORM_FILE, VOCAB_FILE};
 pub use classify::{Classification, Input, Prepared};
 pub use examples::{acoustic_example, text_example};
 #[cfg(feature = "cli")]
-pub use examples::{compute_features, examples_for};
+pub use examples::{compute_features, examples_for, prenormalize_features};

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::augment::AugmentConfig;
+use crate::data::norm::Normalization;
 use crate::model::{ModelConfig, ModelError};
 
 /// How the loss copes with unequal class sizes.
@@ -50,6 +51,11 @@ pub struct TrainConfig {
     /// `audio::level`); absent: recordings are read at their own level.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level_dbfs: Option<f64>,
+    /// Whose statistics standardise the descriptors before the training
+    /// statistics (`global`: none; `utterance`; `speaker`: each training
+    /// speaker's own, and in the bundle it writes).
+    #[serde(skip_serializing_if = "Normalization::is_global")]
+    pub normalize: Normalization,
     /// Waveform augmentation of the training audio (`[augment]`; off unless
     /// `copies` > 0).
     pub augment: AugmentConfig,
@@ -70,6 +76,7 @@ impl Default for TrainConfig {
             modality_dropout: 0.0,
             resume: false,
             level_dbfs: None,
+            normalize: Normalization::Global,
             augment: AugmentConfig::default(),
             model: ModelConfig::default(),
         }

@@ -23,6 +23,7 @@ pub fn tiny(variant: Variant, ap: AcousticPooling, lp: LexicalPooling) -> ModelC
         dropout: 0.1,
         max_frames: 0,
         max_words: 0,
+        acoustic_stats: false,
     }
 }
 
@@ -64,6 +65,9 @@ pub fn all_configs() -> Vec<ModelConfig> {
     v.push(tiny(Variant::Mmb, A::Last, L::Cls));
     v.push(tiny(Variant::Mmmla, A::Attention, L::Attention));
     v.push(tiny(Variant::Mmmla, A::Mean, L::Last));
+    // Utterance statistics beside the pooled frames.
+    v.push(ModelConfig { acoustic_stats: true, ..tiny(Variant::Acoustic, A::Attention, L::Attention) });
+    v.push(ModelConfig { acoustic_stats: true, ..tiny(Variant::Mmb, A::Mean, L::Attention) });
     v
 }
 
