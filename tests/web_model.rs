@@ -100,3 +100,48 @@ fn predict_says_no_speech_for_signals_that_are_not_speech() {
         assert!(got["reason"].as_str().is_some_and(|r| r.starts_with("no speech")), "{name}: {got}");
     }
 }
+
+/// `predict --speaker`: a speaker's other recordings are read (those without
+/// speech left out) and, for a model trained without speaker normalisation,
+/// change nothing; recordings that are all silence are a clear error.
+/// `evaluate --normalize` names its modes.
+#[test]
+fn speaker_recordings_and_normalisation_modes() {
+    let model = model_dir();
+    let data = common::shared_dir().join("data/tess/YAF_sad");
+    let audio = data.join("YAF_chief_sad.flac");
+    let others = [data.join("YAF_back_sad.flac"), data.join("YAF_bar_sad.flac")];
+    let plain = emorec(&["predict", "--model", model.to_str().unwrap(), "--audio", audio.to_str().unwrap(), "--json"]);
+    let mut args = vec!["predict", "--model", model.to_str().unwrap(), "--audio", audio.to_str().unwrap(), "--json"];
+    args.push("--speaker");
+    args.extend(others.iter().map(|p| p.to_str().unwrap()));
+    let with_speaker = emorec(&args);
+    assert_eq!(with_speaker["probabilities"], plain["probabilities"], "a global model ignores speaker statistics");
+
+    let silence = common::reference_dir().join("synthetic_silence.wav");
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_emorec")).args(args).output().expect("runs emorec");
+    let out = run(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--audio",
+        audio.to_str().unwrap(),
+        "--speaker",
+        silence.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds speech"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let dev = common::shared_dir().join("data/meld/dev_sent_emo.csv");
+    let out = run(&[
+        "evaluate",
+        "--model",
+        model.to_str().unwrap(),
+        "--manifest",
+        dev.to_str().unwrap(),
+        "--normalize",
+        "bogus",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("global, utterance or speaker"));
+}
