@@ -15,8 +15,13 @@ use crate::Emotion;
 /// Bins of the expected calibration error, as usually reported.
 pub const ECE_BINS: usize = 10;
 
-/// Searched range of the temperature.
-const T_MIN: f64 = 0.05;
+/// Searched range of the temperature. Never below 1: validation speakers
+/// come from the training corpora, so they are closer to training than any
+/// new voice, microphone or language is, and a model that looks
+/// under-confident on them is not under-confident on what it never heard
+/// (measured with RAVDESS held out: the temperature 0.62 fitted on TESS and
+/// EMOVO validation speakers gave ECE 0.34 on RAVDESS, T = 1 gives 0.24).
+const T_MIN: f64 = 1.0;
 const T_MAX: f64 = 20.0;
 
 /// Mean negative log-likelihood of `labels` under `probs` scaled by `t`.
@@ -27,7 +32,7 @@ fn nll(probs: &[[f32; 4]], labels: &[Emotion], t: f64) -> f64 {
 
 /// The temperature that minimises the negative log-likelihood of `labels`
 /// under `probs` (the model's probabilities at T = 1), by golden-section
-/// search over log T in [0.05, 20] (the likelihood is unimodal in T). 1.0 for
+/// search over log T in [1, 20] (the likelihood is unimodal in T). 1.0 for
 /// no data.
 pub fn fit_temperature(probs: &[[f32; 4]], labels: &[Emotion]) -> f64 {
     if probs.is_empty() || probs.len() != labels.len() {
@@ -109,6 +114,11 @@ mod tests {
             assert_eq!(arg(p), arg(q));
         }
         assert_eq!(fit_temperature(&[], &[]), 1.0);
+        // Under-confident predictions (always right, 40 % sure) are not
+        // sharpened: the floor is 1.
+        let probs = vec![[0.4f32, 0.2, 0.2, 0.2]; 50];
+        let labels = vec![Emotion::Angry; 50];
+        assert!((fit_temperature(&probs, &labels) - 1.0).abs() < 1e-6);
         assert!(expected_calibration_error(&[], &[]).is_nan());
     }
 }
