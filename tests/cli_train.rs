@@ -1,0 +1,122 @@
+//! `emorec cv` end to end on a tiny config with speaker normalisation and
+//! utterance statistics: the bundle it writes records the mode, `evaluate`
+//! standardises by speaker (and warns when told otherwise), `predict
+//! --speaker` reads a speaker's recordings.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn scratch() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("emorec-cli-train-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn emorec(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_emorec")).args(args).output().expect("runs emorec");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+const CONFIG: &str = r#"
+epochs = 1
+batch_size = 8
+lr = 0.01
+seed = 3
+patience = 0
+level_dbfs = -25.0
+normalize = "speaker"
+
+[model]
+variant = "acoustic"
+acoustic_pooling = "attention"
+acoustic_dim = 130
+hidden = 4
+layers = 1
+attention = 4
+fusion_dim = 4
+max_frames = 200
+acoustic_stats = true
+"#;
+
+#[test]
+fn speaker_normalised_training_to_prediction() {
+    let dir = scratch();
+    let ravdess = common::shared_dir().join("data/ravdess");
+    // Three actors, eight recordings each (two per class).
+    let mut manifest = String::from("id,audio,transcript,label,speaker,group\n");
+    let mut files = Vec::new();
+    for actor in ["01", "02", "03"] {
+        for (code, label) in [("05", "ang"), ("03", "hap"), ("01", "neu"), ("04", "sad")] {
+            for rep in ["01", "02"] {
+                let intensity = if code == "01" { "01" } else { "02" };
+                let name = format!("Actor_{actor}/03-01-{code}-{intensity}-01-{rep}-{actor}.flac");
+                let path = ravdess.join(&name);
+                assert!(path.is_file(), "{} is missing from the shared RAVDESS copy", path.display());
+                manifest.push_str(&format!("{actor}-{code}-{rep},{},,{label},Actor_{actor},g\n", path.display()));
+                files.push(path);
+            }
+        }
+    }
+    let m = dir.join("manifest.csv");
+    std::fs::write(&m, manifest).unwrap();
+    let c = dir.join("tiny.toml");
+    std::fs::write(&c, CONFIG).unwrap();
+    let out = dir.join("cv");
+    let cache = dir.join("cache");
+    let (ok, _, err) = emorec(&[
+        "cv",
+        "--config",
+        c.to_str().unwrap(),
+        "--manifest",
+        m.to_str().unwrap(),
+        "--protocol",
+        "loso",
+        "--out",
+        out.to_str().unwrap(),
+        "--cache",
+        cache.to_str().unwrap(),
+    ]);
+    assert!(ok, "cv failed: {err}");
+    assert!(err.contains("standardising the descriptors by speaker"), "{err}");
+    let bundle = out.join("speaker_Actor_01");
+    let inputs = std::fs::read_to_string(bundle.join("best/inputs.toml")).unwrap();
+    assert!(inputs.contains("normalize = \"speaker\""), "{inputs}");
+    let config = std::fs::read_to_string(bundle.join("best/config.toml")).unwrap();
+    assert!(config.contains("acoustic_stats = true"), "{config}");
+
+    let evaluate = |extra: &[&str]| {
+        let mut args = vec!["evaluate", "--model", bundle.to_str().unwrap(), "--manifest", m.to_str().unwrap()];
+        args.extend_from_slice(&["--cache", cache.to_str().unwrap(), "--json"]);
+        args.extend_from_slice(extra);
+        let (ok, stdout, err) = emorec(&args);
+        assert!(ok, "evaluate failed: {err}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        (v["n"].as_u64().unwrap(), v["loss"].as_f64().unwrap(), err)
+    };
+    let (n, by_speaker, err) = evaluate(&[]);
+    assert_eq!(n, 24);
+    assert!(!err.contains("warning"), "{err}");
+    let (_, by_utterance, err) = evaluate(&["--normalize", "utterance"]);
+    assert!(err.contains("trained with speaker normalisation"), "{err}");
+    assert_ne!(by_speaker, by_utterance, "the normalisation must reach the model");
+
+    let (ok, stdout, err) = emorec(&[
+        "predict",
+        "--model",
+        bundle.to_str().unwrap(),
+        "--audio",
+        files[0].to_str().unwrap(),
+        "--speaker",
+        files[1].to_str().unwrap(),
+        files[2].to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(ok, "predict failed: {err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["speech"], serde_json::Value::Bool(true));
+    assert!(v["label"].is_string(), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
