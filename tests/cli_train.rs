@@ -1,7 +1,8 @@
 //! `emorec cv` end to end on a tiny config with speaker normalisation and
 //! utterance statistics: the bundle it writes records the mode, `evaluate`
 //! standardises by speaker (and warns when told otherwise), `predict
-//! --speaker` reads a speaker's recordings.
+//! --speaker` reads a speaker's recordings, and `results.md` pools the test
+//! utterances per corpus.
 
 mod common;
 
@@ -46,7 +47,7 @@ fn speaker_normalised_training_to_prediction() {
     let dir = scratch();
     let ravdess = common::shared_dir().join("data/ravdess");
     // Three actors, eight recordings each (two per class).
-    let mut manifest = String::from("id,audio,transcript,label,speaker,group\n");
+    let mut manifest = String::from("id,audio,transcript,label,speaker,group,corpus\n");
     let mut files = Vec::new();
     for actor in ["01", "02", "03"] {
         for (code, label) in [("05", "ang"), ("03", "hap"), ("01", "neu"), ("04", "sad")] {
@@ -55,7 +56,8 @@ fn speaker_normalised_training_to_prediction() {
                 let name = format!("Actor_{actor}/03-01-{code}-{intensity}-01-{rep}-{actor}.flac");
                 let path = ravdess.join(&name);
                 assert!(path.is_file(), "{} is missing from the shared RAVDESS copy", path.display());
-                manifest.push_str(&format!("{actor}-{code}-{rep},{},,{label},Actor_{actor},g\n", path.display()));
+                manifest
+                    .push_str(&format!("{actor}-{code}-{rep},{},,{label},Actor_{actor},g,ravdess\n", path.display()));
                 files.push(path);
             }
         }
@@ -81,6 +83,9 @@ fn speaker_normalised_training_to_prediction() {
     ]);
     assert!(ok, "cv failed: {err}");
     assert!(err.contains("standardising the descriptors by speaker"), "{err}");
+    // Every utterance tested once, pooled per corpus.
+    let results = std::fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(results.contains("| ravdess | 24 |"), "{results}");
     let bundle = out.join("speaker_Actor_01");
     let inputs = std::fs::read_to_string(bundle.join("best/inputs.toml")).unwrap();
     assert!(inputs.contains("normalize = \"speaker\""), "{inputs}");

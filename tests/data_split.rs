@@ -113,6 +113,25 @@ fn leave_one_group_out_holds_out_sessions() {
 }
 
 #[test]
+fn speaker_folds_validate_on_speakers_of_the_training_groups() {
+    // 5 groups of 4 speakers: each fold trains on 4 groups (16 speakers);
+    // 10 % of those speakers (2) validate, not a whole group.
+    let utts = corpus(5, 4, 10);
+    let folds = Protocol::SpeakerFolds.folds(&utts, 3, ValidationPolicy::default()).unwrap();
+    assert_eq!(folds.len(), 5);
+    for f in &folds {
+        check_partition(f, utts.len(), true);
+        let test_groups = units(&utts, &f.test, Unit::Group);
+        assert_eq!(test_groups.len(), 1);
+        assert!(test_groups.is_disjoint(&units(&utts, &f.train, Unit::Group)));
+        assert!(test_groups.is_disjoint(&units(&utts, &f.valid, Unit::Group)));
+        assert_disjoint_units(&utts, f, Unit::Speaker);
+        assert_eq!(units(&utts, &f.valid, Unit::Speaker).len(), 2, "{}", f.name);
+        assert_eq!(units(&utts, &f.train, Unit::Speaker).len(), 14, "{}", f.name);
+    }
+}
+
+#[test]
 fn too_few_units_fall_back_to_stratified_validation() {
     // Two speakers: each LOSO fold trains on one, so validation is 10% of it.
     let utts = corpus(1, 2, 100);

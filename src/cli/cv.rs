@@ -1,6 +1,7 @@
 //! `emorec cv`: every fold of a protocol, and a markdown table with the mean
 //! and standard deviation over folds.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -9,7 +10,7 @@ use clap::Args;
 
 use emorec::train::Evaluation;
 
-use super::experiment::{Experiment, ExperimentArgs};
+use super::experiment::{CorpusPredictions, Experiment, ExperimentArgs, FoldOutcome};
 
 #[derive(Args)]
 pub struct CvArgs {
@@ -23,20 +24,53 @@ pub struct CvArgs {
 pub fn run(args: CvArgs) -> Result<()> {
     let exp = Experiment::load(&args.experiment)?;
     let mut results: Vec<(String, Evaluation, f64)> = Vec::new();
+    let mut pooled: BTreeMap<String, CorpusPredictions> = BTreeMap::new();
     for (k, fold) in exp.folds.iter().enumerate() {
         eprintln!("== fold {}/{}: {}", k + 1, exp.folds.len(), fold.name);
         let dir = args.out.join(sanitize(&fold.name));
-        let (report, test) = exp.run_fold(fold, &dir)?;
+        let FoldOutcome { report, test, by_corpus } = exp.run_fold(fold, &dir)?;
         let seconds: f64 = report.history.iter().map(|e| e.seconds).sum::<f64>() / report.history.len().max(1) as f64;
         if let Some(t) = test {
             results.push((fold.name.clone(), t, seconds));
         }
+        for (corpus, p) in by_corpus {
+            let all = pooled.entry(corpus).or_default();
+            all.probs.extend(p.probs);
+            all.labels.extend(p.labels);
+        }
     }
-    let md = table(&args, &results);
+    let mut md = table(&args, &results);
+    md.push_str(&corpus_table(&pooled));
     std::fs::create_dir_all(&args.out)?;
     std::fs::write(args.out.join("results.md"), &md)?;
     println!("{md}");
     Ok(())
+}
+
+/// Every corpus's test utterances pooled over the folds (each utterance is
+/// tested once, by a model that never heard its speaker or, leaving corpora
+/// out, its corpus), scored together.
+fn corpus_table(pooled: &BTreeMap<String, CorpusPredictions>) -> String {
+    let mut md = String::from(
+        "\nPer corpus, test utterances pooled over folds:\n\n| corpus | n | WA | UA | ang | hap | neu | sad | ECE |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let pct = |x: f64| if x.is_nan() { "-".to_string() } else { format!("{:.1}%", x * 100.0) };
+    for (corpus, p) in pooled {
+        let e = Evaluation::from_probabilities(&p.probs, &p.labels);
+        let _ = writeln!(
+            md,
+            "| {corpus} | {} | {} | {} | {} | {} | {} | {} | {:.3} |",
+            e.n,
+            pct(e.wa),
+            pct(e.ua),
+            pct(e.per_class[0]),
+            pct(e.per_class[1]),
+            pct(e.per_class[2]),
+            pct(e.per_class[3]),
+            e.ece
+        );
+    }
+    md
 }
 
 fn sanitize(name: &str) -> String {

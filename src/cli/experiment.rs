@@ -3,6 +3,7 @@
 //! into examples (statistics and vocabulary fitted on its training part only)
 //! and training and testing one fold.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -60,6 +61,22 @@ pub struct ExperimentArgs {
     /// Feature cache directory (default: $EMOREC_CACHE or .cache/emorec).
     #[arg(long)]
     pub cache: Option<PathBuf>,
+}
+
+/// The calibrated probabilities and true labels of one corpus's test
+/// utterances.
+#[derive(Default)]
+pub struct CorpusPredictions {
+    pub probs: Vec<[f32; 4]>,
+    pub labels: Vec<emorec::Emotion>,
+}
+
+/// What one fold gives: its training, its test scores and, per corpus, its
+/// test predictions.
+pub struct FoldOutcome {
+    pub report: TrainReport,
+    pub test: Option<Evaluation>,
+    pub by_corpus: BTreeMap<String, CorpusPredictions>,
 }
 
 /// Everything loaded once per experiment.
@@ -158,7 +175,7 @@ impl Experiment {
             group_speakers(&mut utts, k);
         }
         let protocol = match (protocol, args.speaker_folds) {
-            (Protocol::LeaveOneSpeakerOut, Some(_)) => Protocol::LeaveOneGroupOut,
+            (Protocol::LeaveOneSpeakerOut, Some(_)) => Protocol::SpeakerFolds,
             (p, _) => p,
         };
         let folds = protocol.folds(&utts, config.seed, ValidationPolicy::default())?;
@@ -239,7 +256,7 @@ impl Experiment {
 
     /// Trains on a fold's training part, stops early on its validation part,
     /// writes the bundle into `out/best` and tests on its test part.
-    pub fn run_fold(&self, fold: &Fold, out: &Path) -> Result<(TrainReport, Option<Evaluation>)> {
+    pub fn run_fold(&self, fold: &Fold, out: &Path) -> Result<FoldOutcome> {
         let variant = self.config.model.variant;
         let norm = if variant.uses_audio() {
             let train_mats = fold.train.iter().filter_map(|&i| self.features[i].as_ref().and_then(|r| r.as_ref().ok()));
@@ -311,7 +328,32 @@ impl Experiment {
         if let Some(t) = &test {
             std::fs::write(out.join("test.json"), serde_json::to_string_pretty(&t.to_json())?)?;
         }
-        Ok((report, test))
+        let by_corpus = self.test_by_corpus(fold, &bundle)?;
+        Ok(FoldOutcome { report, test, by_corpus })
+    }
+
+    /// The bundle's calibrated probabilities and the labels of the fold's
+    /// test utterances, per corpus, so that folds whose test parts mix
+    /// corpora (speaker folds over several) can still be scored per corpus.
+    fn test_by_corpus(&self, fold: &Fold, bundle: &Bundle) -> Result<BTreeMap<String, CorpusPredictions>> {
+        let mut by_corpus: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for &i in &fold.test {
+            let corpus = self.utts[i].corpus.clone().unwrap_or_else(|| "(no corpus)".into());
+            by_corpus.entry(corpus).or_default().push(i);
+        }
+        let t = bundle.inputs.temperature.unwrap_or(1.0);
+        let mut out = BTreeMap::new();
+        for (corpus, idx) in by_corpus {
+            let (set, _) = examples_for(&self.utts, &idx, &self.features, bundle.norm.as_ref(), bundle.vocab.as_ref())?;
+            if set.is_empty() {
+                continue;
+            }
+            let probs = predict_batches(&bundle.model, &set, self.config.batch_size)?;
+            let probs = probs.into_iter().map(|p| emorec::model::calibrate(p, t)).collect();
+            let labels = set.iter().filter_map(|e| e.label).collect();
+            out.insert(corpus, CorpusPredictions { probs, labels });
+        }
+        Ok(out)
     }
 }
 

@@ -24,7 +24,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let Some(fold) = exp.folds.get(args.fold) else {
         bail!("fold {} does not exist: the protocol has {} fold(s)", args.fold, exp.folds.len());
     };
-    let (report, test) = exp.run_fold(fold, &args.out)?;
+    let super::experiment::FoldOutcome { report, test, .. } = exp.run_fold(fold, &args.out)?;
     eprintln!(
         "trained {} epoch(s){}; best epoch {}; model in {}",
         report.epochs,

@@ -85,6 +85,11 @@ pub enum Protocol {
     },
     LeaveOneSpeakerOut,
     LeaveOneGroupOut,
+    /// Leave one group out where the groups are sets of speakers
+    /// (`--speaker-folds K`): validation speakers are drawn from the training
+    /// groups' speakers, not a whole group (which, with 4 or 5 groups, would
+    /// take a third or a quarter of the training speakers).
+    SpeakerFolds,
     /// Train on every corpus but one, test on that one; validation speakers
     /// are drawn from the training corpora. What a user's own microphone and
     /// voice will look like to the model: a corpus it never heard.
@@ -123,6 +128,7 @@ impl Protocol {
             Protocol::Random { test_fraction } => (vec![random_split(utts, *test_fraction, seed)?], None),
             Protocol::LeaveOneSpeakerOut => (leave_one_out(utts, Unit::Speaker)?, Some(Unit::Speaker)),
             Protocol::LeaveOneGroupOut => (leave_one_out(utts, Unit::Group)?, Some(Unit::Group)),
+            Protocol::SpeakerFolds => (leave_one_out(utts, Unit::Group)?, Some(Unit::Speaker)),
             Protocol::LeaveOneCorpusOut => {
                 if let Some(u) = utts.iter().find(|u| u.corpus.is_none()) {
                     return Err(DataError::Invalid(format!(

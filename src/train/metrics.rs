@@ -29,6 +29,22 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
+    /// Metrics of predicted probabilities (as reported: calibrated) against
+    /// the true labels: the label is the most probable class, the loss the
+    /// mean negative log-probability of the truth.
+    pub fn from_probabilities(probs: &[[f32; C]], labels: &[crate::Emotion]) -> Self {
+        let mut confusion = [[0usize; C]; C];
+        let mut loss_sum = 0.0;
+        for (p, l) in probs.iter().zip(labels) {
+            let best = (0..C).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+            confusion[l.index()][best] += 1;
+            loss_sum -= f64::from(p[l.index()]).max(1e-12).ln();
+        }
+        let mut e = Evaluation::from_confusion(confusion, loss_sum);
+        e.ece = super::expected_calibration_error(probs, labels);
+        e
+    }
+
     /// Metrics from a confusion matrix and the summed loss.
     pub fn from_confusion(confusion: [[usize; C]; C], loss_sum: f64) -> Self {
         let n: usize = confusion.iter().flatten().sum();
