@@ -10,7 +10,7 @@ use clap::Args;
 
 use emorec::train::Evaluation;
 
-use super::experiment::{CorpusPredictions, Experiment, ExperimentArgs, FoldOutcome};
+use super::experiment::{corpus_table, CorpusPredictions, Experiment, ExperimentArgs, FoldOutcome};
 
 #[derive(Args)]
 pub struct CvArgs {
@@ -45,32 +45,6 @@ pub fn run(args: CvArgs) -> Result<()> {
     std::fs::write(args.out.join("results.md"), &md)?;
     println!("{md}");
     Ok(())
-}
-
-/// Every corpus's test utterances pooled over the folds (each utterance is
-/// tested once, by a model that never heard its speaker or, leaving corpora
-/// out, its corpus), scored together.
-fn corpus_table(pooled: &BTreeMap<String, CorpusPredictions>) -> String {
-    let mut md = String::from(
-        "\nPer corpus, test utterances pooled over folds:\n\n| corpus | n | WA | UA | ang | hap | neu | sad | ECE |\n|---|---|---|---|---|---|---|---|---|\n",
-    );
-    let pct = |x: f64| if x.is_nan() { "-".to_string() } else { format!("{:.1}%", x * 100.0) };
-    for (corpus, p) in pooled {
-        let e = Evaluation::from_probabilities(&p.probs, &p.labels);
-        let _ = writeln!(
-            md,
-            "| {corpus} | {} | {} | {} | {} | {} | {} | {} | {:.3} |",
-            e.n,
-            pct(e.wa),
-            pct(e.ua),
-            pct(e.per_class[0]),
-            pct(e.per_class[1]),
-            pct(e.per_class[2]),
-            pct(e.per_class[3]),
-            e.ece
-        );
-    }
-    md
 }
 
 fn sanitize(name: &str) -> String {

@@ -4,6 +4,7 @@
 //! and training and testing one fold.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -355,6 +356,32 @@ impl Experiment {
         }
         Ok(out)
     }
+}
+
+/// Every corpus's test utterances (pooled over the folds by `cv`: each
+/// utterance is tested once, by a model that never heard its speaker or,
+/// leaving corpora out, its corpus), scored together.
+pub fn corpus_table(pooled: &BTreeMap<String, CorpusPredictions>) -> String {
+    let mut md = String::from(
+        "\nPer corpus, test utterances pooled over folds:\n\n| corpus | n | WA | UA | ang | hap | neu | sad | ECE |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let pct = |x: f64| if x.is_nan() { "-".to_string() } else { format!("{:.1}%", x * 100.0) };
+    for (corpus, p) in pooled {
+        let e = Evaluation::from_probabilities(&p.probs, &p.labels);
+        let _ = writeln!(
+            md,
+            "| {corpus} | {} | {} | {} | {} | {} | {} | {} | {:.3} |",
+            e.n,
+            pct(e.wa),
+            pct(e.ua),
+            pct(e.per_class[0]),
+            pct(e.per_class[1]),
+            pct(e.per_class[2]),
+            pct(e.per_class[3]),
+            e.ece
+        );
+    }
+    md
 }
 
 /// Assigns speakers (sorted by name) round-robin to `k` groups, so that a
