@@ -123,5 +123,9 @@ fn speaker_normalised_training_to_prediction() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["speech"], serde_json::Value::Bool(true));
     assert!(v["label"].is_string(), "{v}");
+    assert!(!err.contains("without --speaker"), "{err}");
+    // Without the speaker's recordings: a result, and a note saying what it costs.
+    let (ok, _, err) = emorec(&["predict", "--model", bundle.to_str().unwrap(), "--audio", files[0].to_str().unwrap()]);
+    assert!(ok && err.contains("without --speaker"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -49,6 +49,12 @@ pub fn run(args: PredictArgs) -> Result<()> {
     };
     let mut extractor = bundle.extractor()?;
     let speaker = if args.speaker.is_empty() {
+        if bundle.inputs.normalize == Normalization::Speaker && args.audio.is_some() {
+            eprintln!(
+                "note: this model standardises by the speaker's statistics; without --speaker the recording \
+                 stands for its speaker, which is far less accurate (at chance on a corpus it never heard)"
+            );
+        }
         None
     } else {
         if bundle.inputs.normalize != Normalization::Speaker {
