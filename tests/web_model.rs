@@ -7,7 +7,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -17,8 +17,12 @@ fn model_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model")
 }
 
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_emorec")).args(args).output().expect("runs emorec")
+}
+
 fn emorec(args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_emorec")).args(args).output().expect("runs emorec");
+    let out = run(args);
     assert!(out.status.success(), "emorec {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("emorec {args:?}: not JSON ({e})"))
 }
@@ -119,7 +123,6 @@ fn speaker_recordings_and_normalisation_modes() {
     assert_eq!(with_speaker["probabilities"], plain["probabilities"], "a global model ignores speaker statistics");
 
     let silence = common::reference_dir().join("synthetic_silence.wav");
-    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_emorec")).args(args).output().expect("runs emorec");
     let out = run(&[
         "predict",
         "--model",

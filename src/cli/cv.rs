@@ -10,7 +10,7 @@ use clap::Args;
 
 use emorec::train::Evaluation;
 
-use super::experiment::{corpus_table, CorpusPredictions, Experiment, ExperimentArgs, FoldOutcome};
+use super::experiment::{accuracy_cells, corpus_table, CorpusPredictions, Experiment, ExperimentArgs, FoldOutcome};
 
 #[derive(Args)]
 pub struct CvArgs {
@@ -70,21 +70,8 @@ fn table(args: &CvArgs, results: &[(String, Evaluation, f64)]) -> String {
         e.manifest.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
     );
     md.push_str("| fold | n | loss | WA | UA | ang | hap | neu | sad | ECE | s/epoch |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
-    let pct = |x: f64| format!("{:.1}%", x * 100.0);
     for (name, t, s) in results {
-        let _ = writeln!(
-            md,
-            "| {name} | {} | {:.4} | {} | {} | {} | {} | {} | {} | {:.3} | {s:.1} |",
-            t.n,
-            t.loss,
-            pct(t.wa),
-            pct(t.ua),
-            pct(t.per_class[0]),
-            pct(t.per_class[1]),
-            pct(t.per_class[2]),
-            pct(t.per_class[3]),
-            t.ece
-        );
+        let _ = writeln!(md, "| {name} | {} | {:.4} | {} | {:.3} | {s:.1} |", t.n, t.loss, accuracy_cells(t), t.ece);
     }
     let col = |f: &dyn Fn(&Evaluation) -> f64| mean_std(&results.iter().map(|(_, t, _)| f(t)).collect::<Vec<_>>());
     let ms = |(m, s): (f64, f64)| format!("{:.1} ± {:.1}%", m * 100.0, s * 100.0);

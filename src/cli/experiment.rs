@@ -365,23 +365,18 @@ pub fn corpus_table(pooled: &BTreeMap<String, CorpusPredictions>) -> String {
     let mut md = String::from(
         "\nPer corpus, test utterances pooled over folds:\n\n| corpus | n | WA | UA | ang | hap | neu | sad | ECE |\n|---|---|---|---|---|---|---|---|---|\n",
     );
-    let pct = |x: f64| if x.is_nan() { "-".to_string() } else { format!("{:.1}%", x * 100.0) };
     for (corpus, p) in pooled {
         let e = Evaluation::from_probabilities(&p.probs, &p.labels);
-        let _ = writeln!(
-            md,
-            "| {corpus} | {} | {} | {} | {} | {} | {} | {} | {:.3} |",
-            e.n,
-            pct(e.wa),
-            pct(e.ua),
-            pct(e.per_class[0]),
-            pct(e.per_class[1]),
-            pct(e.per_class[2]),
-            pct(e.per_class[3]),
-            e.ece
-        );
+        let _ = writeln!(md, "| {corpus} | {} | {} | {:.3} |", e.n, accuracy_cells(&e), e.ece);
     }
     md
+}
+
+/// WA, UA and the four per-class recalls as Markdown table cells, in
+/// percent ("-" for a class the test part does not have).
+pub fn accuracy_cells(e: &Evaluation) -> String {
+    let pct = |x: f64| if x.is_nan() { "-".to_string() } else { format!("{:.1}%", x * 100.0) };
+    [e.wa, e.ua, e.per_class[0], e.per_class[1], e.per_class[2], e.per_class[3]].map(pct).join(" | ")
 }
 
 /// Assigns speakers (sorted by name) round-robin to `k` groups, so that a

@@ -3,6 +3,7 @@
 //! `inputs.toml`, `norm.json` when the model hears audio and
 //! `vocab.safetensors` when it reads text.
 
+use std::borrow::Cow;
 #[cfg(not(target_arch = "wasm32"))]
 use std::path::Path;
 
@@ -205,13 +206,19 @@ impl Bundle {
 
     /// Descriptors standardised as the bundle's [`Normalization`] asks,
     /// before the training statistics.
-    pub fn prenormalize(&self, m: &FeatureMatrix, speaker: Option<&NormStats>) -> Result<FeatureMatrix> {
+    pub fn prenormalize<'m>(
+        &self,
+        m: &'m FeatureMatrix,
+        speaker: Option<&NormStats>,
+    ) -> Result<Cow<'m, FeatureMatrix>> {
+        let stats = match (self.inputs.normalize, speaker) {
+            // As it is: no copy on the path every global bundle takes.
+            (Normalization::Global, _) => return Ok(Cow::Borrowed(m)),
+            (Normalization::Speaker, Some(stats)) => Cow::Borrowed(stats),
+            (Normalization::Utterance | Normalization::Speaker, _) => Cow::Owned(group_stats([m])?),
+        };
         let mut m = m.clone();
-        match (self.inputs.normalize, speaker) {
-            (Normalization::Global, _) => {}
-            (Normalization::Speaker, Some(stats)) => stats.apply(&mut m)?,
-            (Normalization::Utterance | Normalization::Speaker, _) => group_stats([&m])?.apply(&mut m)?,
-        }
-        Ok(m)
+        stats.apply(&mut m)?;
+        Ok(Cow::Owned(m))
     }
 }

@@ -61,13 +61,15 @@ mod native {
         mode: crate::data::norm::Normalization,
     ) -> Result<()> {
         use crate::data::norm::{standardize_groups, Normalization};
+        if mode.is_global() {
+            return Ok(());
+        }
         let mut items: Vec<((&str, &str, usize), &mut FeatureMatrix)> = Vec::new();
         for (i, (u, f)) in utts.iter().zip(features.iter_mut()).enumerate() {
             let Some(Ok(m)) = f else { continue };
             let key = match mode {
-                Normalization::Global => return Ok(()),
                 Normalization::Speaker => (u.corpus.as_deref().unwrap_or(""), u.speaker.as_str(), 0),
-                Normalization::Utterance => ("", "", i),
+                Normalization::Utterance | Normalization::Global => ("", "", i),
             };
             items.push((key, m));
         }
