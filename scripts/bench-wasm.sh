@@ -8,7 +8,9 @@
 #   wasm (headless Chromium) classifier, cpu: model load 40 ms, per 5 s utterance: ...
 # WEBGPU=1 adds the WebGPU build and run (slow on a software adapter).
 # Needs what ./scripts/test.sh installs (chromedriver, wasm-bindgen-cli).
-# The native numbers: `emorec bench features`.
+# With ../shared present it then runs the ONNX Runtime anchor on the same
+# architecture (native and Web) and prints the ratio (ORT=0 skips it).
+# The native numbers: `emorec bench features`, `emorec bench model`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # WebGPU on a software adapter (SwiftShader) is slow: allow 20 min.
@@ -23,3 +25,26 @@ if ! cargo test --release --target wasm32-unknown-unknown --no-default-features 
     exit 1
 fi
 grep '^wasm (' "$log"
+
+# The speed anchor, in the same run: ONNX Runtime (native and Web) on the same
+# architecture with random weights (../shared/bench/ort-web; ORT=0 skips it).
+ort=../shared/bench/ort-web/run.sh
+if [ "${ORT:-1}" = 1 ] && [ -f "$ort" ]; then
+    echo "running the ONNX Runtime anchor ($ort, about 2 minutes)..." >&2
+    ort_log=$(mktemp)
+    trap 'rm -f "$log" "$ort_log"' EXIT
+    if bash "$ort" >"$ort_log" 2>&1; then
+        grep -E '^(native onnxruntime|ORT-web).*medians' "$ort_log"
+        ours=$(sed -n 's/^wasm (headless Chromium) classifier, cpu: .* inference \([0-9.]*\) ms.*/\1/p' "$log" | head -1)
+        theirs=$(grep -E 'onnxruntime-web/wasm.*3 warm-ups: medians' "$ort_log" | head -1 | sed 's/.*medians //; s/ ms.*//' \
+            | tr ',' '\n' | sort -n | sed -n 2p | tr -d ' ')
+        if [ -n "$ours" ] && [ -n "$theirs" ]; then
+            awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "ratio: emorec CPU-wasm inference %s ms / ONNX Runtime Web (wasm, 3 warm-ups, median trial) %s ms = %.1fx\n", a, b, a / b }'
+        fi
+    else
+        tail -20 "$ort_log" >&2
+        echo "warning: the ONNX Runtime anchor failed (output above); our numbers stand alone" >&2
+    fi
+elif [ "${ORT:-1}" = 1 ]; then
+    echo "note: $ort not found (../shared beside the repository): no ONNX Runtime figure" >&2
+fi

@@ -33,7 +33,7 @@ build() { # features out-name
     if [ "$OPT" = 1 ]; then
         [ -x "$wasm_opt" ] || { echo "error: $wasm_opt is missing: run ./scripts/setup.sh (or OPT=0)" >&2; exit 1; }
         echo "+ wasm-opt -Oz pkg/$2_bg.wasm"
-        "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        "$wasm_opt" -Oz --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
             --enable-mutable-globals --enable-reference-types --enable-multivalue \
             "pkg.tmp/$2_bg.wasm" -o "pkg.tmp/$2_bg.opt.wasm"
         mv "pkg.tmp/$2_bg.opt.wasm" "pkg.tmp/$2_bg.wasm"

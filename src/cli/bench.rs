@@ -1,13 +1,16 @@
 //! `emorec bench features`: the real-time factor of feature extraction,
-//! natively on one thread and on all. (The browser's number comes from
-//! `scripts/bench-wasm.sh`.)
+//! natively on one thread and on all; `emorec bench model`: inference and
+//! training speed on the CPU backends, fused against composite recurrence.
+//! (The browser's numbers come from `scripts/bench-wasm.sh`.)
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use emorec::bench::{bench_features, collect_inputs, reference_dir, reference_recordings, BenchOptions};
+use burn::tensor::Device;
+use emorec::bench::{bench_features, bench_model, collect_inputs, reference_dir, reference_recordings, BenchOptions};
+use emorec::pipeline::Bundle;
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -28,6 +31,16 @@ enum BenchWhat {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// The model on flex and ndarray: inference on one 5 s utterance with the shipped model, and a
+    /// training step at the reference size, each with the fused and the composite recurrence.
+    Model {
+        /// The model directory to time (default: the shipped model, www/model).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Timed runs per inference setting (the median is reported; training takes up to 5).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+    },
 }
 
 pub fn run(args: BenchArgs) -> Result<()> {
@@ -37,6 +50,13 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 if inputs.is_empty() { reference_recordings(&reference_dir())? } else { collect_inputs(&inputs)? };
             eprintln!("benchmarking {} file(s), {passes} timed pass(es) per setting...", files.len());
             let report = bench_features(&files, &BenchOptions { passes, threads })?;
+            println!("{report}");
+            Ok(())
+        }
+        BenchWhat::Model { model, runs } => {
+            let dir = model.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www").join("model"));
+            let bundle = Bundle::load(&dir, &Device::flex())?;
+            let report = bench_model(&bundle.model, runs, &mut |what| eprintln!("timing {what}..."));
             println!("{report}");
             Ok(())
         }

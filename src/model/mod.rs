@@ -23,5 +23,6 @@ pub mod predict;
 pub use batch::{Batch, Batcher, Example, Padded, Sequence};
 pub use config::{AcousticPooling, LexicalPooling, ModelConfig, Variant};
 pub use error::ModelError;
+pub use lstm::Recurrence;
 pub use net::{Model, ModelOutput};
 pub use predict::{calibrate, Prediction};

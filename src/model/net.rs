@@ -9,7 +9,7 @@ use super::config::{AcousticPooling, LexicalPooling, ModelConfig, Variant};
 use super::fusion::ModalityFusion;
 use super::init::uniform1;
 use super::layers::{dropout, tanh, Dense};
-use super::lstm::BiLstm;
+use super::lstm::{BiLstm, Recurrence};
 use super::pooling::{Masks, PoolKind, Pooler};
 use super::ModelError;
 use crate::rng::Rng;
@@ -55,22 +55,25 @@ impl Encoder {
 
     /// Pooled `[B, 2H]` (zeros where the item lacks the modality) and the
     /// per-step weights over the input positions (`[B, T]`).
-    fn forward(&self, input: &Padded, device: &Device, rng: Option<&mut Rng>) -> (Tensor<2>, Option<Tensor<2>>) {
+    fn forward(
+        &self,
+        input: &Padded,
+        device: &Device,
+        rng: Option<&mut Rng>,
+        path: Recurrence,
+    ) -> (Tensor<2>, Option<Tensor<2>>) {
         let b = input.batch_size();
         let d = input.dim;
-        let x = Tensor::<3>::from_data(TensorData::new(input.data.clone(), [b, input.max_len, d]), device);
-        // Per-step inputs (the data needs no gradient, so slicing it is free).
-        let mut steps: Vec<Tensor<2>> = Vec::with_capacity(input.max_len + 1);
+        let mut x = Tensor::<3>::from_data(TensorData::new(input.data.clone(), [b, input.max_len, d]), device);
         let lens: Vec<usize> = match &self.cls {
             Some(cls) => {
-                steps.push(cls.val().reshape([1, d]).expand([b, d]));
+                x = Tensor::cat(vec![cls.val().reshape([1, 1, d]).expand([b, 1, d]), x], 1);
                 input.lens.iter().map(|&l| if l > 0 { l + 1 } else { 0 }).collect()
             }
             None => input.lens.clone(),
         };
-        steps.extend(x.iter_dim(1).map(|s| s.reshape([b, d])));
-        let masks = Masks::new(&lens, steps.len(), device);
-        let h = self.blstm.forward(steps, &masks.valid, rng);
+        let masks = Masks::new(&lens, x.dims()[1], device);
+        let h = self.blstm.forward_with(x, &masks.valid, rng, path);
         self.pool.forward(h, &masks)
     }
 }
@@ -153,7 +156,13 @@ impl Model {
 
     /// Runs a padded batch. `rng` given: training mode (dropout on, masks
     /// drawn from it); `None`: inference.
-    pub fn forward(&self, batch: &Batch, mut rng: Option<&mut Rng>) -> ModelOutput {
+    pub fn forward(&self, batch: &Batch, rng: Option<&mut Rng>) -> ModelOutput {
+        self.forward_with(batch, rng, Recurrence::Auto)
+    }
+
+    /// [`Model::forward`] with the recurrence path chosen: the composite one
+    /// is the reference for tests and the "before" of the benchmark.
+    pub fn forward_with(&self, batch: &Batch, mut rng: Option<&mut Rng>, path: Recurrence) -> ModelOutput {
         let device = self.device();
         let b = batch.size;
         let pooled = self.config.pooled_dim();
@@ -162,7 +171,7 @@ impl Model {
         let text_lens = lens_of(&batch.words);
 
         let encode = |enc: &Option<Encoder>, input: &Option<Padded>, rng: Option<&mut Rng>| match (enc, input) {
-            (Some(enc), Some(input)) => enc.forward(input, &device, rng),
+            (Some(enc), Some(input)) => enc.forward(input, &device, rng, path),
             _ => (Tensor::<2>::zeros([b, pooled], &device), None),
         };
         let (mut audio, frame_attention) = encode(&self.acoustic, &batch.acoustic, rng.as_deref_mut());
