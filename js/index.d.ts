@@ -84,7 +84,11 @@ export class Classifier {
   readonly backend: Backend;
   /** Milliseconds the model took to load (backend start and parse). */
   readonly loadMs: number;
-  /** samples: mono, or null for text only; sampleRate: Hz, 4 kHz to 384 kHz. */
+  /**
+   * samples: mono, or null for text only; sampleRate: Hz, 4 kHz to 384 kHz.
+   * The first call with a transcript fetches the shipped model's vocabulary
+   * (vocab.safetensors beside this file, about 0.64 MB gzipped) once.
+   */
   classify(samples: Float32Array | null, sampleRate?: number, transcript?: string): Promise<ClassifyResult>;
   /** Frees the model's memory in wasm. */
   free(): void;

@@ -24,6 +24,26 @@ const BACKENDS = ["auto", "webgpu", "cpu"];
 const BUNDLE_FILES = { meta: "model.json", config: "config.toml", weights: "weights.bpk", inputs: "inputs.toml" };
 const OPTIONAL_BUNDLE_FILES = { norm: "norm.json", vocab: "vocab.safetensors" };
 const modules = new Map();
+// The shipped model's vocabulary ships beside the modules, not inside them
+// (a quarter of the download): fetched once, the first time a transcript is
+// given, from the package's own origin.
+const VOCABULARY_URL = new URL("./vocab.safetensors", import.meta.url);
+let vocabulary = null;
+
+function fetchVocabulary() {
+  if (!vocabulary) {
+    vocabulary = fetch(VOCABULARY_URL)
+      .then(async (response) => {
+        if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
+        return new Uint8Array(await response.arrayBuffer());
+      })
+      .catch((e) => {
+        vocabulary = null; // a later transcript tries again
+        throw new Error(`could not load the model's vocabulary from ${VOCABULARY_URL}: ${e.message}`);
+      });
+  }
+  return vocabulary;
+}
 
 function loadModule(kind) {
   if (!modules.has(kind)) {
@@ -227,6 +247,10 @@ export class Classifier {
       throw new TypeError("transcript must be a string");
     }
     const rate = samples != null && samples.length > 0 ? Math.round(sampleRate) : undefined;
+    if (transcript != null && transcript.trim() !== "" && this.#inner.needsVocabulary) {
+      const bytes = await fetchVocabulary();
+      if (this.#inner.needsVocabulary) await guard(this.#module, () => this.#inner.setVocabulary(bytes));
+    }
     return guard(this.#module, () => this.#inner.classify(samples ?? undefined, rate, transcript ?? undefined));
   }
 

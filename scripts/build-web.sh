@@ -42,6 +42,8 @@ build() { # features out-name
 build "" emorec
 if [ "$WEBGPU" = 1 ]; then build "--features wgpu" emorec_webgpu; fi
 cp js/index.js js/index.d.ts pkg.tmp/
+# The vocabulary is not embedded: index.js fetches it with the first transcript.
+cp www/model/vocab.safetensors pkg.tmp/
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 cat > pkg.tmp/package.json <<JSON
 {
@@ -51,7 +53,7 @@ cat > pkg.tmp/package.json <<JSON
   "type": "module",
   "main": "index.js",
   "types": "index.d.ts",
-  "files": ["index.js", "index.d.ts", "emorec.js", "emorec_bg.wasm", "emorec_webgpu.js", "emorec_webgpu_bg.wasm"],
+  "files": ["index.js", "index.d.ts", "emorec.js", "emorec_bg.wasm", "emorec_webgpu.js", "emorec_webgpu_bg.wasm", "vocab.safetensors"],
   "sideEffects": false,
   "license": "MIT"
 }
@@ -59,7 +61,8 @@ JSON
 rm -rf pkg && mv pkg.tmp pkg
 
 # What a visitor downloads: the page, the worker, pkg's entry and the CPU
-# module (its wasm embeds the model, vocabulary and statistics).
+# module (its wasm embeds the model and statistics); the vocabulary only
+# where a transcript is given.
 size() { stat -c %s "$1"; }
 gz() { gzip -9c "$1" | wc -c; }
 row() { printf '%-34s %10s %10s\n' "$1" "$2" "$3"; }
@@ -70,10 +73,13 @@ for f in www/*.html www/*.css www/*.js pkg/index.js pkg/emorec.js pkg/emorec_bg.
     s=$(size "$f"); g=$(gz "$f"); total=$((total + s)); total_gz=$((total_gz + g))
     row "$f" "$s" "$g"
 done
-for f in weights.bpk vocab.safetensors norm.json; do
+for f in weights.bpk norm.json; do
     row "  (in the wasm) www/model/$f" "$(size "www/model/$f")" "$(gz "www/model/$f")"
 done
-row "page total, CPU" "$total" "$total_gz"
+row "page total, CPU, audio only" "$total" "$total_gz"
+v=pkg/vocab.safetensors
+row "+ $v (with a transcript)" "$(size "$v")" "$(gz "$v")"
+row "page total, CPU, with a transcript" "$((total + $(size "$v")))" "$((total_gz + $(gz "$v")))"
 if [ -f pkg/emorec_webgpu_bg.wasm ]; then
     s=$(( $(size pkg/emorec_webgpu_bg.wasm) + $(size pkg/emorec_webgpu.js) ))
     g=$(( $(gz pkg/emorec_webgpu_bg.wasm) + $(gz pkg/emorec_webgpu.js) ))

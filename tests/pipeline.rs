@@ -229,3 +229,41 @@ fn speakers_are_grouped_within_their_corpus() {
     prenormalize_features(&utts, &mut global, Normalization::Global).unwrap();
     assert_eq!(values(&global), values(&raw));
 }
+
+/// The page loads the shipped model without its vocabulary and hands it
+/// over with the first transcript: until then a transcript is a clear
+/// error, and only a vocabulary of the model's dimension is taken.
+#[test]
+fn a_deferred_vocabulary_is_asked_for_and_checked() {
+    use emorec::pipeline::BundleFiles;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model");
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let files = BundleFiles {
+        meta: read("model.json"),
+        config: read("config.toml"),
+        weights: read("weights.bpk"),
+        inputs: read("inputs.toml"),
+        norm: Some(read("norm.json")),
+        vocab: None,
+    };
+    let device = Device::flex();
+    let err = Bundle::from_files(&files, &device).err().expect("a text model needs its vocabulary");
+    assert!(err.to_string().contains("vocab.safetensors"), "{err}");
+    let mut bundle = Bundle::from_files_deferring_vocabulary(&files, &device).unwrap();
+    assert!(bundle.needs_vocabulary());
+    let err = bundle.example(None, Some("I am so happy"), None).err().expect("no vocabulary yet");
+    assert!(err.to_string().contains("vocabulary"), "{err}");
+    assert!(bundle.set_vocabulary(b"not a vocabulary").is_err());
+    // A vocabulary of 3-dimensional vectors, from a tiny GloVe file.
+    let glove = emorec::text::Glove::read(std::io::Cursor::new("happy 0.1 0.2 0.3\nsad 0.3 0.2 0.1\n"), None).unwrap();
+    let options = emorec::text::BuildOptions { top: 2, ..Default::default() };
+    let (other, _) = emorec::text::Vocabulary::build(&glove, ["happy sad"], &options);
+    let err = bundle.set_vocabulary(&other.to_bytes()).err().expect("3 dimensions, the model reads 50");
+    assert!(err.to_string().contains("dimensions"), "{err}");
+    assert!(bundle.needs_vocabulary());
+    bundle.set_vocabulary(&read("vocab.safetensors")).unwrap();
+    assert!(!bundle.needs_vocabulary());
+    let (example, tokens) = bundle.example(None, Some("I am so happy"), None).unwrap();
+    assert!(example.words.is_some());
+    assert_eq!(tokens, ["i", "am", "so", "happy"]);
+}

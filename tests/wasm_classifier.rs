@@ -24,6 +24,18 @@ const FIXTURE: &str = include_str!("fixtures/shipped_prediction.json");
 const AUDIO: &[u8] =
     include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ravdess/Actor_01/03-01-05-01-01-01-01.flac"));
 const AUDIO_NAME: &str = "ravdess/Actor_01/03-01-05-01-01-01-01.flac";
+/// The shipped vocabulary: not in the wasm; pkg/index.js fetches it and
+/// hands it over with `setVocabulary`, as these tests do.
+const VOCAB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/vocab.safetensors"));
+
+/// The shipped model on `backend`, given its vocabulary.
+async fn shipped(backend: &str) -> Classifier {
+    let c = Classifier::load(backend.into()).await.map_err(JsValue::from).expect("shipped model loads");
+    assert!(c.needs_vocabulary());
+    c.set_vocabulary(VOCAB.to_vec()).map_err(JsValue::from).expect("the shipped vocabulary loads");
+    assert!(!c.needs_vocabulary());
+    c
+}
 
 #[derive(Deserialize)]
 struct Expected {
@@ -98,7 +110,7 @@ const TOL: f32 = 5e-3;
 async fn matches_native(backend: &str) {
     let want: Expected = serde_json::from_str(FIXTURE).expect("fixture parses");
     assert_eq!(want.audio, AUDIO_NAME, "the fixture names another recording");
-    let c = Classifier::load(backend.into()).await.map_err(JsValue::from).expect("shipped model loads");
+    let c = shipped(backend).await;
     assert_eq!(c.backend(), backend);
     let samples = emorec::audio::load_16k_bytes(AUDIO.to_vec(), Some("flac")).expect("decodes");
     let got = classify(&c, Some(samples), Some(16_000), Some(&want.transcript)).await.expect("classifies");
@@ -137,6 +149,12 @@ async fn webgpu_matches_native_prediction() {
 #[wasm_bindgen_test]
 async fn one_modality_and_bad_input() {
     let c = Classifier::load("cpu".into()).await.map_err(JsValue::from).expect("loads");
+    // Before its vocabulary: a transcript is a clear error, audio works.
+    let err = classify(&c, None, None, Some("I am so happy today!")).await.unwrap_err();
+    assert!(err.contains("vocabulary"), "{err}");
+    assert!(c.set_vocabulary(b"not a vocabulary".to_vec()).is_err());
+    assert!(c.needs_vocabulary());
+    c.set_vocabulary(VOCAB.to_vec()).map_err(JsValue::from).expect("the shipped vocabulary loads");
     // Text only: all fusion weight on the text, no frames.
     let r = classify(&c, None, None, Some("I am so happy today!")).await.expect("text only");
     assert!(r.frame_attention.is_empty());
@@ -168,7 +186,7 @@ async fn one_modality_and_bad_input() {
 /// probabilities, a reason; with a transcript, the text alone decides.
 #[wasm_bindgen_test]
 async fn no_speech_is_a_result() {
-    let c = Classifier::load("cpu".into()).await.map_err(JsValue::from).expect("loads");
+    let c = shipped("cpu").await;
     let tone: Vec<f32> =
         (0..48_000).map(|i| 0.3 * (2.0 * std::f32::consts::PI * 200.0 * i as f32 / 16_000.0).sin()).collect();
     for (name, samples) in [("silence", vec![0.0f32; 48_000]), ("tone", tone)] {

@@ -157,6 +157,38 @@ impl Bundle {
     /// A bundle from its files' contents. A model that hears audio needs
     /// `norm`, one that reads text needs `vocab`.
     pub fn from_files(files: &BundleFiles, device: &Device) -> Result<Self> {
+        Self::from_files_with(files, device, true)
+    }
+
+    /// As [`Bundle::from_files`], but a model that reads text may come
+    /// without its vocabulary, to be given later ([`Bundle::set_vocabulary`]):
+    /// the page fetches it only once a transcript is given (it is a quarter
+    /// of the download). Until then a transcript is an error that says so.
+    pub fn from_files_deferring_vocabulary(files: &BundleFiles, device: &Device) -> Result<Self> {
+        Self::from_files_with(files, device, false)
+    }
+
+    /// Whether the model reads text and its vocabulary is not loaded yet.
+    pub fn needs_vocabulary(&self) -> bool {
+        self.model.config().variant.uses_text() && self.vocab.is_none()
+    }
+
+    /// Gives a model that reads text its vocabulary (`vocab.safetensors`),
+    /// which must embed words in the model's word dimension.
+    pub fn set_vocabulary(&mut self, bytes: &[u8]) -> Result<()> {
+        let vocab = Vocabulary::from_bytes(bytes).map_err(|e| Error::bundle(VOCAB_FILE, e))?;
+        let want = self.model.config().word_dim;
+        if vocab.dim() != want {
+            return Err(Error::bundle(
+                VOCAB_FILE,
+                ModelError::Format(format!("its vectors have {} dimensions, the model reads {want}", vocab.dim())),
+            ));
+        }
+        self.vocab = Some(vocab);
+        Ok(())
+    }
+
+    fn from_files_with(files: &BundleFiles, device: &Device, require_vocab: bool) -> Result<Self> {
         let model = Model::from_files(&files.meta, &files.config, &files.weights, device)?;
         let inputs =
             InputSpec::from_toml(&String::from_utf8_lossy(&files.inputs)).map_err(|e| Error::bundle(INPUTS_FILE, e))?;
@@ -170,13 +202,15 @@ impl Bundle {
         } else {
             None
         };
-        let vocab = if variant.uses_text() {
-            let bytes = files.vocab.as_deref().ok_or_else(|| missing(VOCAB_FILE))?;
-            Some(Vocabulary::from_bytes(bytes).map_err(|e| Error::bundle(VOCAB_FILE, e))?)
-        } else {
-            None
-        };
-        Ok(Bundle { model, inputs, norm, vocab })
+        let mut bundle = Bundle { model, inputs, norm, vocab: None };
+        if variant.uses_text() {
+            match files.vocab.as_deref() {
+                Some(bytes) => bundle.set_vocabulary(bytes)?,
+                None if require_vocab => return Err(missing(VOCAB_FILE).into()),
+                None => {}
+            }
+        }
+        Ok(bundle)
     }
 
     /// Builds the model's input from raw descriptors (un-normalised) and a
@@ -199,6 +233,11 @@ impl Bundle {
         };
         let (words, tokens) = match (transcript, &self.vocab) {
             (Some(t), Some(vocab)) => text_example(t, vocab)?,
+            (Some(_), None) if self.needs_vocabulary() => {
+                return Err(Error::Input(
+                    "the model reads text, but its vocabulary (vocab.safetensors) is not loaded yet".into(),
+                ))
+            }
             _ => (None, Vec::new()),
         };
         Ok((Example { acoustic, words, label: None }, tokens))

@@ -74,7 +74,9 @@ pub struct Timings {
 }
 
 struct Inner {
-    bundle: Bundle,
+    /// Replaced only between classifications (`setVocabulary`): each
+    /// classification holds its own `Rc` across its `await`s.
+    bundle: RefCell<Rc<Bundle>>,
     backend: Backend,
     /// Holds FFT plans and buffers between calls; borrowed only in the
     /// synchronous part of `classify`, never across an `await`.
@@ -96,7 +98,7 @@ impl Classifier {
     /// has no WebGPU support) or `"auto"` (WebGPU when it works, else the CPU;
     /// `backend` says which ran).
     pub async fn load(backend: String) -> Result<Classifier, JsError> {
-        Self::load_files(&backend, shipped::files()).await
+        Self::load_files(&backend, shipped::files(), false).await
     }
 
     /// Loads a bundle written by `emorec train` (the files of its model
@@ -114,16 +116,21 @@ impl Classifier {
         norm: Option<Vec<u8>>,
         vocab: Option<Vec<u8>>,
     ) -> Result<Classifier, JsError> {
-        Self::load_files(&backend, BundleFiles { meta, config, weights, inputs, norm, vocab }).await
+        Self::load_files(&backend, BundleFiles { meta, config, weights, inputs, norm, vocab }, true).await
     }
 
-    async fn load_files(backend: &str, files: BundleFiles) -> Result<Classifier, JsError> {
+    async fn load_files(backend: &str, files: BundleFiles, require_vocab: bool) -> Result<Classifier, JsError> {
         super::install_panic_hook();
         let t0 = now_ms();
         let (backend, device) = backend::open(backend).await?;
-        let bundle = Bundle::from_files(&files, &device).map_err(js_error)?;
+        let bundle = if require_vocab {
+            Bundle::from_files(&files, &device)
+        } else {
+            Bundle::from_files_deferring_vocabulary(&files, &device)
+        }
+        .map_err(js_error)?;
         let extractor = bundle.extractor().map_err(js_error)?;
-        let inner = Inner { bundle, backend, extractor: RefCell::new(extractor) };
+        let inner = Inner { bundle: RefCell::new(Rc::new(bundle)), backend, extractor: RefCell::new(extractor) };
         Ok(Classifier { inner: Rc::new(inner), load_ms: now_ms() - t0 })
     }
 
@@ -142,7 +149,25 @@ impl Classifier {
     /// The model's architecture as TOML (`config.toml`).
     #[wasm_bindgen(getter, js_name = modelConfig)]
     pub fn model_config(&self) -> String {
-        self.inner.bundle.model.config().to_toml()
+        self.inner.bundle.borrow().model.config().to_toml()
+    }
+
+    /// Whether the model reads text and has no vocabulary yet (the shipped
+    /// model until `setVocabulary`; `pkg/index.js` does it when the first
+    /// transcript comes).
+    #[wasm_bindgen(getter, js_name = needsVocabulary)]
+    pub fn needs_vocabulary(&self) -> bool {
+        self.inner.bundle.borrow().needs_vocabulary()
+    }
+
+    /// Gives the model its vocabulary (the bytes of `vocab.safetensors`).
+    /// Throws for a file that is not one, of another dimension, or while a
+    /// classification is running.
+    #[wasm_bindgen(js_name = setVocabulary)]
+    pub fn set_vocabulary(&self, bytes: Vec<u8>) -> Result<(), JsError> {
+        let busy = || JsError::new("cannot set the vocabulary while a classification is running");
+        let mut bundle = self.inner.bundle.try_borrow_mut().map_err(|_| busy())?;
+        Rc::get_mut(&mut bundle).ok_or_else(busy)?.set_vocabulary(&bytes).map_err(js_error)
     }
 
     /// Classifies one utterance: mono `samples` at `sample_rate` Hz (an empty
@@ -174,18 +199,19 @@ impl Inner {
         };
         let input = Input::new(audio, transcript.as_deref());
         let t0 = now_ms();
-        let prepared = self.bundle.prepare(&mut self.extractor.borrow_mut(), &input).map_err(js_error)?;
+        let bundle = Rc::clone(&self.bundle.borrow());
+        let prepared = bundle.prepare(&mut self.extractor.borrow_mut(), &input).map_err(js_error)?;
         let t1 = now_ms();
         let prediction = match (&prepared.example, self.backend) {
             (None, _) => None,
-            (Some(example), Backend::Cpu) => Some(self.bundle.model.predict(example)),
-            (Some(example), Backend::WebGpu) => Some(self.bundle.model.predict_async(example).await),
+            (Some(example), Backend::Cpu) => Some(bundle.model.predict(example)),
+            (Some(example), Backend::WebGpu) => Some(bundle.model.predict_async(example).await),
         }
         .transpose()
         .map_err(|e| js_error(e.into()))?;
         let t2 = now_ms();
         let timings = Timings { features: t1 - t0, inference: t2 - t1 };
-        Ok(ClassifyResult::new(self.bundle.result(prediction, prepared), timings, self.backend))
+        Ok(ClassifyResult::new(bundle.result(prediction, prepared), timings, self.backend))
     }
 }
 

@@ -3,6 +3,9 @@
 //! `www/model/MODEL_CARD.md`). Embedding keeps the package one import with
 //! nothing to host beside it; the files stay in `www/model/` so that
 //! `emorec evaluate --model www/model` reads exactly what the page runs.
+//! The vocabulary is the exception: a quarter of the download, needed only
+//! with a transcript, it ships beside the module (`pkg/vocab.safetensors`)
+//! and `pkg/index.js` fetches it the first time a transcript comes.
 
 use crate::pipeline::BundleFiles;
 
@@ -17,8 +20,8 @@ pub const CONFIG: &[u8] = model_file!("config.toml");
 pub const WEIGHTS: &[u8] = model_file!("weights.bpk");
 pub const INPUTS: &[u8] = model_file!("inputs.toml");
 pub const NORM: &[u8] = model_file!("norm.json");
-pub const VOCAB: &[u8] = model_file!("vocab.safetensors");
 
+/// The embedded files; `vocab` is `None` (see the module doc).
 pub fn files() -> BundleFiles {
     BundleFiles {
         meta: META.to_vec(),
@@ -26,6 +29,6 @@ pub fn files() -> BundleFiles {
         weights: WEIGHTS.to_vec(),
         inputs: INPUTS.to_vec(),
         norm: Some(NORM.to_vec()),
-        vocab: Some(VOCAB.to_vec()),
+        vocab: None,
     }
 }
