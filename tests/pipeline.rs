@@ -251,14 +251,14 @@ fn a_deferred_vocabulary_is_asked_for_and_checked() {
     assert!(err.to_string().contains("vocab.safetensors"), "{err}");
     let mut bundle = Bundle::from_files_deferring_vocabulary(&files, &device).unwrap();
     assert!(bundle.needs_vocabulary());
-    let err = bundle.example(None, Some("I am so happy"), None).err().expect("no vocabulary yet");
+    let err = bundle.example(None, Some("I am so happy"), None).expect_err("no vocabulary yet");
     assert!(err.to_string().contains("vocabulary"), "{err}");
     assert!(bundle.set_vocabulary(b"not a vocabulary").is_err());
     // A vocabulary of 3-dimensional vectors, from a tiny GloVe file.
     let glove = emorec::text::Glove::read(std::io::Cursor::new("happy 0.1 0.2 0.3\nsad 0.3 0.2 0.1\n"), None).unwrap();
     let options = emorec::text::BuildOptions { top: 2, ..Default::default() };
     let (other, _) = emorec::text::Vocabulary::build(&glove, ["happy sad"], &options);
-    let err = bundle.set_vocabulary(&other.to_bytes()).err().expect("3 dimensions, the model reads 50");
+    let err = bundle.set_vocabulary(&other.to_bytes()).expect_err("3 dimensions, the model reads 50");
     assert!(err.to_string().contains("dimensions"), "{err}");
     assert!(bundle.needs_vocabulary());
     bundle.set_vocabulary(&read("vocab.safetensors")).unwrap();
