@@ -7,6 +7,7 @@
 #
 #   ./scripts/build-web.sh            # both builds
 #   WEBGPU=0 ./scripts/build-web.sh   # CPU only (the WebGPU build is 13+ min cold)
+#   WEBGPU=only ./scripts/build-web.sh   # add the WebGPU module to an existing pkg/
 #   OPT=0 ./scripts/build-web.sh      # without wasm-opt (faster, about 20% larger)
 #
 # The model in www/model/ is embedded in the wasm at build time. wasm-opt is
@@ -39,6 +40,17 @@ build() { # features out-name
         mv "pkg.tmp/$2_bg.opt.wasm" "pkg.tmp/$2_bg.wasm"
     fi
 }
+if [ "$WEBGPU" = only ]; then
+    # Adds the WebGPU module to a pkg/ that has the rest (what demo.sh does in
+    # the background while the page is already served): the page picks it up
+    # the next time it loads a classifier.
+    [ -f pkg/emorec.js ] || { echo "error: WEBGPU=only adds to an existing pkg/: run ./scripts/build-web.sh first" >&2; exit 1; }
+    build "--features wgpu" emorec_webgpu
+    for f in pkg.tmp/emorec_webgpu*; do mv "$f" pkg/; done
+    rm -rf pkg.tmp
+    echo "added pkg/emorec_webgpu_bg.wasm ($(stat -c %s pkg/emorec_webgpu_bg.wasm) bytes)"
+    exit 0
+fi
 build "" emorec
 if [ "$WEBGPU" = 1 ]; then build "--features wgpu" emorec_webgpu; fi
 cp js/index.js js/index.d.ts pkg.tmp/
