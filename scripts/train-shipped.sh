@@ -5,6 +5,11 @@
 # for www/model/MODEL_CARD.md (printed; the card is edited by hand).
 #
 #   ./scripts/train-shipped.sh            # about 23 min on 2 CPU cores (measured with other runs beside it)
+#   MODEL=speaker ./scripts/train-shipped.sh
+#       the model the page uses once a person has calibrated it to their voice
+#       (configs/web-mmmla-speaker.toml: speaker normalisation and utterance
+#       statistics) into www/model-speaker/; the prediction fixture is the
+#       main model's only.
 #
 # Data: TESS + RAVDESS (actors 01-16) + EMOVO audio (TESS and RAVDESS with
 # their transcripts), and the training text of MELD and EmoryNLP (without the
@@ -17,19 +22,30 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=../shared/data
-out="${OUT:-runs/shipped}"
+case "${MODEL:-main}" in
+    main) config=configs/web-mmmla.toml; dest=www/model; out="${OUT:-runs/shipped}" ;;
+    speaker) config=configs/web-mmmla-speaker.toml; dest=www/model-speaker; out="${OUT:-runs/shipped-speaker}" ;;
+    *) echo "MODEL is main or speaker, not ${MODEL}" >&2; exit 2 ;;
+esac
 # EMOREC=path runs an already built binary instead of `cargo run`.
 emorec() { if [ -n "${EMOREC:-}" ]; then "$EMOREC" "$@"; else cargo run --quiet --release -- "$@"; fi; }
 
-emorec train --config configs/web-mmmla.toml \
+emorec train --config "$config" \
     --manifest "$shared/tess/manifest.csv" "$shared/ravdess/manifest.csv" "$shared/emovo/manifest.csv" \
         "$shared/meld/train_sent_emo.csv" "$shared/text/emorynlp/emorynlp_train_final.csv" \
     --protocol loso --speaker-folds 5 --vocab-top 10000 --out "$out"
 
-rm -rf www/model.new && cp -r "$out/best" www/model.new
-rm -f www/model.new/valid.json
-[ -f www/model/MODEL_CARD.md ] && cp www/model/MODEL_CARD.md www/model.new/
-rm -rf www/model && mv www/model.new www/model
+rm -rf "$dest.new" && cp -r "$out/best" "$dest.new"
+rm -f "$dest.new/valid.json"
+[ -f "$dest/MODEL_CARD.md" ] && cp "$dest/MODEL_CARD.md" "$dest.new/"
+rm -rf "$dest" && mv "$dest.new" "$dest"
+
+if [ "$dest" != www/model ]; then
+    echo "== MELD test (text only, official split)"
+    emorec evaluate --model "$dest" --manifest "$shared/meld/test_sent_emo.csv"
+    ls -l "$dest"
+    exit 0
+fi
 
 audio=ravdess/Actor_01/03-01-05-01-01-01-01.flac
 transcript="Kids are talking by the door"

@@ -57,10 +57,23 @@ fn samples_and_transcript_give_the_fixture() {
 
     // The same steps by hand, as the WebGPU facade runs them (it awaits the
     // forward pass between them).
-    let prepared = bundle.prepare(&mut extractor, &input).unwrap();
+    // A 5 s utterance is one piece: the timeline is one segment, the whole
+    // recording, with the utterance's label.
+    let plan = bundle.plan(&input).unwrap();
+    assert!(!plan.is_cut());
+    let pieces = plan.inputs();
+    assert_eq!(pieces.len(), 1);
+    let prepared = bundle.prepare(&mut extractor, pieces[0].as_ref().unwrap()).unwrap();
     let prediction = bundle.model.predict(prepared.example.as_ref().unwrap()).unwrap();
-    let by_hand = bundle.result(Some(prediction), prepared);
+    let by_hand = bundle.timeline(&plan, vec![Some(bundle.result(Some(prediction), prepared))]);
     assert_eq!(by_hand, c);
+    let duration = audio.samples.len() as f64 / 48_000.0;
+    assert_eq!(c.duration_s, Some(duration));
+    assert_eq!(c.segments.len(), 1);
+    let s = &c.segments[0];
+    assert_eq!((s.start, s.end, s.speech, s.label, s.probabilities), (0.0, duration, true, c.label, c.probabilities));
+    assert_eq!(c.summary.as_ref().unwrap().shares.unwrap()[c.label.unwrap().index()], 1.0);
+    assert!(c.notes.is_empty(), "{:?}", c.notes);
 }
 
 #[test]

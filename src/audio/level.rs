@@ -34,18 +34,30 @@ pub struct LevelChange {
     pub gain_db: f64,
 }
 
-/// The 95th percentile of 25 ms frame RMS (every 10 ms) of mono 16 kHz
-/// samples, in dBFS; [`SILENCE_DBFS`] for digital silence. A recording
-/// shorter than one frame is one frame.
-pub fn loud_level_dbfs(samples: &[f32]) -> f64 {
+/// The RMS of each 25 ms frame every 10 ms of mono 16 kHz samples (frame `t`
+/// starts at sample `160 t`); a recording shorter than one frame is one
+/// frame. Also what [`super::segment`] reads pauses from.
+pub fn frame_rms(samples: &[f32]) -> Vec<f64> {
     let n_frames = if samples.len() <= FRAME { 1 } else { (samples.len() - FRAME) / HOP + 1 };
-    let mut rms: Vec<f64> = (0..n_frames)
+    (0..n_frames)
         .map(|t| {
             let frame = &samples[(t * HOP).min(samples.len())..(t * HOP + FRAME).min(samples.len())];
             let energy: f64 = frame.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
             (energy / frame.len().max(1) as f64).sqrt()
         })
-        .collect();
+        .collect()
+}
+
+/// The 95th percentile of 25 ms frame RMS (every 10 ms) of mono 16 kHz
+/// samples, in dBFS; [`SILENCE_DBFS`] for digital silence. A recording
+/// shorter than one frame is one frame.
+pub fn loud_level_dbfs(samples: &[f32]) -> f64 {
+    let mut rms = frame_rms(samples);
+    loud_of(&mut rms)
+}
+
+/// The 95th percentile of frame RMS values (reordered), in dBFS.
+pub(super) fn loud_of(rms: &mut [f64]) -> f64 {
     let k = ((rms.len() - 1) as f64 * 0.95).round() as usize;
     let (_, loud, _) = rms.select_nth_unstable_by(k, f64::total_cmp);
     if *loud > 0.0 {

@@ -17,6 +17,7 @@ mod error;
 mod files;
 pub mod level;
 mod resample;
+pub mod segment;
 
 pub use decode::{decode_bytes, decode_file};
 #[cfg(not(target_arch = "wasm32"))]

@@ -23,9 +23,14 @@ pub struct PredictArgs {
     /// What was said.
     #[arg(long)]
     text: Option<String>,
-    /// Print JSON (label, probabilities, attention, modality weights).
-    #[arg(long)]
+    /// Print JSON (label, probabilities, attention, modality weights, and the
+    /// timeline: `segments` and `summary`).
+    #[arg(long, conflicts_with = "csv")]
     json: bool,
+    /// Print the timeline as CSV: one row per segment (start, end, speech,
+    /// label, the four probabilities, reason).
+    #[arg(long)]
+    csv: bool,
     /// Also draw the attention over frames and words to this SVG.
     #[arg(long)]
     plot: Option<PathBuf>,
@@ -90,6 +95,28 @@ pub fn run(args: PredictArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&c)?);
         return Ok(());
     }
+    if args.csv {
+        print!("{}", timeline_csv(&c.segments));
+        return Ok(());
+    }
+    for note in &c.notes {
+        println!("note: {note}");
+    }
+    if c.segments.len() > 1 {
+        println!("timeline:");
+        for s in &c.segments {
+            let what = match (s.label, &s.reason) {
+                (Some(l), _) => format!("{l} ({:.2})", s.probabilities.map_or(0.0, |p| p[l.index()])),
+                (None, Some(r)) => format!("no speech: {r}"),
+                (None, None) => "no speech".into(),
+            };
+            println!("  {:>8.2}-{:<8.2} {what}", s.start, s.end);
+        }
+        if let Some(shares) = c.summary.as_ref().and_then(|s| s.shares) {
+            let shown: Vec<String> = Emotion::ALL.iter().zip(shares).map(|(e, v)| format!("{e} {:.0}%", 100.0 * v)).collect();
+            println!("share of speech time: {}", shown.join(", "));
+        }
+    }
     println!("label: {label}");
     if let Some(reason) = &c.reason {
         println!("  ({reason})");
@@ -105,4 +132,23 @@ pub fn run(args: PredictArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The segments as CSV (RFC 4180: a reason with a comma or a quote is quoted).
+fn timeline_csv(segments: &[emorec::pipeline::Segment]) -> String {
+    let mut out = String::from("start,end,speech,label,ang,hap,neu,sad,reason\n");
+    for s in segments {
+        let p = s.probabilities.map_or(vec![String::new(); 4], |p| p.iter().map(|v| format!("{v:.4}")).collect());
+        let reason = s.reason.as_deref().unwrap_or("");
+        let reason = if reason.contains([',', '"', '\n']) { format!("\"{}\"", reason.replace('"', "\"\"")) } else { reason.into() };
+        out += &format!(
+            "{:.2},{:.2},{},{},{},{reason}\n",
+            s.start,
+            s.end,
+            s.speech,
+            s.label.map_or("", |l| l.code()),
+            p.join(",")
+        );
+    }
+    out
 }

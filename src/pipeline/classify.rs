@@ -8,7 +8,9 @@
 //! the caller predicts (synchronously, or awaiting each read on WebGPU in a
 //! page), and [`Bundle::result`] turns the prediction into the result, with
 //! the bundle's calibration.
-//! [`Bundle::classify`] does all three for callers that can block.
+//! [`Bundle::classify_piece`] does all three for callers that can block.
+//! A recording longer than the model reads at once is first planned into
+//! such pieces ([`super::timeline`]; [`Bundle::classify`] runs it all).
 //!
 //! Audio passes the speech gate ([`speech_presence`]) before the model hears
 //! it: silence, noise, tones and hum are not speech, and a model trained on
@@ -18,6 +20,7 @@
 
 use serde::Serialize;
 
+use super::timeline::{Segment, Summary};
 use super::Bundle;
 use crate::data::norm::NormStats;
 use crate::features::{speech_presence_after_gain, Extractor, FeatureMatrix, SpeechPresence};
@@ -93,9 +96,19 @@ pub struct Classification {
     pub modality_weights: Option<[f32; 2]>,
     /// The tokens the model read (as many as it has word weights, when it has).
     pub words: Vec<String>,
+    /// Seconds of audio given (`None` without audio).
+    pub duration_s: Option<f64>,
+    /// The recording as a timeline ([`super::timeline`]): one segment for
+    /// an utterance the model reads whole, one per piece and pause for a
+    /// longer one; empty without audio.
+    pub segments: Vec<Segment>,
+    pub summary: Option<Summary>,
+    /// What a person should know about how the result was reached (a long
+    /// recording cut into pieces, a transcript classified on its own).
+    pub notes: Vec<String>,
 }
 
-fn emotion_code<S: serde::Serializer>(e: &Option<Emotion>, s: S) -> std::result::Result<S::Ok, S::Error> {
+pub(super) fn emotion_code<S: serde::Serializer>(e: &Option<Emotion>, s: S) -> std::result::Result<S::Ok, S::Error> {
     match e {
         Some(e) => s.serialize_str(e.code()),
         None => s.serialize_none(),
@@ -119,6 +132,10 @@ impl Classification {
                 word_attention: None,
                 modality_weights: None,
                 words: Vec::new(),
+                duration_s: None,
+                segments: Vec::new(),
+                summary: None,
+                notes: Vec::new(),
             };
         };
         let mut words = prepared.tokens;
@@ -135,6 +152,10 @@ impl Classification {
             word_attention: p.word_attention,
             modality_weights: Some(p.modality_weights),
             words,
+            duration_s: None,
+            segments: Vec::new(),
+            summary: None,
+            notes: Vec::new(),
         }
     }
 }
@@ -193,9 +214,11 @@ impl Bundle {
         Ok(Prepared { example: Some(example), speech, tokens, frame_hop_s })
     }
 
-    /// [`Bundle::prepare`], the forward pass and the result, for callers that
-    /// can block on reading tensors (every CPU backend; natively, GPUs too).
-    pub fn classify(&self, extractor: &mut Extractor, input: &Input) -> Result<Classification> {
+    /// [`Bundle::prepare`], the forward pass and the result of one piece
+    /// (an utterance the model reads whole), for callers that can block on
+    /// reading tensors (every CPU backend; natively, GPUs too). Recordings of
+    /// any length go through [`Bundle::classify`].
+    pub fn classify_piece(&self, extractor: &mut Extractor, input: &Input) -> Result<Classification> {
         let prepared = self.prepare(extractor, input)?;
         let prediction = prepared.example.as_ref().map(|e| self.model.predict(e)).transpose()?;
         Ok(self.result(prediction, prepared))

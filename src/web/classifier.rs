@@ -48,6 +48,16 @@ pub struct ClassifyResult {
     pub words: Vec<String>,
     pub word_attention: Vec<f32>,
     pub modality_weights: Option<ModalityWeights>,
+    /// Seconds of audio (`null` without audio).
+    pub duration_s: Option<f64>,
+    /// The recording as a timeline: one segment for an utterance the model
+    /// reads whole (10 s), one per piece and pause for a longer recording,
+    /// which is cut at its pauses; empty without audio.
+    pub segments: Vec<SegmentResult>,
+    pub summary: Option<SummaryResult>,
+    /// How the result was reached, for a person (a long recording cut into
+    /// pieces, a transcript classified on its own).
+    pub notes: Vec<String>,
     /// Milliseconds.
     pub timings: Timings,
     pub backend: String,
@@ -59,6 +69,27 @@ pub struct Probabilities {
     pub hap: f32,
     pub neu: f32,
     pub sad: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentResult {
+    /// Seconds from the start.
+    pub start: f64,
+    pub end: f64,
+    pub speech: bool,
+    pub reason: Option<String>,
+    pub label: Option<String>,
+    pub probabilities: Option<Probabilities>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryResult {
+    /// Seconds of audio, and of segments with speech.
+    pub duration: f64,
+    pub speech: f64,
+    /// Share of the speech time per label (summing to 1); `null` without speech.
+    pub shares: Option<Probabilities>,
+    pub segments: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -198,20 +229,30 @@ impl Inner {
             None => None,
         };
         let input = Input::new(audio, transcript.as_deref());
-        let t0 = now_ms();
         let bundle = Rc::clone(&self.bundle.borrow());
-        let prepared = bundle.prepare(&mut self.extractor.borrow_mut(), &input).map_err(js_error)?;
-        let t1 = now_ms();
-        let prediction = match (&prepared.example, self.backend) {
-            (None, _) => None,
-            (Some(example), Backend::Cpu) => Some(bundle.model.predict(example)),
-            (Some(example), Backend::WebGpu) => Some(bundle.model.predict_async(example).await),
+        let plan = bundle.plan(&input).map_err(js_error)?;
+        let mut timings = Timings { features: 0.0, inference: 0.0 };
+        let mut results = Vec::new();
+        for piece in plan.inputs() {
+            let Some(piece) = piece else {
+                results.push(None);
+                continue;
+            };
+            let t0 = now_ms();
+            let prepared = bundle.prepare(&mut self.extractor.borrow_mut(), &piece).map_err(js_error)?;
+            let t1 = now_ms();
+            let prediction = match (&prepared.example, self.backend) {
+                (None, _) => None,
+                (Some(example), Backend::Cpu) => Some(bundle.model.predict(example)),
+                (Some(example), Backend::WebGpu) => Some(bundle.model.predict_async(example).await),
+            }
+            .transpose()
+            .map_err(|e| js_error(e.into()))?;
+            timings.features += t1 - t0;
+            timings.inference += now_ms() - t1;
+            results.push(Some(bundle.result(prediction, prepared)));
         }
-        .transpose()
-        .map_err(|e| js_error(e.into()))?;
-        let t2 = now_ms();
-        let timings = Timings { features: t1 - t0, inference: t2 - t1 };
-        Ok(ClassifyResult::new(bundle.result(prediction, prepared), timings, self.backend))
+        Ok(ClassifyResult::new(bundle.timeline(&plan, results), timings, self.backend))
     }
 }
 
@@ -222,16 +263,40 @@ impl ClassifyResult {
             speech: c.speech,
             reason: c.reason,
             label: c.label.map(|l| l.code().to_string()),
-            probabilities: c.probabilities.map(|[ang, hap, neu, sad]| Probabilities { ang, hap, neu, sad }),
+            probabilities: c.probabilities.map(probabilities),
             frame_attention: c.frame_attention.unwrap_or_default(),
             frame_hop_s: c.frame_hop_s,
             words: c.words,
             word_attention: c.word_attention.unwrap_or_default(),
             modality_weights: c.modality_weights.map(|[audio, text]| ModalityWeights { audio, text }),
+            duration_s: c.duration_s,
+            segments: c
+                .segments
+                .into_iter()
+                .map(|s| SegmentResult {
+                    start: s.start,
+                    end: s.end,
+                    speech: s.speech,
+                    reason: s.reason,
+                    label: s.label.map(|l| l.code().to_string()),
+                    probabilities: s.probabilities.map(probabilities),
+                })
+                .collect(),
+            summary: c.summary.map(|s| SummaryResult {
+                duration: s.duration,
+                speech: s.speech,
+                shares: s.shares.map(probabilities),
+                segments: s.segments,
+            }),
+            notes: c.notes,
             timings,
             backend: backend.name().to_string(),
         }
     }
+}
+
+fn probabilities([ang, hap, neu, sad]: [f32; 4]) -> Probabilities {
+    Probabilities { ang, hap, neu, sad }
 }
 
 /// Plain objects (not `Map`s) so that `r.probabilities.ang` works.
