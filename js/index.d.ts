@@ -30,9 +30,64 @@ export interface ClassifyResult {
   wordAttention: number[];
   /** How much each input counted; sum to 1; `null` with `label`. */
   modalityWeights: { audio: number; text: number } | null;
-  /** Milliseconds. */
+  /** Seconds of audio; `null` without audio. */
+  durationS: number | null;
+  /**
+   * The recording as a timeline. A recording the model reads whole (up to
+   * 10 s) is one segment; a longer one is cut at its pauses into pieces of
+   * at most 10 s, each classified from its audio alone, and the pauses are
+   * segments without speech. The top-level label and probabilities are then
+   * the speech segments' mean, weighted by their length. Empty without audio.
+   */
+  segments: Segment[];
+  summary: Summary | null;
+  /** How the result was reached, in words for a person (a long recording cut into pieces, a transcript classified on its own). */
+  notes: string[];
+  /** Whether the audio was standardised by the calibration given. */
+  calibrated: boolean;
+  /** Milliseconds (summed over the segments). */
   timings: { features: number; inference: number };
   backend: Backend;
+}
+
+/** One stretch of a recording. */
+export interface Segment {
+  /** Seconds from the start. */
+  start: number;
+  end: number;
+  speech: boolean;
+  /** Why there is no label (a pause, or what the speech gate found). */
+  reason: string | null;
+  label: Emotion | null;
+  probabilities: Record<Emotion, number> | null;
+}
+
+/** The whole recording at a glance. */
+export interface Summary {
+  /** Seconds of audio, and of segments with speech. */
+  duration: number;
+  speech: number;
+  /** Share of the speech time whose segment has each label (sum to 1); `null` without speech. */
+  shares: Record<Emotion, number> | null;
+  segments: number;
+}
+
+/**
+ * A calibration to one person's voice (from `Classifier.calibrate`): the
+ * mean and deviation of every descriptor over their recordings, no audio.
+ * Plain JSON: store it and pass it back.
+ */
+export interface Calibration {
+  format: "emorec-calibration";
+  version: number;
+  /** The feature settings it was made with. */
+  features: string;
+  /** Seconds of the recordings that held speech. */
+  seconds: number;
+  /** Recordings given, and how many held speech. */
+  recordings: number;
+  used: number;
+  stats: { format: "emorec-norm"; version: number; columns: string[]; mean: number[]; std: number[]; std_floor: number; count: number[] };
 }
 
 /** A file's bytes: a `Blob` / `File`, an `ArrayBuffer`, or a view of one (`Uint8Array`, ...). */
@@ -89,7 +144,23 @@ export class Classifier {
    * The first call with a transcript fetches the shipped model's vocabulary
    * (vocab.safetensors beside this file, about 0.64 MB gzipped) once.
    */
-  classify(samples: Float32Array | null, sampleRate?: number, transcript?: string): Promise<ClassifyResult>;
+  classify(
+    samples: Float32Array | null,
+    sampleRate?: number,
+    transcript?: string,
+    options?: { calibration?: Calibration | null },
+  ): Promise<ClassifyResult>;
+  /**
+   * A calibration to one person's voice from recordings of their ordinary
+   * speech (10-20 s in all); recordings without speech are left out.
+   * Rejects when none holds speech. With it, `classify` runs the shipped
+   * speaker-normalised model (model-speaker/ beside this file, fetched once).
+   */
+  calibrate(
+    recordings: { samples: Float32Array; sampleRate: number }[] | { samples: Float32Array; sampleRate: number },
+  ): Promise<Calibration>;
+  /** Whether this model standardises by a speaker's statistics itself. */
+  readonly normalizesBySpeaker: boolean;
   /** Frees the model's memory in wasm. */
   free(): void;
 }

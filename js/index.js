@@ -29,6 +29,23 @@ const modules = new Map();
 // given, from the package's own origin.
 const VOCABULARY_URL = new URL("./vocab.safetensors", import.meta.url);
 let vocabulary = null;
+// The model a calibrated classification runs (trained with speaker
+// normalisation: each voice standardised by its own statistics, which a
+// calibration supplies), beside the modules in model-speaker/; fetched the
+// first time a calibration is used, from the package's own origin.
+const SPEAKER_MODEL_URL = new URL("./model-speaker/", import.meta.url);
+const CALIBRATION_FORMAT = "emorec-calibration";
+
+async function fetchBytes(url, what) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error(`could not load ${what} from ${url}: ${e.message}`);
+  }
+  if (!response.ok) throw new Error(`could not load ${what} from ${url}: HTTP ${response.status} ${response.statusText}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
 
 function fetchVocabulary() {
   if (!vocabulary) {
@@ -169,6 +186,10 @@ export class Classifier {
 
   #inner;
   #module;
+  // For the shipped model: its speaker-normalised sibling (a promise), loaded
+  // on the same backend with the first calibrated classification.
+  #shipped = false;
+  #calibrated = null;
 
   constructor(inner, module) {
     this.#inner = inner;
@@ -183,7 +204,9 @@ export class Classifier {
    * @returns {Promise<Classifier>}
    */
   static async load({ backend = "auto" } = {}) {
-    return openOn(backend, (m, kind) => m.Classifier.load(kind));
+    const classifier = await openOn(backend, (m, kind) => m.Classifier.load(kind));
+    classifier.#shipped = true;
+    return classifier;
   }
 
   /**
@@ -229,14 +252,58 @@ export class Classifier {
   }
 
   /**
-   * Classifies one utterance.
+   * Calibrates to one person's voice: the statistics of their descriptors
+   * over a few recordings of ordinary speech (10-20 s in all is plenty;
+   * recordings without speech are left out). The result is plain data
+   * (JSON-serialisable, no audio in it): keep it (e.g. in localStorage) and
+   * pass it to `classify` as `{ calibration }`.
+   * @param {{ samples: Float32Array, sampleRate: number }[] | { samples: Float32Array, sampleRate: number }} recordings
+   * @returns {Promise<import('./index.d.ts').Calibration>} rejects with a
+   *   TypeError for arguments of the wrong type and an Error when no
+   *   recording holds speech.
+   */
+  async calibrate(recordings) {
+    const list = Array.isArray(recordings) ? recordings : [recordings];
+    if (list.length === 0) throw new TypeError("calibrate needs at least one recording { samples, sampleRate }");
+    for (const [i, r] of list.entries()) {
+      if (!r || !(r.samples instanceof Float32Array)) {
+        throw new TypeError(`recording ${i}: samples must be a Float32Array (mono)`);
+      }
+      if (!(Number.isFinite(r.sampleRate) && r.sampleRate > 0)) {
+        throw new TypeError(`recording ${i}: sampleRate must be a positive number of Hz, got ${r.sampleRate}`);
+      }
+    }
+    const total = list.reduce((n, r) => n + r.samples.length, 0);
+    const all = new Float32Array(total);
+    let at = 0;
+    for (const r of list) {
+      all.set(r.samples, at);
+      at += r.samples.length;
+    }
+    const lengths = Uint32Array.from(list, (r) => r.samples.length);
+    const rates = Uint32Array.from(list, (r) => Math.round(r.sampleRate));
+    return guard(this.#module, () => this.#inner.calibrate(all, lengths, rates));
+  }
+
+  /** Whether this model standardises by a speaker's statistics itself. */
+  get normalizesBySpeaker() {
+    return this.#inner.normalizesBySpeaker;
+  }
+
+  /**
+   * Classifies a recording (one utterance, or a long recording as a
+   * timeline of segments) and/or a transcript.
    * @param {Float32Array | null} samples mono audio, or null (or empty) for text only
    * @param {number} [sampleRate] Hz, needed with audio
    * @param {string} [transcript]
+   * @param {{ calibration?: import('./index.d.ts').Calibration | null }} [options]
+   *   a calibration from `calibrate`: the shipped model then runs its
+   *   speaker-normalised sibling (fetched once); `result.calibrated` says
+   *   whether it was used.
    * @returns {Promise<ClassifyResult>} plain data; rejects with a TypeError for
    *   arguments of the wrong type and an Error from the library for unusable input.
    */
-  async classify(samples, sampleRate, transcript) {
+  async classify(samples, sampleRate, transcript, { calibration = null } = {}) {
     if (samples != null && !(samples instanceof Float32Array)) {
       throw new TypeError("samples must be a Float32Array (mono), or null for text only");
     }
@@ -246,16 +313,46 @@ export class Classifier {
     if (transcript != null && typeof transcript !== "string") {
       throw new TypeError("transcript must be a string");
     }
+    if (calibration != null && (typeof calibration !== "object" || calibration.format !== CALIBRATION_FORMAT)) {
+      throw new TypeError("calibration must be an object made by calibrate(), or null");
+    }
+    if (calibration != null && !this.#inner.normalizesBySpeaker && this.#shipped) {
+      const calibrated = await this.#calibratedSibling();
+      return calibrated.classify(samples, sampleRate, transcript, { calibration });
+    }
     const rate = samples != null && samples.length > 0 ? Math.round(sampleRate) : undefined;
     if (transcript != null && transcript.trim() !== "" && this.#inner.needsVocabulary) {
       const bytes = await fetchVocabulary();
       if (this.#inner.needsVocabulary) await guard(this.#module, () => this.#inner.setVocabulary(bytes));
     }
-    return guard(this.#module, () => this.#inner.classify(samples ?? undefined, rate, transcript ?? undefined));
+    const json = calibration != null ? JSON.stringify(calibration) : undefined;
+    return guard(this.#module, () => this.#inner.classify(samples ?? undefined, rate, transcript ?? undefined, json));
+  }
+
+  // The shipped speaker-normalised model on this classifier's backend.
+  #calibratedSibling() {
+    if (!this.#calibrated) {
+      const module = this.#module;
+      const kind = this.#inner.backend;
+      this.#calibrated = (async () => {
+        const files = {};
+        for (const [key, file] of Object.entries({ ...BUNDLE_FILES, ...OPTIONAL_BUNDLE_FILES })) {
+          files[key] = await fetchBytes(new URL(file, SPEAKER_MODEL_URL), "the calibrated model");
+        }
+        const { meta, config, weights, inputs, norm, vocab } = files;
+        const inner = await guard(module, () => module.Classifier.fromFiles(kind, meta, config, weights, inputs, norm, vocab));
+        return new Classifier(inner, module);
+      })();
+      this.#calibrated.catch(() => {
+        this.#calibrated = null; // a later call tries again
+      });
+    }
+    return this.#calibrated;
   }
 
   /** Frees the model's memory in wasm. */
   free() {
     this.#inner.free();
+    this.#calibrated?.then((c) => c.free(), () => {});
   }
 }

@@ -56,6 +56,13 @@ if [ "$WEBGPU" = 1 ]; then build "--features wgpu" emorec_webgpu; fi
 cp js/index.js js/index.d.ts pkg.tmp/
 # The vocabulary is not embedded: index.js fetches it with the first transcript.
 cp www/model/vocab.safetensors pkg.tmp/
+# The speaker-normalised model, which index.js fetches with the first
+# calibrated classification (scripts/train-shipped.sh MODEL=speaker).
+mkdir pkg.tmp/model-speaker
+for f in model.json config.toml weights.bpk inputs.toml norm.json vocab.safetensors; do
+    [ -f "www/model-speaker/$f" ] || { echo "error: www/model-speaker/$f is missing (MODEL=speaker scripts/train-shipped.sh makes it)" >&2; exit 1; }
+    cp "www/model-speaker/$f" pkg.tmp/model-speaker/
+done
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 cat > pkg.tmp/package.json <<JSON
 {
@@ -65,7 +72,7 @@ cat > pkg.tmp/package.json <<JSON
   "type": "module",
   "main": "index.js",
   "types": "index.d.ts",
-  "files": ["index.js", "index.d.ts", "emorec.js", "emorec_bg.wasm", "emorec_webgpu.js", "emorec_webgpu_bg.wasm", "vocab.safetensors"],
+  "files": ["index.js", "index.d.ts", "emorec.js", "emorec_bg.wasm", "emorec_webgpu.js", "emorec_webgpu_bg.wasm", "vocab.safetensors", "model-speaker"],
   "sideEffects": false,
   "license": "MIT"
 }
@@ -92,6 +99,9 @@ row "page total, CPU, audio only" "$total" "$total_gz"
 v=pkg/vocab.safetensors
 row "+ $v (with a transcript)" "$(size "$v")" "$(gz "$v")"
 row "page total, CPU, with a transcript" "$((total + $(size "$v")))" "$((total_gz + $(gz "$v")))"
+s=0; g=0
+for f in pkg/model-speaker/*; do s=$((s + $(size "$f"))); g=$((g + $(gz "$f"))); done
+row "+ pkg/model-speaker/ (calibrated)" "$s" "$g"
 if [ -f pkg/emorec_webgpu_bg.wasm ]; then
     s=$(( $(size pkg/emorec_webgpu_bg.wasm) + $(size pkg/emorec_webgpu.js) ))
     g=$(( $(gz pkg/emorec_webgpu_bg.wasm) + $(gz pkg/emorec_webgpu.js) ))

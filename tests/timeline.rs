@@ -23,10 +23,10 @@ fn shipped() -> Bundle {
 /// where each utterance starts and ends.
 fn long_recording() -> (Vec<f32>, Vec<(f64, f64)>) {
     let manifest = std::fs::read_to_string(common::shared_path("data/tess/manifest.csv")).unwrap();
-    let tess: Vec<String> = manifest.lines().skip(2).step_by(57).take(16).map(|l| l.split(',').next().unwrap().into()).collect();
-    let ravdess: Vec<String> = (1..=16)
-        .map(|a| format!("ravdess/Actor_{a:02}/03-01-0{}-01-01-01-{a:02}.flac", 1 + a % 5))
-        .collect();
+    let tess: Vec<String> =
+        manifest.lines().skip(2).step_by(57).take(16).map(|l| l.split(',').next().unwrap().into()).collect();
+    let ravdess: Vec<String> =
+        (1..=16).map(|a| format!("ravdess/Actor_{a:02}/03-01-0{}-01-01-01-{a:02}.flac", 1 + a % 5)).collect();
     let mut x = Vec::new();
     let mut spans = Vec::new();
     let pause = vec![0.0f32; 12_800];
@@ -67,7 +67,9 @@ fn check_timeline(c: &Classification, utterances: &[(f64, f64)], duration: f64) 
         .segments
         .iter()
         .find(|s| !s.speech && s.start <= silence_start + 0.2 && s.end >= silence_start + SILENCE_S - 0.2)
-        .unwrap_or_else(|| panic!("no no-speech gap over {silence_start:.1}-{:.1} s: {:?}", silence_start + SILENCE_S, c.segments));
+        .unwrap_or_else(|| {
+            panic!("no no-speech gap over {silence_start:.1}-{:.1} s: {:?}", silence_start + SILENCE_S, c.segments)
+        });
     assert!(gap.reason.as_deref().unwrap().contains("pause"), "{gap:?}");
     // Every utterance's middle lies in a segment with speech.
     for &(a, b) in utterances {
@@ -113,7 +115,8 @@ fn a_long_recording_is_a_timeline_with_its_gaps() {
 
     // With a transcript, the segments are heard alone and the text is
     // classified once, on its own, and said so.
-    let t = bundle.classify(&mut extractor, &Input::new(Some((&x, 16_000)), Some("I can't believe you did that"))).unwrap();
+    let t =
+        bundle.classify(&mut extractor, &Input::new(Some((&x, 16_000)), Some("I can't believe you did that"))).unwrap();
     assert_eq!(t.segments, c.segments);
     let text = bundle.classify(&mut extractor, &Input::new(None, Some("I can't believe you did that"))).unwrap();
     assert_eq!((&t.words, &t.word_attention), (&text.words, &text.word_attention));
@@ -178,7 +181,9 @@ fn predict_prints_the_timeline_as_json_and_csv() {
     for key in ["start", "end", "speech", "label", "probabilities", "reason"] {
         assert!(first.get(key).is_some(), "segment has no {key}: {first}");
     }
-    assert!(segments.iter().any(|s| s["speech"] == false && s["end"].as_f64().unwrap() - s["start"].as_f64().unwrap() > 10.0));
+    assert!(segments
+        .iter()
+        .any(|s| s["speech"] == false && s["end"].as_f64().unwrap() - s["start"].as_f64().unwrap() > 10.0));
     assert!(json["summary"]["shares"].as_array().unwrap().len() == 4);
     assert!(json["notes"][0].as_str().unwrap().contains("segments"));
     let speech_segments = segments.iter().filter(|s| s["speech"] == true).count();

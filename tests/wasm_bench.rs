@@ -70,8 +70,12 @@ async fn classifier_per_5s_utterance(backend: &str) {
     // takes minutes per run).
     let runs = if backend == "webgpu" { 2 } else { 4 };
     for run in 0..runs {
-        let promise =
-            c.classify(Some(samples.clone()), Some(audio.sample_rate), Some("I told you not to do that again".into()));
+        let promise = c.classify(
+            Some(samples.clone()),
+            Some(audio.sample_rate),
+            Some("I told you not to do that again".into()),
+            None,
+        );
         let r = wasm_bindgen_futures::JsFuture::from(promise).await.expect("classifies");
         let timings = js_sys::Reflect::get(&r, &"timings".into()).unwrap();
         let get = |k: &str| js_sys::Reflect::get(&timings, &k.into()).unwrap().as_f64().unwrap();

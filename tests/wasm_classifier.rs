@@ -83,7 +83,7 @@ async fn classify(
     rate: Option<u32>,
     text: Option<&str>,
 ) -> Result<Output, String> {
-    match JsFuture::from(c.classify(samples, rate, text.map(String::from))).await {
+    match JsFuture::from(c.classify(samples, rate, text.map(String::from), None)).await {
         Ok(v) => Ok(serde_wasm_bindgen::from_value(v).expect("result shape")),
         Err(e) => Err(js_sys::Error::from(e).message().into()),
     }

@@ -113,7 +113,8 @@ pub fn run(args: PredictArgs) -> Result<()> {
             println!("  {:>8.2}-{:<8.2} {what}", s.start, s.end);
         }
         if let Some(shares) = c.summary.as_ref().and_then(|s| s.shares) {
-            let shown: Vec<String> = Emotion::ALL.iter().zip(shares).map(|(e, v)| format!("{e} {:.0}%", 100.0 * v)).collect();
+            let shown: Vec<String> =
+                Emotion::ALL.iter().zip(shares).map(|(e, v)| format!("{e} {:.0}%", 100.0 * v)).collect();
             println!("share of speech time: {}", shown.join(", "));
         }
     }
@@ -140,7 +141,11 @@ fn timeline_csv(segments: &[emorec::pipeline::Segment]) -> String {
     for s in segments {
         let p = s.probabilities.map_or(vec![String::new(); 4], |p| p.iter().map(|v| format!("{v:.4}")).collect());
         let reason = s.reason.as_deref().unwrap_or("");
-        let reason = if reason.contains([',', '"', '\n']) { format!("\"{}\"", reason.replace('"', "\"\"")) } else { reason.into() };
+        let reason = if reason.contains([',', '"', '\n']) {
+            format!("\"{}\"", reason.replace('"', "\"\""))
+        } else {
+            reason.into()
+        };
         out += &format!(
             "{:.2},{:.2},{},{},{},{reason}\n",
             s.start,

@@ -3,10 +3,37 @@
 //! recordings by (the CLI's `predict --speaker`, `evaluate --normalize
 //! speaker`; in the browser, calibration to one's voice).
 
+use serde::{Deserialize, Serialize};
+
 use super::Bundle;
-use crate::data::norm::{group_stats, NormStats};
+use crate::data::norm::{group_stats, NormStats, Normalization};
 use crate::features::{speech_presence_after_gain, Extractor};
 use crate::{audio, Error, Result};
+
+/// Version of [`Calibration`]'s JSON layout; bump when it changes.
+pub const CALIBRATION_VERSION: u32 = 1;
+
+/// A person's calibration: the statistics of their voice (and microphone and
+/// room) over a few recordings, as plain data a page can keep (localStorage)
+/// and give back with every later classification. It holds no audio: only
+/// the mean and deviation of each descriptor, from which the recordings
+/// cannot be rebuilt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Calibration {
+    /// Always `"emorec-calibration"`, so that a wrong object is recognised.
+    pub format: String,
+    pub version: u32,
+    /// The feature settings the statistics were computed with
+    /// (`FeatureSettings::describe`): a model with other settings cannot use them.
+    pub features: String,
+    /// Seconds of the recordings that held speech (the others were left out).
+    pub seconds: f64,
+    /// Recordings given, and how many of them held speech.
+    pub recordings: usize,
+    pub used: usize,
+    pub stats: NormStats,
+}
 
 impl Bundle {
     /// Statistics of the bundle's raw descriptors over every recording (mono
@@ -14,14 +41,21 @@ impl Bundle {
     /// rejects are left out, since silence or noise says nothing about the
     /// voice. Fails when none holds speech or the model does not hear.
     pub fn speaker_stats(&self, extractor: &mut Extractor, recordings: &[(&[f32], u32)]) -> Result<NormStats> {
+        Ok(self.calibrate(extractor, recordings)?.stats)
+    }
+
+    /// [`Bundle::speaker_stats`] as a [`Calibration`], with what it was made of.
+    pub fn calibrate(&self, extractor: &mut Extractor, recordings: &[(&[f32], u32)]) -> Result<Calibration> {
         if self.norm.is_none() {
             return Err(Error::Input("this model reads no audio: it has no use for a speaker's statistics".into()));
         }
         let mut speech = Vec::with_capacity(recordings.len());
+        let mut seconds = 0.0;
         for &(samples, rate) in recordings {
             let x = audio::prepare(samples, rate)?;
             let (m, gain_db) = self.features(extractor, &x)?;
             if speech_presence_after_gain(&m, gain_db).speech {
+                seconds += x.len() as f64 / f64::from(audio::TARGET_RATE);
                 speech.push(m);
             }
         }
@@ -31,6 +65,50 @@ impl Bundle {
                 recordings.len()
             )));
         }
-        Ok(group_stats(&speech)?)
+        Ok(Calibration {
+            format: "emorec-calibration".into(),
+            version: CALIBRATION_VERSION,
+            features: self.inputs.settings()?.describe(),
+            seconds,
+            recordings: recordings.len(),
+            used: speech.len(),
+            stats: group_stats(&speech)?,
+        })
+    }
+
+    /// Whether the bundle standardises by the speaker's statistics (and so
+    /// has a use for a [`Calibration`]).
+    pub fn normalizes_by_speaker(&self) -> bool {
+        self.norm.is_some() && self.inputs.normalize == Normalization::Speaker
+    }
+
+    /// The statistics of `calibration`, checked to be what this bundle's
+    /// descriptors are: the same format, settings and columns.
+    pub fn check_calibration<'c>(&self, calibration: &'c Calibration) -> Result<&'c NormStats> {
+        let bad = |why: String| Err(Error::Input(format!("this calibration cannot be used: {why}")));
+        if calibration.format != "emorec-calibration" {
+            return bad(format!("its format is {:?}, not \"emorec-calibration\"", calibration.format));
+        }
+        if calibration.version != CALIBRATION_VERSION {
+            return bad(format!("it is version {}, this library reads {CALIBRATION_VERSION}", calibration.version));
+        }
+        let features = self.inputs.settings()?.describe();
+        if calibration.features != features {
+            return bad(format!("it was made for features {}, the model reads {features}", calibration.features));
+        }
+        let s = &calibration.stats;
+        let n = s.columns.len();
+        if n == 0 || s.mean.len() != n || s.std.len() != n || s.count.len() != n {
+            return bad("its statistics are incomplete".into());
+        }
+        if let Some(norm) = &self.norm {
+            if norm.columns != s.columns {
+                return bad("its descriptors are not the model's".into());
+            }
+        }
+        if !s.mean.iter().chain(&s.std).all(|v| v.is_finite()) || s.std.iter().any(|&v| v < 0.0) {
+            return bad("its statistics are not finite".into());
+        }
+        Ok(s)
     }
 }

@@ -21,7 +21,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::features::Extractor;
-use crate::pipeline::{Bundle, BundleFiles, Classification, Input};
+use crate::pipeline::{Bundle, BundleFiles, Calibration, Classification, Input};
 
 use super::backend::{self, Backend};
 use super::{js_error, shipped};
@@ -58,6 +58,9 @@ pub struct ClassifyResult {
     /// How the result was reached, for a person (a long recording cut into
     /// pieces, a transcript classified on its own).
     pub notes: Vec<String>,
+    /// Whether the audio was standardised by the calibration given (a model
+    /// that normalises by speaker, with audio).
+    pub calibrated: bool,
     /// Milliseconds.
     pub timings: Timings,
     pub backend: String,
@@ -201,15 +204,59 @@ impl Classifier {
         Rc::get_mut(&mut bundle).ok_or_else(busy)?.set_vocabulary(&bytes).map_err(js_error)
     }
 
+    /// Whether the model standardises each voice by its speaker's statistics,
+    /// so that a calibration (`calibrate`) changes what it hears.
+    #[wasm_bindgen(getter, js_name = normalizesBySpeaker)]
+    pub fn normalizes_by_speaker(&self) -> bool {
+        self.inner.bundle.borrow().normalizes_by_speaker()
+    }
+
+    /// A calibration to one person's voice from their recordings: `samples`
+    /// holds them one after another, `lengths[i]` samples at `rates[i]` Hz
+    /// each. Returns the calibration (plain data, JSON-serialisable), which
+    /// `classify` takes back. Throws when no recording holds speech.
+    pub fn calibrate(&self, samples: Vec<f32>, lengths: Vec<u32>, rates: Vec<u32>) -> Result<JsValue, JsError> {
+        if lengths.len() != rates.len() || lengths.iter().map(|&n| n as usize).sum::<usize>() != samples.len() {
+            return Err(JsError::new(
+                "calibrate: lengths and rates must describe the samples, one entry per recording",
+            ));
+        }
+        if lengths.is_empty() {
+            return Err(JsError::new("calibrate needs at least one recording"));
+        }
+        let mut recordings = Vec::with_capacity(lengths.len());
+        let mut at = 0;
+        for (&n, &rate) in lengths.iter().zip(&rates) {
+            recordings.push((&samples[at..at + n as usize], rate));
+            at += n as usize;
+        }
+        let bundle = Rc::clone(&self.inner.bundle.borrow());
+        let calibration = bundle.calibrate(&mut self.inner.extractor.borrow_mut(), &recordings).map_err(js_error)?;
+        to_js(&calibration).map_err(|e| JsError::new(&e.as_string().unwrap_or_else(|| "calibrate".into())))
+    }
+
     /// Classifies one utterance: mono `samples` at `sample_rate` Hz (an empty
-    /// array or `undefined` for text only) and an optional `transcript`.
+    /// array or `undefined` for text only) and an optional `transcript`;
+    /// `calibration` is one from `calibrate`, as JSON (used by a model that
+    /// normalises by speaker, checked, and otherwise left out; `calibrated`
+    /// says which).
     /// Resolves to a [`ClassifyResult`]; rejects with an `Error` saying what is
     /// wrong with the input (too short, silent-only NaN, neither audio nor
     /// text, a modality the model cannot use...).
-    pub fn classify(&self, samples: Option<Vec<f32>>, sample_rate: Option<u32>, transcript: Option<String>) -> Promise {
+    pub fn classify(
+        &self,
+        samples: Option<Vec<f32>>,
+        sample_rate: Option<u32>,
+        transcript: Option<String>,
+        calibration: Option<String>,
+    ) -> Promise {
         let inner = Rc::clone(&self.inner);
         future_to_promise(async move {
-            inner.classify(samples, sample_rate, transcript).await.map(|r| to_js(&r)).map_err(JsValue::from)?
+            inner
+                .classify(samples, sample_rate, transcript, calibration)
+                .await
+                .map(|r| to_js(&r))
+                .map_err(JsValue::from)?
         })
     }
 }
@@ -220,6 +267,7 @@ impl Inner {
         samples: Option<Vec<f32>>,
         sample_rate: Option<u32>,
         transcript: Option<String>,
+        calibration: Option<String>,
     ) -> Result<ClassifyResult, JsError> {
         let samples = samples.filter(|s| !s.is_empty());
         let audio = match &samples {
@@ -228,8 +276,17 @@ impl Inner {
             }
             None => None,
         };
-        let input = Input::new(audio, transcript.as_deref());
         let bundle = Rc::clone(&self.bundle.borrow());
+        let calibration: Option<Calibration> = match calibration.filter(|_| bundle.normalizes_by_speaker()) {
+            Some(json) => Some(
+                serde_json::from_str(&json)
+                    .map_err(|e| JsError::new(&format!("the calibration is not one from calibrate(): {e}")))?,
+            ),
+            None => None,
+        };
+        let speaker = calibration.as_ref().map(|c| bundle.check_calibration(c)).transpose().map_err(js_error)?;
+        let input = Input::new(audio, transcript.as_deref()).with_speaker(speaker);
+        let calibrated = speaker.is_some() && input.audio.is_some();
         let plan = bundle.plan(&input).map_err(js_error)?;
         let mut timings = Timings { features: 0.0, inference: 0.0 };
         let mut results = Vec::new();
@@ -252,7 +309,9 @@ impl Inner {
             timings.inference += now_ms() - t1;
             results.push(Some(bundle.result(prediction, prepared)));
         }
-        Ok(ClassifyResult::new(bundle.timeline(&plan, results), timings, self.backend))
+        let mut result = ClassifyResult::new(bundle.timeline(&plan, results), timings, self.backend);
+        result.calibrated = calibrated;
+        Ok(result)
     }
 }
 
@@ -289,6 +348,7 @@ impl ClassifyResult {
                 segments: s.segments,
             }),
             notes: c.notes,
+            calibrated: false,
             timings,
             backend: backend.name().to_string(),
         }

@@ -1,0 +1,93 @@
+//! Calibration to one's voice (`Bundle::calibrate`, `pipeline::Calibration`):
+//! the shipped speaker-normalised model (www/model-speaker) standardises a
+//! voice by statistics from that speaker's other recordings; the calibration
+//! is plain data that survives JSON, and one made for other features or of
+//! another version is refused with a reason.
+
+mod common;
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use emorec::pipeline::{Bundle, Calibration, Input};
+
+#[allow(deprecated)]
+fn bundle(dir: &str) -> Bundle {
+    Bundle::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &Device::ndarray()).expect("the shipped model loads")
+}
+
+fn ravdess(actor: u32, emotion: u32, statement: u32) -> emorec::audio::Audio {
+    let intensity = if emotion == 1 { 1 } else { 2 };
+    let rel =
+        format!("data/ravdess/Actor_{actor:02}/03-01-{emotion:02}-{intensity:02}-{statement:02}-01-{actor:02}.flac");
+    emorec::audio::decode_file(&common::shared_path(&rel)).unwrap()
+}
+
+#[test]
+fn a_calibration_normalises_the_speaker_and_survives_json() {
+    let speaker = bundle("www/model-speaker");
+    assert!(speaker.normalizes_by_speaker());
+    assert!(!bundle("www/model").normalizes_by_speaker(), "the main model is for uncalibrated use");
+    let mut extractor = speaker.extractor().unwrap();
+    // Ordinary speech of actor 03 (neutral and calm), and silence, which is left out.
+    let own: Vec<_> = [(1, 1), (1, 2), (2, 1), (2, 2)].iter().map(|&(e, s)| ravdess(3, e, s)).collect();
+    let silence = vec![0.0f32; 48_000];
+    let mut recordings: Vec<(&[f32], u32)> = own.iter().map(|a| (a.samples.as_slice(), a.sample_rate)).collect();
+    recordings.push((&silence, 16_000));
+    let calibration = speaker.calibrate(&mut extractor, &recordings).unwrap();
+    assert_eq!((calibration.recordings, calibration.used), (5, 4));
+    let seconds: f64 = own.iter().map(|a| a.duration_s()).sum();
+    assert!((calibration.seconds - seconds).abs() < 0.01, "{} vs {seconds}", calibration.seconds);
+    let json = serde_json::to_string(&calibration).unwrap();
+    let back: Calibration = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, calibration);
+    assert!(json.contains("\"format\":\"emorec-calibration\""));
+
+    // With it, the model hears the utterance against the speaker's own voice:
+    // the same as passing the statistics, and not the same as the recording
+    // standing for its speaker.
+    let angry = ravdess(3, 5, 1);
+    let audio = Some((angry.samples.as_slice(), angry.sample_rate));
+    let stats = speaker.check_calibration(&back).unwrap();
+    let calibrated = speaker.classify(&mut extractor, &Input::new(audio, None).with_speaker(Some(stats))).unwrap();
+    let direct = speaker.speaker_stats(&mut extractor, &recordings).unwrap();
+    let by_stats = speaker.classify(&mut extractor, &Input::new(audio, None).with_speaker(Some(&direct))).unwrap();
+    assert_eq!(calibrated.probabilities, by_stats.probabilities);
+    let alone = speaker.classify(&mut extractor, &Input::new(audio, None)).unwrap();
+    let moved = calibrated
+        .probabilities
+        .unwrap()
+        .iter()
+        .zip(alone.probabilities.unwrap())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(moved > 0.01, "the calibration changed nothing ({moved})");
+}
+
+#[test]
+fn a_wrong_calibration_is_refused_with_the_reason() {
+    let speaker = bundle("www/model-speaker");
+    let mut extractor = speaker.extractor().unwrap();
+    let a = ravdess(5, 1, 1);
+    let good = speaker.calibrate(&mut extractor, &[(a.samples.as_slice(), a.sample_rate)]).unwrap();
+    let refused = |c: Calibration, want: &str| {
+        let e = speaker.check_calibration(&c).unwrap_err().to_string();
+        assert!(e.contains("cannot be used") && e.contains(want), "{e}");
+    };
+    refused(Calibration { version: 99, ..good.clone() }, "version 99");
+    refused(Calibration { format: "emorec-norm".into(), ..good.clone() }, "format");
+    refused(Calibration { features: "set=compare2016 deltas=false".into(), ..good.clone() }, "features");
+    let mut short = good.clone();
+    short.stats.mean.pop();
+    refused(short, "incomplete");
+    let mut nan = good.clone();
+    nan.stats.std[3] = f64::NAN;
+    refused(nan, "not finite");
+    let mut renamed = good;
+    renamed.stats.columns[0] = "something else".into();
+    refused(renamed, "descriptors");
+
+    let silence = vec![0.0f32; 48_000];
+    let e = speaker.calibrate(&mut extractor, &[(&silence, 16_000)]).unwrap_err().to_string();
+    assert!(e.contains("holds speech"), "{e}");
+}
