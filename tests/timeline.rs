@@ -88,6 +88,7 @@ fn check_timeline(c: &Classification, utterances: &[(f64, f64)], duration: f64) 
     assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-4);
     assert_eq!(c.label.unwrap().index(), (0..4).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap());
     assert_eq!(c.speech, Some(true));
+    assert_eq!(c.modality_weights, Some([1.0, 0.0]), "the label is the audio segments' alone");
     let frames = c.frame_attention.as_ref().unwrap();
     assert_eq!(frames.len(), (duration / 0.01).ceil() as usize);
     let in_gap = &frames[((gap.start / 0.01) as usize)..((gap.end / 0.01) as usize).min(frames.len())];

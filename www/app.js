@@ -1,10 +1,14 @@
 // The page: wires the controls to the audio input, the classifier worker and
 // the result rendering. Inference runs only in the worker (worker.js).
+// Beside one recording at a time: a batch of files with a table and export,
+// live classification while recording, and a calibration to one's voice kept
+// in this browser (calibration.js).
 import { ClassifierClient } from './classifier-client.js';
 import { decodeFile, MAX_RECORDING_S, Recorder } from './audio.js';
+import { forgetCalibration, loadCalibration, saveCalibration } from './calibration.js';
 import {
-  clearCanvas, drawHeatmap, drawWaveform, formatMs,
-  renderModalities, renderProbabilities, renderWords,
+  batchCsv, batchJson, clearCanvas, describeSummary, drawHeatmap, drawTimeline, drawWaveform, formatMs,
+  renderBatch, renderLegend, renderModalities, renderNotes, renderProbabilities, renderWords,
 } from './render.js';
 
 const $ = (id) => document.getElementById(id);
@@ -20,6 +24,19 @@ const ui = {
   audioView: $('audio-view'),
   waveform: $('waveform'),
   heatmap: $('frame-heatmap'),
+  timeline: $('timeline'),
+  legend: $('timeline-legend'),
+  live: $('live'),
+  calibrate: $('calibrate'),
+  calibrationReset: $('calibration-reset'),
+  calibrationStatus: $('calibration-status'),
+  summary: $('summary'),
+  notes: $('notes'),
+  calibrated: $('calibrated'),
+  batch: $('batch'),
+  batchBody: $('batch-results').querySelector('tbody'),
+  exportCsv: $('export'),
+  exportJson: $('export-json'),
   caption: $('audio-caption'),
   status: $('status'),
   error: $('error'),
@@ -38,13 +55,24 @@ const ui = {
 
 const FALLBACK_LABELS = { ang: 'angry', hap: 'happy', neu: 'neutral', sad: 'sad' };
 const BACKENDS = ['auto', 'webgpu', 'cpu'];
+// Live mode: the window each update classifies, and how often.
+const LIVE_WINDOW_S = 3;
+const LIVE_STEP_MS = 500;
+// A calibration recording: long enough to be worth it, not a chore.
+const CALIBRATION_MIN_S = 5;
+const CALIBRATION_MAX_S = 20;
 
 const state = {
   client: null,     // the worker of the chosen backend
   choice: null,     // the backend asked for
   model: null,      // {backend, loadMs, labels} once loaded
   audio: null,      // {samples, sampleRate, name}
+  batch: null,      // [{name, samples, sampleRate, transcript} | {name, error}] for several files
+  entries: [],      // [{name, result?, error?, audio?}]: the results table, and what export writes
   recorder: null,   // while recording
+  live: null,       // while recording live: {timer, segments, pending, busyMs, updates, skipped, startedAt}
+  calibrating: null, // the Recorder of a calibration recording
+  calibration: loadCalibration(), // {calibration, savedAt} or null
   busy: false,      // decoding or classifying
   micBusy: false,   // starting or stopping a recording
   shown: null,      // {result, audio} on screen, redrawn on resize
@@ -60,14 +88,20 @@ function showError(err) {
 
 function updateControls() {
   const recording = state.recorder !== null || state.micBusy;
-  const hasInput = state.audio !== null || ui.transcript.value.trim() !== '';
-  ui.classify.disabled = !state.model || state.busy || recording || !hasInput;
+  const calibrating = state.calibrating !== null;
+  const hasInput = state.audio !== null || state.batch !== null || ui.transcript.value.trim() !== '';
+  ui.classify.disabled = !state.model || state.busy || recording || calibrating || !hasInput;
   // The record button stays enabled while the microphone starts or stops
   // (clicks are ignored then): a disabled button would lose keyboard focus.
-  ui.record.disabled = state.busy;
-  ui.file.disabled = state.busy || recording;
-  ui.clearAudio.disabled = state.busy || recording || state.audio === null;
-  ui.backendChoice.disabled = state.busy || recording;
+  ui.record.disabled = state.busy || calibrating;
+  ui.live.disabled = recording;
+  ui.file.disabled = state.busy || recording || calibrating;
+  ui.clearAudio.disabled = state.busy || recording || calibrating || (state.audio === null && state.batch === null);
+  ui.backendChoice.disabled = state.busy || recording || calibrating;
+  // Calibrate doubles as its own stop button, like Record.
+  ui.calibrate.disabled = !calibrating && (!state.model || state.busy || recording);
+  ui.calibrationReset.disabled = state.calibration === null || calibrating;
+  ui.exportCsv.disabled = ui.exportJson.disabled = state.entries.length === 0;
 }
 
 // --- model ---------------------------------------------------------------
@@ -98,35 +132,86 @@ async function loadBackend(choice) {
 
 // --- audio ---------------------------------------------------------------
 
-function setAudio(audio) {
+// Shows `audio` (or nothing); `live` keeps the timeline a live recording drew.
+function setAudio(audio, { live = null } = {}) {
   state.audio = audio;
   state.shown = null;
   ui.results.hidden = true;
   ui.audioView.hidden = audio === null;
+  ui.waveform.hidden = ui.heatmap.hidden = false;
   if (audio) {
     const duration = audio.samples.length / audio.sampleRate;
     ui.caption.textContent =
       `${audio.name}: ${duration.toFixed(2)} s at ${audio.sampleRate} Hz. ` +
-      'After classifying, the strip under the waveform shows where the model listened (stronger colour = more attention).';
+      'After classifying, the strip under the waveform shows where the model listened (stronger colour = more attention), ' +
+      'and the timeline below it the emotion over time.';
     drawWaveform(ui.waveform, audio);
     clearCanvas(ui.heatmap, 'Frame attention: not computed yet');
+    if (live) {
+      drawLiveTimeline(live, duration);
+      ui.caption.textContent += ` Live while recording: ${describeLive(live)}; Classify gives the whole recording's timeline.`;
+    } else {
+      clearCanvas(ui.timeline, 'Emotion timeline: not computed yet');
+      delete ui.timeline.dataset.updates;
+      ui.timeline.dataset.segments = '0';
+    }
   }
   updateControls();
 }
 
+function setBatch(batch) {
+  state.batch = batch;
+  const first = batch?.find((item) => item.samples);
+  setAudio(first ? { samples: first.samples, sampleRate: first.sampleRate, name: first.name } : null);
+  if (batch && first) ui.caption.textContent = `${batch.length} files; the first shown: ${ui.caption.textContent}`;
+}
+
+const baseName = (name) => name.replace(/\.[^.]*$/, '');
+
+// The files picked: audio, and .txt transcripts matched to them by name.
 async function onFileChosen() {
-  const file = ui.file.files?.[0];
-  if (!file) return;
+  const files = [...(ui.file.files ?? [])];
+  if (!files.length) return;
+  const texts = new Map(files.filter((f) => /\.txt$/i.test(f.name)).map((f) => [baseName(f.name), f]));
+  const audios = files.filter((f) => !/\.txt$/i.test(f.name));
   state.busy = true;
   showError(null);
-  setStatus(`Decoding ${file.name}…`);
   updateControls();
   try {
-    const { samples, sampleRate } = await decodeFile(file, (f) => state.client.decode(f));
-    setAudio({ samples, sampleRate, name: file.name });
-    setStatus(`Loaded ${file.name}.`);
+    if (!audios.length) throw new Error('no audio file was picked (only transcripts)');
+    const transcriptOf = async (f) => (texts.has(baseName(f.name)) ? (await texts.get(baseName(f.name)).text()).trim() : null);
+    const decode = (f) => decodeFile(f, (file) => state.client.decode(file));
+    if (audios.length === 1) {
+      setStatus(`Decoding ${audios[0].name}…`);
+      const { samples, sampleRate } = await decode(audios[0]);
+      const transcript = await transcriptOf(audios[0]);
+      if (transcript !== null) ui.transcript.value = transcript;
+      state.batch = null;
+      setAudio({ samples, sampleRate, name: audios[0].name });
+      setStatus(`Loaded ${audios[0].name}${transcript !== null ? ' and its transcript' : ''}.`);
+      return;
+    }
+    // A batch: a file that cannot be decoded becomes a row with its error,
+    // not the end of the batch.
+    const batch = [];
+    for (const [i, f] of audios.entries()) {
+      setStatus(`Decoding ${i + 1} of ${audios.length}: ${f.name}…`);
+      try {
+        const { samples, sampleRate } = await decode(f);
+        batch.push({ name: f.name, samples, sampleRate, transcript: await transcriptOf(f) });
+      } catch (err) {
+        batch.push({ name: f.name, error: err.message ?? String(err) });
+      }
+    }
+    setBatch(batch);
+    const failed = batch.filter((item) => item.error).length;
+    const transcripts = batch.filter((item) => item.transcript).length;
+    setStatus(`Loaded ${audios.length - failed} of ${audios.length} files` +
+      `${transcripts ? `, ${transcripts} with a transcript` : ''}${failed ? ` (${failed} could not be decoded)` : ''}: ` +
+      'Classify runs each (the transcript box is not used for a batch).');
   } catch (err) {
     // Drop the previous audio too: the file input now names the failed file.
+    state.batch = null;
     setAudio(null);
     setStatus('');
     showError(err);
@@ -142,6 +227,97 @@ function showLevel(rms) {
   const db = 20 * Math.log10(rms + 1e-9);
   ui.level.value = Math.max(0, Math.min(1, (db + 60) / 60));
   if (state.recorder) ui.recTime.textContent = `${state.recorder.duration.toFixed(1)} s`;
+  if (state.calibrating) {
+    ui.calibrate.textContent = `Stop and calibrate (${state.calibrating.duration.toFixed(1)} s)`;
+  }
+}
+
+// --- live ------------------------------------------------------------------
+
+// Every LIVE_STEP_MS the worker classifies the last LIVE_WINDOW_S of the
+// recording; the answer colours the timeline from the previous update's end
+// to this one's. An update is skipped while the previous one still runs, so
+// a slow backend gives fewer updates, never a queue; the recording itself
+// keeps every sample.
+function startLive() {
+  const live = {
+    segments: [], pending: false, busyMs: 0, updates: 0, skipped: 0, startedAt: performance.now(), lastEnd: 0,
+  };
+  state.live = live;
+  state.shown = null;
+  ui.audioView.hidden = false;
+  ui.waveform.hidden = ui.heatmap.hidden = true;
+  ui.results.hidden = true;
+  drawLiveTimeline(live, LIVE_WINDOW_S);
+  ui.caption.textContent = 'Live: waiting for the first second of audio…';
+  live.timer = setInterval(() => liveTick(live), LIVE_STEP_MS);
+}
+
+function liveTick(live) {
+  const recorder = state.recorder;
+  if (!recorder || live !== state.live) return;
+  if (live.pending) {
+    live.skipped++;
+    return;
+  }
+  const { samples, sampleRate, end } = recorder.snapshot(LIVE_WINDOW_S);
+  if (end < 1) return;
+  const client = state.client;
+  live.pending = true;
+  const sent = performance.now();
+  const calibration = state.calibration?.calibration ?? null;
+  live.inFlight = client
+    .classify(samples, sampleRate, '', calibration)
+    .then((result) => {
+      if (live !== state.live) return;
+      live.segments.push({
+        start: live.lastEnd, end, speech: result.speech === true, reason: result.reason,
+        label: result.label, probabilities: result.probabilities,
+      });
+      live.lastEnd = end;
+      live.updates++;
+      if (state.recorder) {
+        drawLiveTimeline(live, Math.max(end, LIVE_WINDOW_S));
+        const shown = result.label === null ? 'no speech' : state.model.labels[result.label] ?? result.label;
+        ui.caption.textContent = `Live: ${shown} — ${describeLive(live)}.`;
+      }
+    })
+    .catch((err) => {
+      if (live === state.live) showError(new Error(`live classification: ${err.message}`));
+    })
+    .finally(() => {
+      live.busyMs += performance.now() - sent;
+      live.pending = false;
+    });
+}
+
+function describeLive(live) {
+  const busy = Math.round(100 * busyShare(live));
+  return `${live.updates} update(s) of the last ${LIVE_WINDOW_S} s every ${LIVE_STEP_MS / 1000} s, ` +
+    `worker busy ${busy} % of the time${live.skipped ? `, ${live.skipped} skipped while it was busy` : ''}`;
+}
+
+// The share of the live recording's time the worker spent classifying.
+function busyShare(live) {
+  const elapsed = (live.stoppedAt ?? performance.now()) - live.startedAt;
+  return elapsed > 0 ? Math.min(1, live.busyMs / elapsed) : 0;
+}
+
+function drawLiveTimeline(live, duration) {
+  drawTimeline(ui.timeline, live.segments, duration, state.model?.labels ?? FALLBACK_LABELS);
+  ui.timeline.dataset.updates = String(live.updates);
+  ui.timeline.dataset.busyShare = busyShare(live).toFixed(3);
+}
+
+async function stopLive() {
+  const live = state.live;
+  if (!live) return null;
+  clearInterval(live.timer);
+  live.stopped = true;
+  await live.inFlight?.catch(() => {});
+  live.stoppedAt = performance.now();
+  state.live = null;
+  return live;
 }
 
 async function startRecording() {
@@ -159,7 +335,12 @@ async function startRecording() {
     });
     ui.record.textContent = 'Stop'; // the label says what a press does; no aria-pressed with a changing label
     ui.record.dataset.recording = 'true';
-    setStatus('Recording… press Stop when done.');
+    if (ui.live.checked) {
+      startLive();
+      setStatus('Recording live… press Stop when done.');
+    } else {
+      setStatus('Recording… press Stop when done.');
+    }
   } catch (err) {
     setStatus('');
     showError(err);
@@ -175,12 +356,15 @@ async function stopRecording() {
   state.micBusy = true;
   updateControls();
   try {
+    const live = await stopLive();
     const { samples, sampleRate } = await recorder.stop();
     state.recorder = null;
     if (samples.length === 0) throw new Error('the recording is empty: no sound came from the microphone');
-    setAudio({ samples, sampleRate, name: 'Recording' });
+    state.batch = null;
+    setAudio({ samples, sampleRate, name: 'Recording' }, { live });
     setStatus(`Recorded ${(samples.length / sampleRate).toFixed(1)} s.`);
   } catch (err) {
+    await stopLive();
     state.recorder = null;
     setStatus('');
     showError(err);
@@ -192,6 +376,77 @@ async function stopRecording() {
     state.micBusy = false;
     updateControls();
   }
+}
+
+// --- calibration -----------------------------------------------------------
+
+function showCalibration() {
+  const saved = state.calibration;
+  ui.calibrationStatus.dataset.calibrated = String(saved !== null);
+  if (!saved) {
+    ui.calibrationStatus.textContent = 'Not calibrated: every voice and microphone goes through the same statistics.';
+  } else {
+    const { calibration, savedAt } = saved;
+    const when = new Date(savedAt).toLocaleString();
+    ui.calibrationStatus.textContent =
+      `Calibrated to your voice: ${calibration.seconds.toFixed(1)} s of speech, ${when}. ` +
+      'Recordings and live updates are standardised by it.';
+  }
+  updateControls();
+}
+
+async function startCalibrating() {
+  showError(null);
+  try {
+    state.calibrating = await Recorder.start({
+      onLevel: showLevel,
+      limitS: CALIBRATION_MAX_S,
+      onLimit: () => finishCalibrating(),
+    });
+    ui.calibrate.dataset.recording = 'true';
+    ui.calibrate.textContent = 'Stop and calibrate (0.0 s)';
+    setStatus(`Calibrating: speak as you usually do for ${CALIBRATION_MIN_S * 2}–${CALIBRATION_MAX_S} s ` +
+      `(it stops by itself at ${CALIBRATION_MAX_S} s).`);
+  } catch (err) {
+    state.calibrating = null;
+    setStatus('');
+    showError(err);
+  }
+  updateControls();
+}
+
+async function finishCalibrating() {
+  const recorder = state.calibrating;
+  if (!recorder || recorder.finishing) return;
+  recorder.finishing = true;
+  ui.level.value = 0;
+  try {
+    const { samples, sampleRate } = await recorder.stop();
+    const seconds = samples.length / sampleRate;
+    if (seconds < CALIBRATION_MIN_S) {
+      throw new Error(`the calibration recording is ${seconds.toFixed(1)} s: record at least ${CALIBRATION_MIN_S} s (10–20 s is best)`);
+    }
+    setStatus('Calibrating: computing your voice\'s statistics…');
+    const calibration = await state.client.calibrate([{ samples, sampleRate }]);
+    state.calibration = saveCalibration(calibration);
+    setStatus(`Calibrated from ${calibration.seconds.toFixed(1)} s of speech.`);
+  } catch (err) {
+    setStatus('');
+    showError(new Error(`calibration failed: ${err.message}`));
+  } finally {
+    state.calibrating = null;
+    delete ui.calibrate.dataset.recording;
+    ui.calibrate.textContent = 'Calibrate';
+    showCalibration();
+  }
+}
+
+function resetCalibration() {
+  forgetCalibration();
+  state.calibration = null;
+  showCalibration();
+  setStatus('Calibration forgotten.');
+  ui.calibrate.focus(); // this button is now disabled
 }
 
 // --- classification ------------------------------------------------------
@@ -211,6 +466,10 @@ function showResult(result, audio) {
   renderProbabilities(ui.probabilities, result.probabilities ?? {}, labels, result.label);
   renderWords(ui.words, result.words, result.wordAttention);
   renderModalities(ui.modalities, result.modalityWeights ?? { audio: 0, text: 0 });
+  ui.summary.textContent = result.segments.length > 1 ? describeSummary(result.summary, labels) : '';
+  renderNotes(ui.notes, result.notes);
+  ui.calibrated.textContent = result.calibrated ? 'yes (to your voice)' : 'no';
+  ui.calibrated.dataset.calibrated = String(result.calibrated);
   ui.backend.textContent = result.backend;
   ui.timeFeatures.textContent = formatMs(result.timings.features);
   ui.timeInference.textContent = formatMs(result.timings.inference);
@@ -221,7 +480,66 @@ function showResult(result, audio) {
 function drawAttention() {
   const { result, audio } = state.shown ?? {};
   if (!audio || ui.audioView.hidden) return;
-  drawHeatmap(ui.heatmap, result.frameAttention, result.frameHopS, audio.samples.length / audio.sampleRate);
+  const duration = audio.samples.length / audio.sampleRate;
+  drawHeatmap(ui.heatmap, result.frameAttention, result.frameHopS, duration);
+  drawTimeline(ui.timeline, result.segments, duration, state.model.labels);
+}
+
+// The results table's entry `i`, shown in the result section.
+function showEntry(i) {
+  const entry = state.entries[i];
+  if (!entry?.result) return;
+  if (entry.audio) {
+    state.audio = entry.audio;
+    setAudio(entry.audio);
+  }
+  showResult(entry.result, entry.audio ?? null);
+  ui.results.scrollIntoView?.({ block: 'nearest' });
+}
+
+function showEntries() {
+  ui.batch.hidden = state.entries.length === 0;
+  renderBatch(ui.batchBody, state.entries, state.model?.labels ?? FALLBACK_LABELS, showEntry);
+  updateControls();
+}
+
+function download(text, name, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function classifyBatch(batch, client) {
+  const calibration = state.calibration?.calibration ?? null;
+  state.entries = [];
+  let shown = false;
+  for (const [i, item] of batch.entries()) {
+    if (client !== state.client) return;
+    setStatus(`Classifying ${i + 1} of ${batch.length}: ${item.name}…`);
+    if (item.error) {
+      state.entries.push({ name: item.name, error: item.error });
+    } else {
+      const audio = { samples: item.samples, sampleRate: item.sampleRate, name: item.name };
+      try {
+        const result = await client.classify(item.samples, item.sampleRate, item.transcript ?? '', calibration);
+        state.entries.push({ name: item.name, result, audio });
+        if (!shown) {
+          setAudio(audio);
+          showResult(result, audio);
+          shown = true;
+        }
+      } catch (err) {
+        if (client !== state.client) return;
+        state.entries.push({ name: item.name, error: err.message ?? String(err) });
+      }
+    }
+    showEntries();
+  }
+  const failed = state.entries.filter((e) => e.error).length;
+  setStatus(`Done: ${batch.length} files${failed ? `, ${failed} with an error` : ''}; the table below has each, and exports them.`);
 }
 
 async function classify() {
@@ -233,10 +551,18 @@ async function classify() {
   setStatus('Classifying…');
   updateControls();
   try {
-    const result = await client.classify(audio?.samples ?? null, audio?.sampleRate ?? 16000, transcript);
+    if (state.batch) {
+      await classifyBatch(state.batch, client);
+      return;
+    }
+    const calibration = state.calibration?.calibration ?? null;
+    const result = await client.classify(audio?.samples ?? null, audio?.sampleRate ?? 16000, transcript, calibration);
     if (client !== state.client) return;
     showResult(result, audio);
-    setStatus(`Done: ${ui.label.textContent} (${result.backend}, ${formatMs(result.timings.inference)} inference).`);
+    state.entries = [{ name: audio?.name ?? 'Transcript', result, audio }];
+    showEntries();
+    const pieces = result.segments.length > 1 ? `, ${result.segments.length} segments` : '';
+    setStatus(`Done: ${ui.label.textContent} (${result.backend}, ${formatMs(result.timings.inference)} inference${pieces}).`);
   } catch (err) {
     if (client !== state.client) return;
     setStatus('');
@@ -266,21 +592,32 @@ ui.record.addEventListener('click', () => {
 });
 ui.transcript.addEventListener('input', updateControls);
 ui.classify.addEventListener('click', classify);
+ui.calibrate.addEventListener('click', () => {
+  if (state.calibrating) finishCalibrating();
+  else startCalibrating();
+});
+ui.calibrationReset.addEventListener('click', resetCalibration);
+ui.exportCsv.addEventListener('click', () => download(batchCsv(state.entries), 'emorec-results.csv', 'text/csv'));
+ui.exportJson.addEventListener('click', () =>
+  download(batchJson(state.entries, state.model?.backend ?? null), 'emorec-results.json', 'application/json'));
 ui.clearAudio.addEventListener('click', () => {
   ui.file.value = '';
+  state.batch = null;
   setAudio(null);
   setStatus('Audio removed.');
   ui.file.focus(); // this button is now disabled
 });
 new ResizeObserver(() => {
-  if (state.audio && !ui.audioView.hidden) {
+  if (state.audio && !ui.audioView.hidden && !state.live) {
     drawWaveform(ui.waveform, state.audio);
     if (state.shown) drawAttention();
   }
-}).observe(ui.waveform);
+}).observe(ui.timeline);
 
 // ?backend=cpu (or webgpu, auto) picks the starting backend, e.g. for tests.
 const asked = new URLSearchParams(location.search).get('backend');
 ui.backendChoice.value = BACKENDS.includes(asked) ? asked : 'auto';
 loadBackend(ui.backendChoice.value);
+renderLegend(ui.legend, FALLBACK_LABELS);
+showCalibration();
 updateControls();

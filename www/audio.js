@@ -8,8 +8,10 @@
 // read (AAC/M4A, Opus, WebM: what phones and browsers record), resamples to
 // one known rate; the classifier resamples to what it needs.
 const WEBAUDIO_RATE = 48000;
-// A bound on memory: a recording stops by itself after this long.
-export const MAX_RECORDING_S = 60;
+// A bound on memory (about 58 MB of samples at 48 kHz): a recording stops by
+// itself after this long. Longer than the model's 10 s window: a long
+// recording is classified as a timeline of segments.
+export const MAX_RECORDING_S = 300;
 
 function mixToMono(buffer) {
   if (buffer.numberOfChannels === 1) return buffer.getChannelData(0).slice();
@@ -76,9 +78,10 @@ export class Recorder {
 
   /**
    * Starts recording. onLevel(rms) is called for every chunk; onLimit() once
-   * MAX_RECORDING_S is reached (the caller should then stop()).
+   * limitS seconds (at most MAX_RECORDING_S) are reached (the caller should
+   * then stop()).
    */
-  static async start({ onLevel = () => {}, onLimit = () => {} } = {}) {
+  static async start({ onLevel = () => {}, onLimit = () => {}, limitS = MAX_RECORDING_S } = {}) {
     if (!navigator.mediaDevices?.getUserMedia) {
       throw new Error('recording needs a secure page (https or localhost) in a browser with microphone access');
     }
@@ -93,7 +96,7 @@ export class Recorder {
       throw microphoneError(err);
     }
     try {
-      await recorder.#connect(onLevel, onLimit);
+      await recorder.#connect(onLevel, onLimit, Math.min(limitS, MAX_RECORDING_S));
     } catch (err) {
       recorder.#release();
       throw new Error(`could not start recording: ${err.message}`);
@@ -110,7 +113,26 @@ export class Recorder {
     return this.#length / this.#context.sampleRate;
   }
 
-  async #connect(onLevel, onLimit) {
+  /**
+   * A copy of the last `seconds` recorded (fewer at the start), while the
+   * recording goes on: live classification reads it; the recording itself
+   * keeps every sample.
+   * @returns {{ samples: Float32Array, sampleRate: number, end: number }} end: seconds recorded
+   */
+  snapshot(seconds) {
+    const want = Math.min(this.#length, Math.round(seconds * this.#context.sampleRate));
+    const samples = new Float32Array(want);
+    let filled = 0;
+    for (let i = this.#chunks.length - 1; i >= 0 && filled < want; i--) {
+      const chunk = this.#chunks[i];
+      const take = Math.min(chunk.length, want - filled);
+      samples.set(chunk.subarray(chunk.length - take), want - filled - take);
+      filled += take;
+    }
+    return { samples, sampleRate: this.#context.sampleRate, end: this.duration };
+  }
+
+  async #connect(onLevel, onLimit, limitS) {
     const context = (this.#context = new AudioContext());
     await context.audioWorklet.addModule(new URL('./recorder-worklet.js', import.meta.url));
     const node = (this.#node = new AudioWorkletNode(context, 'emorec-recorder', {
@@ -118,7 +140,7 @@ export class Recorder {
       numberOfOutputs: 1,
       outputChannelCount: [1],
     }));
-    const limit = MAX_RECORDING_S * context.sampleRate;
+    const limit = limitS * context.sampleRate;
     let limited = false;
     this.#stopped = new Promise((resolve) => {
       node.port.onmessage = ({ data }) => {

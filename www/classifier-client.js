@@ -40,11 +40,22 @@ export class ClassifierClient {
    * @param {Float32Array | null} samples
    * @param {number} sampleRate
    * @param {string} transcript
+   * @param {import('./pkg/index.js').Calibration | null} [calibration] from calibrate()
    * @returns {Promise<ClassifyResult>}
    */
-  classify(samples, sampleRate, transcript) {
+  classify(samples, sampleRate, transcript, calibration = null) {
     const copy = samples ? samples.slice() : null;
-    return this.#call({ type: 'classify', samples: copy, sampleRate, transcript }, copy ? [copy.buffer] : []);
+    return this.#call({ type: 'classify', samples: copy, sampleRate, transcript, calibration }, copy ? [copy.buffer] : []);
+  }
+
+  /**
+   * A calibration to the voice of these recordings (copied).
+   * @param {{ samples: Float32Array, sampleRate: number }[]} recordings
+   * @returns {Promise<import('./pkg/index.js').Calibration>}
+   */
+  calibrate(recordings) {
+    const copies = recordings.map(({ samples, sampleRate }) => ({ samples: samples.slice(), sampleRate }));
+    return this.#call({ type: 'calibrate', recordings: copies }, copies.map((r) => r.samples.buffer));
   }
 
   /**

@@ -4,7 +4,10 @@
 // Protocol (classifier-client.js is the other side). Every request is
 // {type, id, ...}; every answer carries the id of the request it answers:
 //   {type:'load', id, backend}                              -> {type:'done', id, value: {backend, loadMs, labels}}
-//   {type:'classify', id, samples, sampleRate, transcript}  -> {type:'done', id, value: ClassifyResult}
+//   {type:'classify', id, samples, sampleRate, transcript, calibration}
+//                                                           -> {type:'done', id, value: ClassifyResult}
+//   {type:'calibrate', id, recordings: [{samples, sampleRate}]}
+//                                                           -> {type:'done', id, value: Calibration}
 //   {type:'decode', id, file}                               -> {type:'done', id, value: DecodedAudio}
 //   any of them failing                                     -> {type:'error', id, name, message}
 // ClassifyResult and DecodedAudio are pkg/index.d.ts's; values go out as the
@@ -15,6 +18,7 @@
 
 /** @typedef {import('./pkg/index.js').ClassifyResult} ClassifyResult */
 /** @typedef {import('./pkg/index.js').DecodedAudio} DecodedAudio */
+/** @typedef {import('./pkg/index.js').Calibration} Calibration */
 
 /** @type {import('./pkg/index.js').Classifier | null} */
 let classifier = null;
@@ -35,11 +39,16 @@ async function load({ backend }) {
   return { value: { backend: classifier.backend, loadMs: classifier.loadMs, labels: { ...Classifier.labels } } };
 }
 
-async function classify({ samples, sampleRate, transcript }) {
+async function classify({ samples, sampleRate, transcript, calibration = null }) {
   if (!classifier) throw new Error('the model is not loaded');
   // No audio is passed as an empty Float32Array (text-only classification).
-  const result = await classifier.classify(samples ?? new Float32Array(0), sampleRate, transcript ?? '');
+  const result = await classifier.classify(samples ?? new Float32Array(0), sampleRate, transcript ?? '', { calibration });
   return { value: result };
+}
+
+async function calibrate({ recordings }) {
+  if (!classifier) throw new Error('the model is not loaded');
+  return { value: await classifier.calibrate(recordings) };
 }
 
 async function decode({ file }) {
@@ -48,7 +57,7 @@ async function decode({ file }) {
   return { value: audio, transfer: [audio.samples.buffer] };
 }
 
-const handlers = { load, classify, decode };
+const handlers = { load, classify, calibrate, decode };
 
 self.onmessage = async ({ data }) => {
   const { type, id } = data;

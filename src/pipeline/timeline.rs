@@ -208,7 +208,9 @@ impl Bundle {
             frame_attention: Some(frames).filter(|_| heard > 0),
             frame_hop_s: hop,
             word_attention,
-            modality_weights: None,
+            // The label is the audio segments' alone (a transcript was
+            // classified on its own), so all of the decision is the audio's.
+            modality_weights: probabilities.map(|_| [1.0, 0.0]),
             words,
             duration_s: Some(duration),
             segments,

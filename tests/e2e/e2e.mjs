@@ -1,10 +1,19 @@
 // End-to-end test of the web demo in headless Chromium (Debian's), driven by
-// playwright-core. It starts scripts/serve.mjs itself and runs three scenarios:
-//   upload:     pick an audio file, type a transcript, classify
-//   microphone: record ~3 s from Chromium's fake microphone, classify
-//   package:    pkg/index.js called in the page: decode (FLAC, WAV, bad bytes),
-//               Classifier.fromFiles on the served www/model/ against
-//               Classifier.load, and a file the page cannot decode
+// playwright-core. It starts scripts/serve.mjs itself and runs these scenarios:
+//   upload:      pick an audio file, type a transcript, classify
+//   microphone:  record ~3 s from Chromium's fake microphone, classify
+//   package:     pkg/index.js called in the page: decode (FLAC, WAV, bad bytes),
+//                Classifier.fromFiles on the served www/model/ against
+//                Classifier.load, and a file the page cannot decode
+//   timeline:    a 2-minute WAV (built here from ../shared/reference's
+//                recordings, 12 s of silence inserted) gives a timeline of
+//                many segments with a no-speech gap where the silence is
+//   live:        live mode while recording 10 s from the fake microphone
+//                gives several updates, and the worker's busy share
+//   calibration: calibrate to the fake microphone's voice; it survives a
+//                reload, a classification uses it, and it is gone after reset
+//   batch:       three files (one with its .txt transcript) give three rows,
+//                a CSV and a JSON export
 // and checks the result on the page. Any request to another host, uncaught
 // error, console error or HTTP error fails the run.
 //
@@ -19,7 +28,7 @@
 //   E2E_PKG      the wasm package directory to serve at /pkg/ (default pkg/)
 //   CHROMIUM     the Chromium binary (default /usr/lib/chromium/chromium, then /usr/bin/chromium)
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync, readSync, closeSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync, readSync, closeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -279,16 +288,19 @@ const upload = {
   },
 };
 
+// Chromium's fake microphone, playing cfg.micWav in a loop.
+const fakeMicrophone = (cfg) => ({
+  args: [
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${cfg.micWav}`,
+  ],
+  permissions: ['microphone'],
+});
+
 const microphone = {
   name: 'microphone',
-  browser: (cfg) => ({
-    args: [
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${cfg.micWav}`,
-    ],
-    permissions: ['microphone'],
-  }),
+  browser: fakeMicrophone,
   async steps(page, cfg) {
     await waitModelReady(page);
     const record = page.getByTestId('record');
@@ -472,6 +484,246 @@ const packageApi = {
   },
 };
 
+// --- long recordings, live, calibration, batch -------------------------------
+
+const REFERENCE_DIR = join(repoRoot, '../shared/reference/opensmile');
+const SILENCE_AT_S = 50;
+const SILENCE_S = 12;
+
+/** The 16-bit mono PCM frames of a WAV from ../shared/reference (all are 16 kHz mono). */
+function pcm16(path) {
+  const b = readFileSync(path);
+  for (let at = 12; at + 8 <= b.length; ) {
+    const id = b.toString('ascii', at, at + 4);
+    const size = b.readUInt32LE(at + 4);
+    if (id === 'data') return b.subarray(at + 8, at + 8 + Math.min(size, b.length - at - 8));
+    at += 8 + size + (size & 1);
+  }
+  throw new TestFailure(`${path}: no data chunk`);
+}
+
+function wavFile(frames, sampleRate) {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + frames.length, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(frames.length, 40);
+  return Buffer.concat([header, frames]);
+}
+
+/**
+ * Two minutes of speech: the shared reference recordings (RAVDESS and TESS
+ * speakers) one after another with 0.8 s pauses, and SILENCE_S of digital
+ * silence at the first pause after SILENCE_AT_S. Returns the WAV and where
+ * the silence is.
+ */
+function longRecording() {
+  check(existsSync(REFERENCE_DIR), `${REFERENCE_DIR} is missing (../shared beside the repository?)`);
+  const rate = 16000;
+  const files = readdirSync(REFERENCE_DIR).filter((f) => /^(ravdess|tess)_.*\.wav$/.test(f)).sort();
+  check(files.length >= 10, `only ${files.length} reference recordings in ${REFERENCE_DIR}`);
+  const parts = [];
+  let frames = 0;
+  let silence = null;
+  const pause = (seconds) => {
+    parts.push(Buffer.alloc(2 * Math.round(seconds * rate)));
+    frames += Math.round(seconds * rate);
+  };
+  for (let i = 0; frames < 120 * rate; i++) {
+    const pcm = pcm16(join(REFERENCE_DIR, files[i % files.length]));
+    parts.push(pcm);
+    frames += pcm.length / 2;
+    if (!silence && frames >= SILENCE_AT_S * rate) {
+      silence = { start: frames / rate, end: frames / rate + SILENCE_S };
+      pause(SILENCE_S);
+    } else {
+      pause(0.8);
+    }
+  }
+  return { wav: wavFile(Buffer.concat(parts), rate), silence, duration: frames / rate };
+}
+
+const timeline = {
+  name: 'timeline',
+  browser: () => ({}),
+  async steps(page, cfg) {
+    await waitModelReady(page);
+    const { wav, silence, duration } = longRecording();
+    await page.getByTestId('audio-file').setInputFiles({ name: 'two-minutes.wav', mimeType: 'audio/wav', buffer: wav });
+    await waitClassifyEnabled(page, 'decoding the 2-minute file');
+    const seen = await classifyAndCheck(page, cfg, { expectWords: false });
+    const view = await page.evaluate(() => {
+      const t = document.querySelector('[data-testid="timeline"]');
+      const pixels = t.getContext('2d').getImageData(0, 0, t.width, t.height).data;
+      let painted = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
+      return {
+        segments: Number(t.dataset.segments),
+        speech: Number(t.dataset.speechSegments),
+        gaps: JSON.parse(t.dataset.gaps ?? '[]'),
+        label: t.getAttribute('aria-label'),
+        painted: painted / (pixels.length / 4),
+        summary: document.querySelector('[data-testid="summary"]').textContent,
+        rows: document.querySelectorAll('[data-testid="batch-results"] tr[data-kind="segment"]').length,
+        files: document.querySelectorAll('[data-testid="batch-results"] tr[data-kind="file"]').length,
+      };
+    });
+    check(view.segments >= 10 && view.speech >= 8,
+      `a ${duration.toFixed(0)} s recording gave a timeline of ${view.segments} segments (${view.speech} with speech): ${view.label}`);
+    const gap = view.gaps.find(([a, b]) => a <= silence.start + 0.5 && b >= silence.end - 0.5);
+    check(gap, `no no-speech gap covers the silence at ${silence.start.toFixed(1)}–${silence.end.toFixed(1)} s: gaps ${JSON.stringify(view.gaps)}`);
+    check(view.painted > 0.5, `the timeline canvas is ${(100 * view.painted).toFixed(0)} % painted`);
+    check(/^Speech [\d.]+ s of [\d.]+ s, in \d+ segment/.test(view.summary), `the summary reads "${view.summary}"`);
+    check(view.files === 1 && view.rows === view.segments,
+      `the results table has ${view.files} file row(s) and ${view.rows} segment rows for ${view.segments} segments`);
+    return { ...seen, label: `${seen.label}; ${view.segments} segments, gap ${gap[0].toFixed(1)}–${gap[1].toFixed(1)} s` };
+  },
+};
+
+const LIVE_RECORD_MS = 10_000;
+
+const live = {
+  name: 'live',
+  browser: fakeMicrophone,
+  async steps(page, cfg) {
+    await waitModelReady(page);
+    await page.getByTestId('live').check();
+    await page.getByTestId('record').click();
+    await waitOrError(page, () => document.querySelector('[data-testid="record"]').dataset.recording === 'true',
+      'starting the live recording', 30_000);
+    const updatesAt = [];
+    for (let t = 0; t < LIVE_RECORD_MS; t += 500) {
+      await page.waitForTimeout(500);
+      const error = (await page.getByTestId('error').textContent()).trim();
+      check(!error, `while recording live the page shows "${error}"`);
+      updatesAt.push(Number(await page.getByTestId('timeline').evaluate((c) => c.dataset.updates ?? 0)));
+    }
+    // Updates arrive while recording, not all at the end.
+    const during = updatesAt[updatesAt.length - 1];
+    const midway = updatesAt[Math.floor(updatesAt.length / 2)];
+    check(during >= 3, `${during} live updates in ${LIVE_RECORD_MS / 1000} s (at each 0.5 s: ${updatesAt.join(' ')})`);
+    check(midway >= 1 && midway < during, `the updates did not grow while recording: ${updatesAt.join(' ')}`);
+    await page.getByTestId('record').click();
+    await waitClassifyEnabled(page, 'stopping the live recording');
+    const caption = await page.locator('#audio-caption').textContent();
+    const recorded = Number(caption.match(/([\d.]+) s at/)?.[1]);
+    check(recorded > LIVE_RECORD_MS / 1000 - 1 && recorded < LIVE_RECORD_MS / 1000 + 4,
+      `recorded ${recorded} s live, expected about ${LIVE_RECORD_MS / 1000} s: audio dropped? (caption: ${caption})`);
+    const busy = Number(await page.getByTestId('timeline').evaluate((c) => c.dataset.busyShare));
+    check(busy > 0 && busy < 1 && /worker busy \d+ %/.test(caption), `worker busy share ${busy}; caption: ${caption}`);
+    const seen = await classifyAndCheck(page, cfg, { expectWords: false });
+    return { ...seen, label: `${seen.label}; ${during} live updates in ${LIVE_RECORD_MS / 1000} s, worker busy ${(100 * busy).toFixed(0)} %`, recorded };
+  },
+};
+
+const CALIBRATION_RECORD_MS = 7_000;
+
+const calibrationState = (page) => page.evaluate(() => ({
+  calibrated: document.querySelector('[data-testid="calibration-status"]').dataset.calibrated,
+  text: document.querySelector('[data-testid="calibration-status"]').textContent,
+  stored: localStorage.getItem('emorec.calibration.v1'),
+}));
+
+const calibration = {
+  name: 'calibration',
+  browser: fakeMicrophone,
+  async steps(page, cfg) {
+    await waitModelReady(page);
+    const before = await calibrationState(page);
+    check(before.calibrated === 'false' && before.stored === null, `a fresh browser is calibrated: ${JSON.stringify(before)}`);
+    await page.getByTestId('calibrate').click();
+    await waitOrError(page, () => document.querySelector('[data-testid="calibrate"]').dataset.recording === 'true',
+      'starting the calibration recording', 30_000);
+    await page.waitForTimeout(CALIBRATION_RECORD_MS);
+    await page.getByTestId('calibrate').click();
+    await waitOrError(page, () => document.querySelector('[data-testid="calibration-status"]').dataset.calibrated === 'true',
+      'calibrating', RESULT_TIMEOUT_MS);
+    const stored = JSON.parse((await calibrationState(page)).stored);
+    check(stored?.calibration?.format === 'emorec-calibration' && stored.calibration.seconds > 4,
+      `localStorage holds ${JSON.stringify(stored)?.slice(0, 200)}`);
+
+    await page.reload();
+    await waitModelReady(page);
+    const reloaded = await calibrationState(page);
+    check(reloaded.calibrated === 'true' && /^Calibrated to your voice/.test(reloaded.text),
+      `after a reload the calibration status is ${JSON.stringify(reloaded)}`);
+    await page.getByTestId('backend-choice').selectOption(cfg.backend);
+    await page.getByTestId('audio-file').setInputFiles(cfg.audio);
+    await waitClassifyEnabled(page, 'decoding the file');
+    const seen = await classifyAndCheck(page, cfg, { expectWords: false });
+    const used = await page.getByTestId('calibrated').evaluate((dd) => dd.dataset.calibrated);
+    check(used === 'true', `the classification after calibrating says calibrated = ${used}`);
+
+    await page.getByTestId('calibration-reset').click();
+    const reset = await calibrationState(page);
+    check(reset.calibrated === 'false' && reset.stored === null, `after reset: ${JSON.stringify(reset)}`);
+    await page.reload();
+    await waitModelReady(page);
+    const after = await calibrationState(page);
+    check(after.calibrated === 'false' && after.stored === null, `after reset and a reload: ${JSON.stringify(after)}`);
+    return { ...seen, label: `${seen.label} (calibrated from ${stored.calibration.seconds.toFixed(1)} s)` };
+  },
+};
+
+const BATCH_TRANSCRIPT = 'Kids are talking by the door';
+
+const batch = {
+  name: 'batch',
+  browser: () => ({}),
+  async steps(page, cfg) {
+    await waitModelReady(page);
+    const wavs = ['ravdess_03-01-05-01-01-02-03.wav', 'tess_YAF_neat_sad.wav'].map((f) => join(REFERENCE_DIR, f));
+    for (const f of wavs) check(existsSync(f), `${f} is missing (../shared beside the repository?)`);
+    const names = [cfg.audio, ...wavs].map((f) => f.split('/').pop());
+    // Playwright takes paths or buffers, not both at once.
+    const mime = (f) => (f.endsWith('.flac') ? 'audio/flac' : 'audio/wav');
+    await page.getByTestId('audio-file').setInputFiles([
+      ...[cfg.audio, ...wavs].map((f, i) => ({ name: names[i], mimeType: mime(f), buffer: readFileSync(f) })),
+      { name: names[1].replace(/\.wav$/, '.txt'), mimeType: 'text/plain', buffer: Buffer.from(BATCH_TRANSCRIPT) },
+    ]);
+    await waitClassifyEnabled(page, 'decoding three files');
+    await page.getByTestId('classify').click();
+    await waitOrError(page, () => /^Done: 3 files/.test(document.querySelector('[data-testid="status"]').textContent),
+      'classifying three files', RESULT_TIMEOUT_MS);
+    const rows = await page.$$eval('[data-testid="batch-results"] tr[data-kind="file"]', (trs) =>
+      trs.map((tr) => ({ name: tr.cells[0].textContent, label: tr.dataset.label, error: tr.dataset.error ?? null })));
+    check(rows.length === 3, `${rows.length} file rows for three files: ${JSON.stringify(rows)}`);
+    for (const [i, row] of rows.entries()) {
+      check(row.name === names[i] && EMOTIONS[row.label] && !row.error, `row ${i + 1}: ${JSON.stringify(row)}, expected ${names[i]} with an emotion`);
+    }
+    const exported = async (testid) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+      return { name: download.suggestedFilename(), text: readFileSync(await download.path(), 'utf8') };
+    };
+    const csv = await exported('export');
+    const lines = csv.text.trim().split(/\r\n/);
+    check(csv.name === 'emorec-results.csv' && lines[0] === 'file,scope,start,end,speech,label,ang,hap,neu,sad,reason,error',
+      `the CSV ${csv.name} starts with "${lines[0]}"`);
+    const fileLines = lines.filter((l) => l.split(',')[1] === 'file');
+    check(fileLines.length === 3 && fileLines.every((l, i) => l.startsWith(`${names[i]},file,`) && EMOTIONS[l.split(',')[5]]),
+      `the CSV's file rows:\n${fileLines.join('\n')}`);
+    const json = JSON.parse((await exported('export-json')).text);
+    check(json.format === 'emorec-results' && json.files.length === 3 && json.files[1].words.length > 0,
+      `the JSON export: ${JSON.stringify(json).slice(0, 300)} (the second file has a transcript)`);
+    const seen = await page.evaluate(() => ({
+      label: document.querySelector('[data-testid="result-label"]').textContent.trim(),
+      backend: document.querySelector('[data-testid="backend"]').textContent.trim(),
+      features: document.getElementById('time-features').textContent,
+      inference: document.getElementById('time-inference').textContent,
+      load: document.getElementById('time-load').textContent,
+    }));
+    return { ...seen, label: `${rows.map((r) => r.label).join(', ')}; CSV ${lines.length} lines` };
+  },
+};
+
 async function run(scenario, cfg, url, earlier) {
   let session;
   try {
@@ -517,7 +769,7 @@ async function main() {
   const results = [];
   try {
     const earlier = {};
-    for (const scenario of [upload, microphone, packageApi]) results.push(await run(scenario, cfg, server.url, earlier));
+    for (const scenario of [upload, microphone, packageApi, timeline, live, calibration, batch]) results.push(await run(scenario, cfg, server.url, earlier));
   } finally {
     server.stop();
   }
