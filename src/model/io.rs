@@ -96,7 +96,11 @@ impl Model {
             serde_json::from_slice(meta).map_err(|e| ModelError::Format(format!("{META_FILE}: {e}")))?;
         meta.check()?;
         let config = std::str::from_utf8(config).map_err(|e| ModelError::Format(format!("{CONFIG_FILE}: {e}")))?;
-        Model::from_bytes(&ModelConfig::from_toml(config)?, weights, device)
+        let config = ModelConfig::from_toml(config)?;
+        Model::from_bytes(&config, weights, device).map_err(|e| match e {
+            ModelError::Format(m) => ModelError::Format(format!("{WEIGHTS_FILE}: {m}")),
+            other => other,
+        })
     }
 
     /// Loads a directory written by [`Model::save_dir`].
