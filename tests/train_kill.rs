@@ -38,7 +38,7 @@ max_frames = 60
 "#;
 
 /// How long each checkpoint write pauses (twice) in the runs killed inside one.
-const PAUSE_MS: u64 = 200;
+const PAUSE_MS: u64 = 300;
 
 /// Seeded xorshift: the kill schedule and the generated audio.
 struct Rand(u64);
@@ -155,8 +155,11 @@ fn temp_files(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-fn checkpoint_temp(dir: &Path) -> bool {
-    temp_files(dir).iter().any(|n| n.starts_with(&format!(".{CHECKPOINT_FILE}.tmp")))
+/// Whether process `pid` is writing a checkpoint into `dir` (its temporary
+/// file is there). By pid: a file left by an earlier killed run is not this
+/// run's write (and the run removes it as it starts).
+fn checkpoint_temp(dir: &Path, pid: u32) -> bool {
+    dir.join(format!(".{CHECKPOINT_FILE}.tmp{pid}")).exists()
 }
 
 /// Kills `child` (SIGKILL) and reaps it; false if it had already exited.
@@ -180,7 +183,7 @@ fn await_checkpoint_write(child: &mut Child, out: &Path, k: usize) -> bool {
         if child.try_wait().unwrap().is_some() {
             return false;
         }
-        let now = checkpoint_temp(out);
+        let now = checkpoint_temp(out, child.id());
         if now && !present {
             seen += 1;
             if seen == k {
@@ -240,13 +243,16 @@ fn killed_and_resumed_training_ends_as_an_uninterrupted_run() {
     let cache_b = dir.join("cache-b");
     let mut rng = Rand(0xC0FFEE_u64 ^ 0x9E37_79B9_7F4A_7C15);
     let plan = ["timed", "timed", "write", "timed", "write", "timed", "timed", "write", "timed", "write"];
-    let epoch_time = whole / EPOCHS as u32;
+    let ca = Checkpoint::load(&a.join(CHECKPOINT_FILE)).unwrap();
+    let epoch_time = Duration::from_secs_f64(ca.state.history.iter().map(|h| h.seconds).sum::<f64>() / EPOCHS as f64);
+    let mut timed_targets = [0, 4, 9, 14, 18, 22].into_iter();
     let mut kills_in_writes = 0;
     let mut schedule = Vec::new();
     for (i, what) in plan.iter().enumerate() {
         let run = format!("b{i}");
         let before = epochs_done(&b);
         let mut child = setup.spawn(&b, &cache_b, &run, *what == "write");
+        let pid = child.id();
         if *what == "write" {
             let k = 1 + (rng.next() % 2) as usize;
             assert!(
@@ -254,24 +260,27 @@ fn killed_and_resumed_training_ends_as_an_uninterrupted_run() {
                 "run {run} ended before its checkpoint write {k} (epochs done {before}):\n{}",
                 setup.log(&run)
             );
-            // Inside the 2 x PAUSE_MS window: halfway through the file, or
-            // complete and not yet renamed.
-            std::thread::sleep(Duration::from_millis((rng.uniform(0.0, 1.75) * PAUSE_MS as f64) as u64));
+            // Inside the 2 x PAUSE_MS window, in turn halfway through the
+            // file and with the file complete but not yet renamed.
+            let when = if kills_in_writes % 2 == 0 { rng.uniform(0.1, 0.8) } else { rng.uniform(1.2, 1.6) };
+            std::thread::sleep(Duration::from_millis((when * PAUSE_MS as f64) as u64));
             assert!(kill(&mut child), "run {run} ended before the kill:\n{}", setup.log(&run));
             assert!(
-                checkpoint_temp(&b),
+                checkpoint_temp(&b, pid),
                 "the kill of run {run} was meant to land inside a checkpoint write, but the write had finished"
             );
             kills_in_writes += 1;
-            let temp = temp_files(&b).into_iter().find(|n| n.starts_with(&format!(".{CHECKPOINT_FILE}.tmp")));
-            let size = temp.and_then(|n| std::fs::metadata(b.join(n)).ok()).map_or(0, |m| m.len());
+            let temp = b.join(format!(".{CHECKPOINT_FILE}.tmp{pid}"));
+            let size = std::fs::metadata(temp).map_or(0, |m| m.len());
             let whole_size = std::fs::metadata(a.join(CHECKPOINT_FILE)).unwrap().len();
             schedule.push(format!("{run}: killed with {size} of {whole_size} checkpoint bytes written"));
         } else {
-            // Anywhere in the epoch after 0-4 more have been logged (with 0,
-            // it may land in the start-up: reading the manifest, extracting
-            // features, loading the checkpoint), short of the last epochs.
-            let more = ((rng.next() % 5) as usize).min((EPOCHS - 3).saturating_sub(before));
+            // Anywhere in an epoch after the planned one has been logged
+            // (epoch 0-2: the first lands in the start-up, reading the
+            // manifest, extracting features), spread over the run and short
+            // of its end, so that every planned kill finds a run to kill.
+            let target = timed_targets.next().unwrap() + (rng.next() % 3) as usize;
+            let more = target.saturating_sub(before);
             let delay = epoch_time.mul_f64(rng.uniform(0.0, 1.5));
             assert!(
                 await_logged_epochs(&mut child, &b, before + more),
@@ -292,7 +301,7 @@ fn killed_and_resumed_training_ends_as_an_uninterrupted_run() {
         if b.join(CHECKPOINT_FILE).exists() {
             let ck = Checkpoint::load(&b.join(CHECKPOINT_FILE))
                 .unwrap_or_else(|e| panic!("checkpoint after the kill of run {run} unreadable: {e}"));
-            assert!(ck.state.epoch >= before && ck.state.epoch < EPOCHS, "{} after {before}", ck.state.epoch);
+            assert!(ck.state.epoch >= before && ck.state.epoch <= EPOCHS, "{} after {before}", ck.state.epoch);
         }
     }
     assert_eq!(kills_in_writes, 4);
@@ -313,7 +322,6 @@ fn killed_and_resumed_training_ends_as_an_uninterrupted_run() {
     };
     let diff = max_diff(&best_a.parameters_flat(), &best_b.parameters_flat());
     assert!(diff <= 1e-6, "best models differ by {diff}");
-    let ca = Checkpoint::load(&a.join(CHECKPOINT_FILE)).unwrap();
     let cb = Checkpoint::load(&b.join(CHECKPOINT_FILE)).unwrap();
     assert_eq!((ca.state.epoch, cb.state.epoch), (EPOCHS, EPOCHS));
     assert_eq!(ca.state.rng, cb.state.rng);
