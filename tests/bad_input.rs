@@ -188,8 +188,8 @@ fn unusable_audio_is_a_clear_error() {
 }
 
 /// A file cut short decodes its first part and says where it stops: in the
-/// library (`Audio::warnings`) and on the CLI's stderr. A whole file has no
-/// warning.
+/// library (`Audio::warnings`) and on the stderr of `predict` and
+/// `features`. A whole file has no warning.
 #[test]
 fn truncated_files_decode_their_first_part_with_a_warning() {
     let dir = scratch("truncated");
@@ -222,6 +222,12 @@ fn truncated_files_decode_their_first_part_with_a_warning() {
         let (v, err) = predict_ok(&["--audio", s(&p)], ext);
         assert!(v["speech"].is_boolean(), "{ext}: {v}");
         assert!(err.contains(&format!("warning: {}: the file stops early, at", p.display())), "{ext}: {err}");
+        // `emorec features` too: the CSV of the first part, and the warning.
+        let csv = dir.join(format!("cut-{ext}.csv"));
+        let o = run(&["features", s(&p), "--out", s(&csv)]);
+        assert_no_panic(&o, ext);
+        assert!(o.status.success() && csv.is_file(), "{ext}: features failed:\n{}", stderr(&o));
+        assert!(stderr(&o).contains("the file stops early, at"), "{ext}: {}", stderr(&o));
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
