@@ -202,6 +202,10 @@ fn truncated_files_decode_their_first_part_with_a_warning() {
         // tone440.ogg holds its audio in one page: any cut leaves none.
         ("ogg", fixture("noise2s.ogg")),
     ];
+    // Bytes after an Ogg stream's last page that start no other page (a tag)
+    // are no cut.
+    let tagged = [fixture("noise2s.ogg"), b"TAG some trailing bytes".to_vec()].concat();
+    assert_eq!(emorec::audio::decode_bytes(tagged, Some("ogg")).unwrap().warnings, Vec::<String>::new());
     for (ext, bytes) in &files {
         let whole = emorec::audio::decode_bytes(bytes.clone(), Some(ext)).unwrap();
         assert_eq!(whole.warnings, Vec::<String>::new(), "{ext}: a whole file has no warning");

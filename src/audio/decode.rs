@@ -276,32 +276,34 @@ const SLACK_FRAMES: u64 = 64;
 const OGG_TAIL: usize = 3 * 65_536;
 
 /// Why an Ogg stream ends early, judged on the last bytes of the file: its
-/// last page is cut, or the last complete page is not marked as the end of
-/// the stream. `None` when it ends cleanly (or no page is found: the decoder
-/// then reports what is wrong).
+/// last page is cut, or the last whole page is not marked as the end of the
+/// stream. `None` when it ends cleanly (bytes after the last page that do
+/// not start another, such as a tag, are ignored) or when no page is found
+/// (the decoder then reports what is wrong).
 fn ogg_end_problem(tail: &[u8]) -> Option<&'static str> {
-    // Walk back over capture patterns to the last one that starts a whole page.
-    // (A capture pattern inside a page's data does not parse as a whole
-    // page and is passed over.)
+    // Walk back over capture patterns to the last one that starts a whole
+    // page; one after it that does not is a page the cut went through.
     let mut end = tail.len();
+    let mut cut_page = false;
     while let Some(p) = tail[..end].windows(4).rposition(|w| w == b"OggS") {
         let page = &tail[p..];
-        if page.len() >= 27 && page[4] == 0 {
+        let whole = page.len() >= 27 && page[4] == 0 && {
             let segments = usize::from(page[26]);
-            if page.len() >= 27 + segments {
-                let body: usize = page[27..27 + segments].iter().map(|&l| usize::from(l)).sum();
-                let len = 27 + segments + body;
-                if page.len() >= len {
-                    return if page.len() > len {
-                        Some("its last Ogg page is cut")
-                    } else if page[5] & 0x04 == 0 {
-                        Some("its last Ogg page is not marked as the end of the stream")
-                    } else {
-                        None
-                    };
-                }
-            }
+            page.len() >= 27 + segments
+                && page.len() >= 27 + segments + page[27..27 + segments].iter().map(|&l| usize::from(l)).sum::<usize>()
+        };
+        if whole {
+            return if cut_page {
+                Some("its last Ogg page is cut")
+            } else if page[5] & 0x04 == 0 {
+                Some("its last Ogg page is not marked as the end of the stream")
+            } else {
+                None
+            };
         }
+        // Version 0 (or too short to tell): the start of a page, not a
+        // capture pattern that happens to occur in a page's data.
+        cut_page |= page.len() < 5 || page[4] == 0;
         end = p + 3;
     }
     None
