@@ -187,7 +187,7 @@ fn header_only_wav_decodes_to_zero_samples_and_prepare_refuses_it() {
     let bytes = wav_bytes(&[], 1, 16_000, Fmt::I16);
     assert_eq!(bytes.len(), 44);
     let audio = decode_bytes(bytes.clone(), Some("wav")).expect("a header-only WAV is a valid, empty file");
-    assert_eq!(audio, Audio { samples: vec![], sample_rate: 16_000 });
+    assert_eq!(audio, Audio { samples: vec![], sample_rate: 16_000, warnings: vec![] });
     let msg = assert_invalid_audio(load_16k_bytes(bytes.clone(), Some("wav")), "header-only WAV");
     assert!(msg.contains("no samples"), "{msg}");
     let p = tmp_file("header-only.wav", &bytes);

@@ -55,9 +55,17 @@ pub fn decode_file(path: &Path) -> AudioResult<Audio> {
 /// * **Truncated data** (a file cut mid-stream) → what was decodable up to the
 ///   cut is returned, exactly as media players do; at most the one packet that
 ///   the cut went through is lost. Speech datasets are full of slightly
-///   truncated files and refusing them would gain nothing.
+///   truncated files and refusing them would gain nothing. It is not silent
+///   though: [`Audio::warnings`] says that the file stops early and at how
+///   many seconds, wherever the file lets us tell. A cut is detected when the
+///   header announces more frames than decode (WAV's data chunk, FLAC's
+///   STREAMINFO, an MP3 Xing/Info/VBRI frame count), when the last Ogg page is
+///   cut or not marked as the end of its stream, or when the container is
+///   damaged after some audio. An MP3 without a frame count cannot be told
+///   from a shorter file (its length is only estimated from its size).
 /// * **Damaged packets** in the middle are skipped (the decoder is reset), the
-///   rest still decodes. If *no* packet decodes, that is a [`AudioError::Decode`].
+///   rest still decodes, with a warning counting them. If *no* packet
+///   decodes, that is a [`AudioError::Decode`].
 /// * A stream longer than [`super::MAX_DURATION_S`] is refused while decoding,
 ///   so a huge file cannot exhaust memory before [`super::prepare`] sees it.
 pub fn decode_bytes(bytes: Vec<u8>, extension_hint: Option<&str>) -> AudioResult<Audio> {
@@ -119,6 +127,10 @@ fn too_long(rate: u32) -> AudioError {
 }
 
 fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> AudioResult<Audio> {
+    // An Ogg stream's end is checked on its last pages, kept before the
+    // bytes move into the reader.
+    let is_ogg = bytes.starts_with(b"OggS");
+    let ogg_tail = if is_ogg { bytes[bytes.len().saturating_sub(OGG_TAIL)..].to_vec() } else { Vec::new() };
     let mss = MediaSourceStream::new(Box::new(Cursor::new(bytes)), MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
     if let Some(ext) = extension_hint {
@@ -132,12 +144,16 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> AudioResult<Aud
             &MetadataOptions::default(),
         )
         .map_err(|e| AudioError::decode(format!("not a supported audio format ({e})")))?;
+    let ogg_cut = is_ogg.then(|| ogg_end_problem(&ogg_tail)).flatten();
     let mut format = probed.format;
     let mut track = pick_track(format.as_ref()).ok_or_else(|| AudioError::decode("the file has no audio track"))?;
     let mut decoder = make_decoder(&track)?;
     // The container's rate if it states one; otherwise the first decoded buffer's.
     let mut sample_rate: Option<u32> = track.codec_params.sample_rate.filter(|&r| r > 0);
     let mut max_samples = sample_rate.map(|r| u64::from(r) * MAX_DURATION_S);
+    // Frames the header announces, if plausible (a streaming WAV states
+    // 0xFFFFFFFF bytes: that is "unknown", not a cut).
+    let announced = track.codec_params.n_frames.filter(|&n| n > 0 && max_samples.is_some_and(|m| n <= m));
 
     let mut mono: Vec<f32> = Vec::new();
     if let Some(frames) = track.codec_params.n_frames {
@@ -150,6 +166,7 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> AudioResult<Aud
     let mut decoded_packets = 0usize;
     let mut damaged_packets = 0usize;
     let mut last_damage: Option<String> = None;
+    let mut container_damage: Option<String> = None;
 
     loop {
         let packet = match format.next_packet() {
@@ -175,7 +192,7 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> AudioResult<Aud
             }
             // A damaged container after some audio: stop there (like EOF).
             Err(e) if decoded_packets > 0 => {
-                last_damage = Some(e.to_string());
+                container_damage = Some(e.to_string());
                 break;
             }
             Err(e) => return Err(AudioError::decode(e)),
@@ -228,7 +245,68 @@ fn decode_inner(bytes: Vec<u8>, extension_hint: Option<&str>) -> AudioResult<Aud
         )));
     }
     let sample_rate = sample_rate.ok_or_else(|| AudioError::decode("the file does not state its sample rate"))?;
-    Ok(Audio { samples: mono, sample_rate })
+    let mut warnings = Vec::new();
+    let at = mono.len() as f64 / f64::from(sample_rate);
+    let cut = match (announced, container_damage) {
+        (_, Some(e)) => Some(format!("the data after it is damaged ({e})")),
+        (Some(n), None) if (mono.len() as u64) + SLACK_FRAMES < n => {
+            Some(format!("the header announces {:.2} s", n as f64 / f64::from(sample_rate)))
+        }
+        _ => ogg_cut.map(str::to_string),
+    };
+    if let Some(why) = cut {
+        warnings.push(format!("the file stops early, at {at:.2} s: {why}; only that part was decoded"));
+    }
+    if damaged_packets > 0 {
+        warnings.push(format!(
+            "{damaged_packets} damaged packet(s) skipped ({})",
+            last_damage.unwrap_or_else(|| "damaged data".into())
+        ));
+    }
+    Ok(Audio { samples: mono, sample_rate, warnings })
+}
+
+/// Frames a complete file may decode short of what its header announces
+/// without being called cut (gapless trimming rounds to whole packets in
+/// some encoders).
+const SLACK_FRAMES: u64 = 64;
+
+/// How many bytes at the end of an Ogg file are searched for its last page
+/// (a page is at most 65,307 bytes).
+const OGG_TAIL: usize = 3 * 65_536;
+
+/// Why an Ogg stream ends early, judged on the last bytes of the file: its
+/// last page is cut, or the last whole page is not marked as the end of the
+/// stream. `None` when it ends cleanly (bytes after the last page that do
+/// not start another, such as a tag, are ignored) or when no page is found
+/// (the decoder then reports what is wrong).
+fn ogg_end_problem(tail: &[u8]) -> Option<&'static str> {
+    // Walk back over capture patterns to the last one that starts a whole
+    // page; one after it that does not is a page the cut went through.
+    let mut end = tail.len();
+    let mut cut_page = false;
+    while let Some(p) = tail[..end].windows(4).rposition(|w| w == b"OggS") {
+        let page = &tail[p..];
+        let whole = page.len() >= 27 && page[4] == 0 && {
+            let segments = usize::from(page[26]);
+            page.len() >= 27 + segments
+                && page.len() >= 27 + segments + page[27..27 + segments].iter().map(|&l| usize::from(l)).sum::<usize>()
+        };
+        if whole {
+            return if cut_page {
+                Some("its last Ogg page is cut")
+            } else if page[5] & 0x04 == 0 {
+                Some("its last Ogg page is not marked as the end of the stream")
+            } else {
+                None
+            };
+        }
+        // Version 0 (or too short to tell): the start of a page, not a
+        // capture pattern that happens to occur in a page's data.
+        cut_page |= page.len() < 5 || page[4] == 0;
+        end = p + 3;
+    }
+    None
 }
 
 /// Appends one decoded buffer to `mono`, averaging its channels (see

@@ -16,6 +16,8 @@ use emorec::data::norm::{NormStats, DEFAULT_STD_FLOOR};
 use emorec::data::split::{Fold, Protocol, ValidationPolicy};
 use emorec::data::{load_manifests, Utterance};
 use emorec::features::FeatureMatrix;
+// Atomic so that a run killed here and resumed never leaves a half-written file.
+use emorec::model::io::write_atomic;
 use emorec::pipeline::{compute_features, examples_for, prenormalize_features, Bundle, InputSpec};
 use emorec::text::{BuildOptions, Glove, Vocabulary};
 use emorec::train::{
@@ -327,7 +329,7 @@ impl Experiment {
         };
         write_figures(&report, test.as_ref(), out)?;
         if let Some(t) = &test {
-            std::fs::write(out.join("test.json"), serde_json::to_string_pretty(&t.to_json())?)?;
+            write_atomic(&out.join("test.json"), serde_json::to_string_pretty(&t.to_json())?.as_bytes())?;
         }
         let by_corpus = self.test_by_corpus(fold, &bundle)?;
         Ok(FoldOutcome { report, test, by_corpus })
@@ -406,11 +408,12 @@ fn write_figures(report: &TrainReport, test: Option<&Evaluation>, out: &Path) ->
         series("val WA", &|e| e.val_wa),
         series("val UA", &|e| e.val_ua),
     ];
-    std::fs::write(out.join("curves.svg"), curves_svg(&curves, "Training", "epoch", "loss / accuracy"))?;
+    write_atomic(&out.join("curves.svg"), curves_svg(&curves, "Training", "epoch", "loss / accuracy").as_bytes())?;
     if let Some(t) = test {
         let rows: Vec<Vec<usize>> = t.confusion.iter().map(|r| r.to_vec()).collect();
         let title = format!("Test: WA {:.1}%, UA {:.1}%", t.wa * 100.0, t.ua * 100.0);
-        std::fs::write(out.join("confusion.svg"), confusion_svg(&rows, &["ang", "hap", "neu", "sad"], &title))?;
+        let svg = confusion_svg(&rows, &["ang", "hap", "neu", "sad"], &title);
+        write_atomic(&out.join("confusion.svg"), svg.as_bytes())?;
     }
     Ok(())
 }

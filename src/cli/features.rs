@@ -55,9 +55,16 @@ pub fn run(args: FeaturesArgs) -> Result<()> {
     jobs.par_iter().for_each_init(
         || Extractor::from(settings),
         |extractor, job| {
-            if let Err(e) = extract_one(extractor, settings.deltas, job) {
-                failures.fetch_add(1, Ordering::Relaxed);
-                bar.suspend(|| eprintln!("error: {}: {e:#}", job.input.display()));
+            match extract_one(extractor, settings.deltas, job) {
+                Ok(warnings) => {
+                    for w in warnings {
+                        bar.suspend(|| eprintln!("warning: {}: {w}", job.input.display()));
+                    }
+                }
+                Err(e) => {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                    bar.suspend(|| eprintln!("error: {}: {e:#}", job.input.display()));
+                }
             }
             bar.inc(1);
         },
@@ -75,8 +82,12 @@ pub fn run(args: FeaturesArgs) -> Result<()> {
     Ok(())
 }
 
-fn extract_one(extractor: &mut Extractor, deltas: bool, job: &Job) -> Result<()> {
-    let samples = emorec::audio::load_16k(&job.input)?;
+/// Writes one CSV; returns the decoder's warnings (a file that stops early:
+/// its CSV covers the decoded part).
+fn extract_one(extractor: &mut Extractor, deltas: bool, job: &Job) -> Result<Vec<String>> {
+    let audio = emorec::audio::decode_file(&job.input)?;
+    let samples = emorec::audio::prepare(&audio.samples, audio.sample_rate)
+        .map_err(|e| e.with_path(&job.input.display().to_string()))?;
     let features = extractor.extract(&samples, deltas)?;
     if let Some(dir) = job.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -87,7 +98,7 @@ fn extract_one(extractor: &mut Extractor, deltas: bool, job: &Job) -> Result<()>
     let file = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     features.write_csv(std::io::BufWriter::new(file)).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &job.output).with_context(|| format!("cannot write {}", job.output.display()))?;
-    Ok(())
+    Ok(audio.warnings)
 }
 
 /// Expands directories and maps every input to its CSV under `out`.

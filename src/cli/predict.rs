@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use emorec::data::norm::Normalization;
@@ -21,8 +21,13 @@ pub struct PredictArgs {
     #[arg(long)]
     audio: Option<PathBuf>,
     /// What was said.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "text_file")]
     text: Option<String>,
+    /// What was said, read from a file (UTF-8; a byte-order mark is
+    /// skipped). A file that is not UTF-8 is refused, naming the offset of
+    /// the first bad byte: guessing its encoding would silently change words.
+    #[arg(long)]
+    text_file: Option<PathBuf>,
     /// Print JSON (label, probabilities, attention, modality weights, and the
     /// timeline: `segments` and `summary`).
     #[arg(long, conflicts_with = "csv")]
@@ -43,13 +48,16 @@ pub struct PredictArgs {
     speaker: Vec<PathBuf>,
 }
 
-pub fn run(args: PredictArgs) -> Result<()> {
+pub fn run(mut args: PredictArgs) -> Result<()> {
+    if let Some(path) = &args.text_file {
+        args.text = Some(read_transcript(path)?);
+    }
     if args.audio.is_none() && args.text.is_none() {
-        bail!("give --audio, --text or both");
+        bail!("give --audio, --text (or --text-file) or both");
     }
     let bundle = Bundle::load(&args.model, &device(&args.backend)?)?;
     let decoded = match &args.audio {
-        Some(path) => Some(emorec::audio::decode_file(path)?),
+        Some(path) => Some(decode(path)?),
         None => None,
     };
     let mut extractor = bundle.extractor()?;
@@ -68,8 +76,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
                 bundle.inputs.normalize.name()
             );
         }
-        let recordings =
-            args.speaker.iter().map(|p| emorec::audio::decode_file(p)).collect::<std::result::Result<Vec<_>, _>>()?;
+        let recordings = args.speaker.iter().map(|p| decode(p)).collect::<Result<Vec<_>>>()?;
         let refs: Vec<(&[f32], u32)> = recordings.iter().map(|a| (a.samples.as_slice(), a.sample_rate)).collect();
         Some(bundle.speaker_stats(&mut extractor, &refs)?)
     };
@@ -133,6 +140,44 @@ pub fn run(args: PredictArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A transcript file as text: UTF-8 only (see `--text-file`).
+fn read_transcript(path: &std::path::Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read the transcript {}", path.display()))?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            let at = e.valid_up_to() + (bytes.len() - body.len());
+            let what = if e.error_len().is_some() {
+                "cannot start or continue a character"
+            } else {
+                "starts a character that the file cuts off"
+            };
+            bail!(
+                "the transcript {} is not UTF-8: byte 0x{:02X} at offset {at} {what}; save it as UTF-8",
+                path.display(),
+                bytes[at]
+            )
+        }
+    }
+}
+
+/// Decodes a recording and prints what the decoder warns about (a file that
+/// stops early, damaged packets) on stderr, naming the file: the result is
+/// still computed on what could be decoded. A file without samples (a header
+/// only) is an error here: the library takes empty audio for "no audio", but
+/// a file that was named and holds none is a mistake to report.
+fn decode(path: &std::path::Path) -> Result<emorec::audio::Audio> {
+    let audio = emorec::audio::decode_file(path)?;
+    if audio.samples.is_empty() {
+        bail!("unusable audio in {}: the file holds no samples (a header only)", path.display());
+    }
+    for w in &audio.warnings {
+        eprintln!("warning: {}: {w}", path.display());
+    }
+    Ok(audio)
 }
 
 /// The segments as CSV (RFC 4180: a reason with a comma or a quote is quoted).

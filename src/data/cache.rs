@@ -38,7 +38,8 @@ use crate::features::{Extractor, FeatureMatrix, FeatureSettings};
 
 /// Version of the extractor's output. Bump whenever a change to
 /// `src/features` or `src/audio` changes any feature value.
-pub const FEATURE_VERSION: u32 = 1;
+/// 2: `audio::prepare` removes DC offsets beyond `audio::DC_OFFSET_LIMIT`.
+pub const FEATURE_VERSION: u32 = 2;
 
 /// Version of the entry file layout above.
 pub const CACHE_FORMAT_VERSION: u32 = 1;

@@ -96,7 +96,11 @@ impl Model {
             serde_json::from_slice(meta).map_err(|e| ModelError::Format(format!("{META_FILE}: {e}")))?;
         meta.check()?;
         let config = std::str::from_utf8(config).map_err(|e| ModelError::Format(format!("{CONFIG_FILE}: {e}")))?;
-        Model::from_bytes(&ModelConfig::from_toml(config)?, weights, device)
+        let config = ModelConfig::from_toml(config)?;
+        Model::from_bytes(&config, weights, device).map_err(|e| match e {
+            ModelError::Format(m) => ModelError::Format(format!("{WEIGHTS_FILE}: {m}")),
+            other => other,
+        })
     }
 
     /// Loads a directory written by [`Model::save_dir`].
@@ -111,15 +115,93 @@ impl Model {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory
-/// and a rename (atomic on POSIX file systems).
+/// and a rename (atomic on POSIX file systems): a reader, or a run resumed
+/// after a kill, finds either the old file or the new one, never a mix.
+///
+/// The temporary file is synced before the rename and the directory after
+/// it, so that after a power cut too the name holds complete data: without
+/// the first sync a file system may commit the rename before the data; without
+/// the second, the rename itself may be lost. A process killed before the
+/// rename leaves its temporary file (`.NAME.tmpPID`) behind, harmless since
+/// no one reads it; [`remove_stray_temps`] clears such files away.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
+    write_atomic_paced(path, bytes, std::time::Duration::ZERO)
+}
+
+/// [`write_atomic`] that sleeps `pause` after writing the first half of the
+/// bytes and again before the rename, so that a test can kill a process
+/// while it writes (see `train::checkpoint`); with a zero pause it is
+/// [`write_atomic`].
+#[cfg(not(target_arch = "wasm32"))]
+pub fn write_atomic_paced(path: &Path, bytes: &[u8], pause: std::time::Duration) -> Result<(), ModelError> {
     use std::io::Write;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    let tmp = path.with_file_name(format!(".{name}{TEMP_INFIX}{}", std::process::id()));
     let mut f = std::fs::File::create(&tmp).map_err(|e| ModelError::io(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| ModelError::io(&tmp, e))?;
+    let (head, tail) = bytes.split_at(if pause.is_zero() { bytes.len() } else { bytes.len() / 2 });
+    f.write_all(head).map_err(|e| ModelError::io(&tmp, e))?;
+    if !pause.is_zero() {
+        f.flush().map_err(|e| ModelError::io(&tmp, e))?;
+        std::thread::sleep(pause);
+    }
+    f.write_all(tail).map_err(|e| ModelError::io(&tmp, e))?;
     f.sync_all().map_err(|e| ModelError::io(&tmp, e))?;
     drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| ModelError::io(path, e))
+    if !pause.is_zero() {
+        std::thread::sleep(pause);
+    }
+    std::fs::rename(&tmp, path).map_err(|e| ModelError::io(path, e))?;
+    sync_dir(path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+}
+
+/// What a temporary file's name carries between the real name and the pid.
+#[cfg(not(target_arch = "wasm32"))]
+const TEMP_INFIX: &str = ".tmp";
+
+/// Makes a rename in `dir` durable. Only POSIX systems can open a
+/// directory for syncing; elsewhere the rename is left to the file system.
+#[cfg(not(target_arch = "wasm32"))]
+fn sync_dir(dir: &Path) -> Result<(), ModelError> {
+    #[cfg(unix)]
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| ModelError::io(dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Whether `name` is a temporary file of [`write_atomic`]: `.NAME.tmpPID`.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn is_stray_temp(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.') else { return false };
+    match rest.rfind(TEMP_INFIX) {
+        Some(i) => {
+            let pid = &rest[i + TEMP_INFIX.len()..];
+            i > 0 && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// Removes the temporary files that killed writers left in `dir` (not
+/// recursive) and returns how many. Call it only where no other process
+/// writes into `dir` at the same time (a training run owns its directory).
+/// A missing directory holds none.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn remove_stray_temps(dir: &Path) -> Result<usize, ModelError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(ModelError::io(dir, e)),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry.map_err(|e| ModelError::io(dir, e))?;
+        let stray = entry.file_name().to_str().is_some_and(is_stray_temp);
+        if stray && entry.file_type().is_ok_and(|t| t.is_file()) {
+            std::fs::remove_file(entry.path()).map_err(|e| ModelError::io(&entry.path(), e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }

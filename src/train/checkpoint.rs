@@ -10,19 +10,34 @@
 //! u64 LE length + bytes model parameters (burnpack, with parameter ids)
 //! u64 LE length + bytes Adam state (burnpack, keyed by parameter id)
 //! ```
+//!
+//! `tests/train_kill.rs` kills `emorec train` at random moments, some of them
+//! inside this write, and checks that the resumed run ends as an uninterrupted
+//! one. To land a kill inside the write reliably, it sets
+//! [`PAUSE_ENV`]: the writer then pauses that many milliseconds halfway
+//! through the temporary file and again before the rename. Unset (always,
+//! outside that test) the write runs at full speed.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::EpochLog;
-use crate::model::io::write_atomic;
+use crate::model::io::write_atomic_paced;
 use crate::model::ModelError;
 use crate::rng::Rng;
 
 pub const CHECKPOINT_FILE: &str = "checkpoint.bin";
 const MAGIC: &[u8; 8] = b"EMORECKP";
 const VERSION: u32 = 1;
+
+/// Milliseconds to pause inside each checkpoint write (for the kill test).
+pub const PAUSE_ENV: &str = "EMOREC_TEST_CHECKPOINT_PAUSE_MS";
+
+fn pause() -> std::time::Duration {
+    let ms = std::env::var(PAUSE_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
+    std::time::Duration::from_millis(ms)
+}
 
 /// Training progress besides the weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,7 +72,7 @@ impl Checkpoint {
             out.extend_from_slice(&(part.len() as u64).to_le_bytes());
             out.extend_from_slice(part);
         }
-        write_atomic(path, &out)
+        write_atomic_paced(path, &out, pause())
     }
 
     pub fn load(path: &Path) -> Result<Self, ModelError> {

@@ -16,7 +16,7 @@ mod progress;
 mod run;
 
 pub use calibrate::{expected_calibration_error, fit_temperature, ECE_BINS};
-pub use checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
+pub use checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE, PAUSE_ENV};
 pub use config::{Balance, TrainConfig};
 pub use eval::{evaluate, evaluate_at, predict_batches};
 pub use log::EpochLog;

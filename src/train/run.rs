@@ -12,7 +12,7 @@ use burn::tensor::{Bytes, Device, Tensor, TensorData};
 
 use super::checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
 use super::{evaluate, Balance, EpochLog, Evaluation, Progress, TrainConfig};
-use crate::model::io::write_atomic;
+use crate::model::io::{remove_stray_temps, write_atomic};
 use crate::model::{Batch, Batcher, Example, Model, ModelError};
 use crate::rng::Rng;
 use crate::Emotion;
@@ -104,6 +104,15 @@ pub fn train_views(
         return Err(ModelError::Input("no training examples".into()));
     }
     std::fs::create_dir_all(out_dir).map_err(|e| ModelError::io(out_dir, e))?;
+    // A run killed while writing left its temporary files; this run owns
+    // the directory, so they go (nothing reads them, but they would pile up
+    // with every kill).
+    for dir in [out_dir.to_path_buf(), out_dir.join(BEST_DIR)] {
+        let n = remove_stray_temps(&dir)?;
+        if n > 0 {
+            progress.message(&format!("removed {n} unfinished temporary file(s) from {}", dir.display()));
+        }
+    }
     write_atomic(&out_dir.join("train.toml"), config.to_toml().as_bytes())?;
 
     let ad = device.clone().autodiff();
