@@ -159,6 +159,12 @@ export class Classifier {
   calibrate(
     recordings: { samples: Float32Array; sampleRate: number }[] | { samples: Float32Array; sampleRate: number },
   ): Promise<Calibration>;
+  /**
+   * Bytes of wasm memory the module holds now (shared by the classifiers of
+   * this page or worker on the same backend). It grows to the largest input
+   * seen and never shrinks: steady over many classifications means no leak.
+   */
+  readonly memoryBytes: number | null;
   /** Whether this model standardises by a speaker's statistics itself. */
   readonly normalizesBySpeaker: boolean;
   /** Frees the model's memory in wasm. */

@@ -24,6 +24,8 @@ const BACKENDS = ["auto", "webgpu", "cpu"];
 const BUNDLE_FILES = { meta: "model.json", config: "config.toml", weights: "weights.bpk", inputs: "inputs.toml" };
 const OPTIONAL_BUNDLE_FILES = { norm: "norm.json", vocab: "vocab.safetensors" };
 const modules = new Map();
+// Each module's wasm memory (what init returned), for Classifier.memoryBytes.
+const memories = new WeakMap();
 // The shipped model's vocabulary ships beside the modules, not inside them
 // (a quarter of the download): fetched once, the first time a transcript is
 // given, from the package's own origin.
@@ -65,7 +67,8 @@ function fetchVocabulary() {
 function loadModule(kind) {
   if (!modules.has(kind)) {
     const promise = (kind === "webgpu" ? import("./emorec_webgpu.js") : import("./emorec.js")).then(async (m) => {
-      await m.default();
+      const exports = await m.default();
+      memories.set(m, exports.memory);
       return m;
     });
     promise.catch(() => modules.delete(kind));
@@ -109,7 +112,9 @@ async function guard(module, call) {
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {
       const panic = module.lastPanic && module.lastPanic();
-      throw new Error(`emorec failed: ${panic || e.message} (reload the page to start again)`);
+      // fatal: the module's state is lost; only a fresh one (a new page or
+      // worker) works again.
+      throw Object.assign(new Error(`emorec failed: ${panic || e.message} (reload the page, or start a new worker, to start again)`), { fatal: true });
     }
     throw e instanceof Error ? e : new Error(String(e));
   }
@@ -249,6 +254,16 @@ export class Classifier {
   /** Milliseconds the model took to load (backend start and parse). */
   get loadMs() {
     return this.#inner.loadMs;
+  }
+
+  /**
+   * Bytes of wasm memory the module holds now (all classifiers of this page
+   * or worker that share the backend). It grows to the largest input seen
+   * and never shrinks, so a steady value over many classifications means
+   * nothing leaks.
+   */
+  get memoryBytes() {
+    return memories.get(this.#module)?.buffer.byteLength ?? null;
   }
 
   /**

@@ -51,6 +51,7 @@ const ui = {
   timeFeatures: $('time-features'),
   timeInference: $('time-inference'),
   timeLoad: $('time-load'),
+  workerMemory: $('worker-memory'),
 };
 
 const FALLBACK_LABELS = { ang: 'angry', hap: 'happy', neu: 'neutral', sad: 'sad' };
@@ -130,6 +131,25 @@ async function loadBackend(choice) {
   updateControls();
 }
 
+// A worker that died (closed, killed for memory, or its wasm module failed)
+// is replaced on the next action, on the same backend: the page says so and
+// goes on, instead of asking for a reload.
+async function ensureClient() {
+  const dead = state.client?.dead;
+  if (!dead) return state.client;
+  const choice = state.choice;
+  state.choice = null;
+  await loadBackend(choice);
+  if (!state.model) throw new Error(`the classifier's worker had stopped (${dead}), and a new one could not load the model`);
+  setStatus(`The classifier's worker had stopped (${dead}): a new one is running.`);
+  return state.client;
+}
+
+// The error of a call whose worker died: what happened, and what to do.
+function workerError(client, err) {
+  return client?.dead ? new Error(`${err.message}; your next action starts a new one`) : err;
+}
+
 // --- audio ---------------------------------------------------------------
 
 // Shows `audio` (or nothing); `live` keeps the timeline a live recording drew.
@@ -179,6 +199,7 @@ async function onFileChosen() {
   updateControls();
   try {
     if (!audios.length) throw new Error('no audio file was picked (only transcripts)');
+    await ensureClient();
     const transcriptOf = async (f) => (texts.has(baseName(f.name)) ? (await texts.get(baseName(f.name)).text()).trim() : null);
     const decode = (f) => decodeFile(f, (file) => state.client.decode(file));
     if (audios.length === 1) {
@@ -214,7 +235,7 @@ async function onFileChosen() {
     state.batch = null;
     setAudio(null);
     setStatus('');
-    showError(err);
+    showError(workerError(state.client, err));
   } finally {
     state.busy = false;
     updateControls();
@@ -263,6 +284,7 @@ function liveTick(live) {
   const { samples, sampleRate, end } = recorder.snapshot(LIVE_WINDOW_S);
   if (end < 1) return;
   const client = state.client;
+  if (client.dead) return; // said once; the next action starts a new worker
   live.pending = true;
   const sent = performance.now();
   const calibration = state.calibration?.calibration ?? null;
@@ -283,7 +305,7 @@ function liveTick(live) {
       }
     })
     .catch((err) => {
-      if (live === state.live) showError(new Error(`live classification: ${err.message}`));
+      if (live === state.live) showError(workerError(client, new Error(`live classification: ${err.message}`)));
     })
     .finally(() => {
       live.busyMs += performance.now() - sent;
@@ -326,6 +348,7 @@ async function startRecording() {
   setStatus('Starting the microphone…');
   updateControls();
   try {
+    if (ui.live.checked) await ensureClient();
     state.recorder = await Recorder.start({
       onLevel: showLevel,
       onLimit: () => {
@@ -427,7 +450,10 @@ async function finishCalibrating() {
       throw new Error(`the calibration recording is ${seconds.toFixed(1)} s: record at least ${CALIBRATION_MIN_S} s (10–20 s is best)`);
     }
     setStatus('Calibrating: computing your voice\'s statistics…');
-    const calibration = await state.client.calibrate([{ samples, sampleRate }]);
+    const client = await ensureClient();
+    const calibration = await client.calibrate([{ samples, sampleRate }]).catch((err) => {
+      throw workerError(client, err);
+    });
     state.calibration = saveCalibration(calibration);
     setStatus(`Calibrated from ${calibration.seconds.toFixed(1)} s of speech.`);
   } catch (err) {
@@ -474,6 +500,7 @@ function showResult(result, audio) {
   ui.timeFeatures.textContent = formatMs(result.timings.features);
   ui.timeInference.textContent = formatMs(result.timings.inference);
   ui.timeLoad.textContent = formatMs(state.model.loadMs);
+  ui.results.dataset.count = String(Number(ui.results.dataset.count ?? 0) + 1);
   drawAttention();
 }
 
@@ -542,15 +569,29 @@ async function classifyBatch(batch, client) {
   setStatus(`Done: ${batch.length} files${failed ? `, ${failed} with an error` : ''}; the table below has each, and exports them.`);
 }
 
+// The wasm memory the worker holds: it grows to the largest input and never
+// shrinks, so a value that stays put over many classifications means no leak.
+async function showWorkerMemory(client) {
+  try {
+    const { memoryBytes } = await client.ping();
+    if (client !== state.client || memoryBytes === null) return;
+    ui.workerMemory.textContent = `${(memoryBytes / 2 ** 20).toFixed(1)} MiB of wasm memory`;
+    ui.workerMemory.dataset.bytes = String(memoryBytes);
+  } catch {
+    // A worker that died says so on the next action.
+  }
+}
+
 async function classify() {
   const audio = state.audio;
   const transcript = ui.transcript.value.trim();
-  const client = state.client;
+  let client = state.client;
   state.busy = true;
   showError(null);
   setStatus('Classifying…');
   updateControls();
   try {
+    client = await ensureClient();
     if (state.batch) {
       await classifyBatch(state.batch, client);
       return;
@@ -566,12 +607,13 @@ async function classify() {
   } catch (err) {
     if (client !== state.client) return;
     setStatus('');
-    showError(err);
+    showError(workerError(client, err));
   } finally {
     state.busy = false;
     updateControls();
     // Classify was disabled while busy, which drops keyboard focus: give it back.
     if (document.activeElement === document.body) ui.classify.focus();
+    if (!client?.dead && state.model) showWorkerMemory(client);
   }
 }
 

@@ -9,7 +9,10 @@
 //   {type:'calibrate', id, recordings: [{samples, sampleRate}]}
 //                                                           -> {type:'done', id, value: Calibration}
 //   {type:'decode', id, file}                               -> {type:'done', id, value: DecodedAudio}
-//   any of them failing                                     -> {type:'error', id, name, message}
+//   {type:'ping', id}                                       -> {type:'done', id, value: {memoryBytes}}
+//   any of them failing                                     -> {type:'error', id, name, message, fatal}
+// fatal: the wasm module failed (a panic, memory exhausted) and this worker
+// cannot be used again; the page starts a new one.
 // ClassifyResult and DecodedAudio are pkg/index.d.ts's; values go out as the
 // package made them (plain data), errors with the message it made (a Rust
 // panic is already translated there). One worker loads one classifier; the
@@ -57,7 +60,13 @@ async function decode({ file }) {
   return { value: audio, transfer: [audio.samples.buffer] };
 }
 
-const handlers = { load, classify, calibrate, decode };
+// Liveness (classifier-client.js pings while it waits) and the memory the
+// wasm module holds, which the page shows.
+async function ping() {
+  return { value: { memoryBytes: classifier?.memoryBytes ?? null } };
+}
+
+const handlers = { load, classify, calibrate, decode, ping };
 
 self.onmessage = async ({ data }) => {
   const { type, id } = data;
@@ -68,6 +77,6 @@ self.onmessage = async ({ data }) => {
     postMessage({ type: 'done', id, value }, transfer);
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
-    postMessage({ type: 'error', id, name: error.name, message: error.message || String(error) });
+    postMessage({ type: 'error', id, name: error.name, message: error.message || String(error), fatal: error.fatal === true });
   }
 };

@@ -14,6 +14,9 @@
 //                reload, a classification uses it, and it is gone after reset
 //   batch:       three files (one with its .txt transcript) give three rows,
 //                a CSV and a JSON export
+//   recovery:    a hundred classifications in a row leave the worker's wasm
+//                memory where it was after ten; a worker that dies is
+//                reported, and the next Classify works on a new one
 // and checks the result on the page. Any request to another host, uncaught
 // error, console error or HTTP error fails the run.
 //
@@ -724,6 +727,77 @@ const batch = {
   },
 };
 
+const REPEATS = 100;
+
+const recovery = {
+  name: 'recovery',
+  browser: () => ({}),
+  async steps(page, cfg) {
+    await waitModelReady(page);
+    await page.getByTestId('audio-file').setInputFiles(cfg.audio);
+    await waitClassifyEnabled(page, 'decoding the file');
+    const shown = () => page.evaluate(() => ({
+      count: Number(document.getElementById('results').dataset.count ?? 0),
+      ready: !document.querySelector('[data-testid="classify"]').disabled,
+      error: document.querySelector('[data-testid="error"]').textContent.trim(),
+      label: document.querySelector('[data-testid="result-label"]').dataset.label,
+      bytes: Number(document.querySelector('[data-testid="worker-memory"]').dataset.bytes ?? NaN),
+    }));
+    const classifyOnce = async (what) => {
+      const before = (await shown()).count;
+      await page.getByTestId('classify').click();
+      const deadline = Date.now() + RESULT_TIMEOUT_MS;
+      for (;;) {
+        const now = await shown();
+        check(!now.error, `${what}: the page shows "${now.error}"`);
+        if (now.count > before && now.ready) return now;
+        check(Date.now() < deadline, `${what}: no result after ${RESULT_TIMEOUT_MS / 1000} s`);
+        await page.waitForTimeout(20);
+      }
+    };
+    const memoryAfter = {};
+    const started = Date.now();
+    for (let i = 1; i <= REPEATS; i++) {
+      const seen = await classifyOnce(`classification ${i} of ${REPEATS}`);
+      check(EMOTIONS[seen.label], `classification ${i} shows ${seen.label}`);
+      if (i === 1 || i === 10 || i === REPEATS) {
+        await page.waitForTimeout(300); // the memory is asked for after each result
+        memoryAfter[i] = (await shown()).bytes;
+      }
+    }
+    const perClassification = (Date.now() - started) / REPEATS;
+    check(Number.isFinite(memoryAfter[1]) && memoryAfter[1] > 0, `the page shows no worker memory: ${JSON.stringify(memoryAfter)}`);
+    check(memoryAfter[REPEATS] === memoryAfter[10],
+      `the worker's wasm memory grew from ${memoryAfter[10]} bytes after 10 classifications to ${memoryAfter[REPEATS]} after ${REPEATS}`);
+
+    // Kill the worker behind the page's back: it goes silent, as one the
+    // browser stopped for memory would.
+    const worker = page.workers().find((w) => w.url().endsWith('/worker.js'));
+    check(worker, `no worker.js among the page's workers: ${page.workers().map((w) => w.url()).join(', ')}`);
+    await worker.evaluate(() => self.close());
+    await page.getByTestId('classify').click();
+    await page.waitForFunction(() => /worker has stopped/.test(document.querySelector('[data-testid="error"]').textContent),
+      null, { timeout: 60_000 });
+    const said = (await page.getByTestId('error').textContent()).trim();
+    check(/next action starts a new one/.test(said), `after the worker died the page says "${said}"`);
+    const again = await classifyOnce('classifying after the worker died');
+    check(EMOTIONS[again.label], `after the worker died the page shows ${again.label}`);
+    const seen = await page.evaluate(() => ({
+      backend: document.querySelector('[data-testid="backend"]').textContent.trim(),
+      features: document.getElementById('time-features').textContent,
+      inference: document.getElementById('time-inference').textContent,
+      load: document.getElementById('time-load').textContent,
+    }));
+    const mib = (b) => (b / 2 ** 20).toFixed(1);
+    return {
+      ...seen,
+      label: `${REPEATS} classifications (${perClassification.toFixed(0)} ms each), wasm memory ${mib(memoryAfter[1])} / ` +
+        `${mib(memoryAfter[10])} / ${mib(memoryAfter[REPEATS])} MiB after 1 / 10 / ${REPEATS}; ` +
+        `a dead worker reported and replaced (${again.label})`,
+    };
+  },
+};
+
 async function run(scenario, cfg, url, earlier) {
   let session;
   try {
@@ -769,7 +843,7 @@ async function main() {
   const results = [];
   try {
     const earlier = {};
-    for (const scenario of [upload, microphone, packageApi, timeline, live, calibration, batch]) results.push(await run(scenario, cfg, server.url, earlier));
+    for (const scenario of [upload, microphone, packageApi, timeline, live, calibration, batch, recovery]) results.push(await run(scenario, cfg, server.url, earlier));
   } finally {
     server.stop();
   }
