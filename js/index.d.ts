@@ -121,6 +121,13 @@ export interface DecodedAudio {
   samples: Float32Array;
   /** The file's own rate in Hz (not resampled). */
   sampleRate: number;
+  /**
+   * What the decoder had to put up with, one sentence each: a file that
+   * stops before its header says (only the part before the cut is in
+   * `samples`), damaged packets skipped. Empty for a sound file. (Missing
+   * where the browser's own decoder was used, in the demo's fallback.)
+   */
+  warnings: string[];
 }
 
 /**

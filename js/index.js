@@ -179,7 +179,7 @@ export async function decode(input) {
   return guard(m, () => {
     const decoded = m.decodeAudio(bytes, name);
     try {
-      return { samples: decoded.samples, sampleRate: decoded.sampleRate };
+      return { samples: decoded.samples, sampleRate: decoded.sampleRate, warnings: decoded.warnings };
     } finally {
       decoded.free();
     }

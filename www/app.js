@@ -204,12 +204,14 @@ async function onFileChosen() {
     const decode = (f) => decodeFile(f, (file) => state.client.decode(file));
     if (audios.length === 1) {
       setStatus(`Decoding ${audios[0].name}…`);
-      const { samples, sampleRate } = await decode(audios[0]);
+      const { samples, sampleRate, warnings = [] } = await decode(audios[0]);
       const transcript = await transcriptOf(audios[0]);
       if (transcript !== null) ui.transcript.value = transcript;
       state.batch = null;
       setAudio({ samples, sampleRate, name: audios[0].name });
-      setStatus(`Loaded ${audios[0].name}${transcript !== null ? ' and its transcript' : ''}.`);
+      // A file that stops early is used as far as it goes, and the page says so.
+      const warned = warnings.length ? ` Warning: ${warnings.join(' ')}` : '';
+      setStatus(`Loaded ${audios[0].name}${transcript !== null ? ' and its transcript' : ''}.${warned}`);
       return;
     }
     // A batch: a file that cannot be decoded becomes a row with its error,

@@ -70,4 +70,12 @@ impl DecodedAudio {
     pub fn duration_s(&self) -> f64 {
         self.audio.duration_s()
     }
+
+    /// What the decoder had to put up with, one sentence each: a file that
+    /// stops before its header says (only the part before the cut is in
+    /// `samples`), damaged packets skipped. Empty for a sound file.
+    #[wasm_bindgen(getter)]
+    pub fn warnings(&self) -> Vec<String> {
+        self.audio.warnings.clone()
+    }
 }
