@@ -22,7 +22,6 @@ struct Shipped {
     weights: &'static [u8],
     inputs: &'static [u8],
     norm: &'static [u8],
-    vocab: &'static [u8],
 }
 
 const SHIPPED: Shipped = Shipped {
@@ -31,7 +30,6 @@ const SHIPPED: Shipped = Shipped {
     weights: include_bytes!("../../www/model/weights.bpk"),
     inputs: include_bytes!("../../www/model/inputs.toml"),
     norm: include_bytes!("../../www/model/norm.json"),
-    vocab: include_bytes!("../../www/model/vocab.safetensors"),
 };
 
 fn device() -> &'static Device {
