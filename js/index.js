@@ -51,15 +51,10 @@ async function fetchBytes(url, what) {
 
 function fetchVocabulary() {
   if (!vocabulary) {
-    vocabulary = fetch(VOCABULARY_URL)
-      .then(async (response) => {
-        if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`);
-        return new Uint8Array(await response.arrayBuffer());
-      })
-      .catch((e) => {
-        vocabulary = null; // a later transcript tries again
-        throw new Error(`could not load the model's vocabulary from ${VOCABULARY_URL}: ${e.message}`);
-      });
+    vocabulary = fetchBytes(VOCABULARY_URL, "the model's vocabulary").catch((e) => {
+      vocabulary = null; // a later transcript tries again
+      throw e;
+    });
   }
   return vocabulary;
 }

@@ -15,6 +15,10 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+#[path = "common/wav.rs"]
+mod common_wav;
+use common_wav::{wav, Fmt};
+
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 const SPEECH: &[u8] =
@@ -79,45 +83,10 @@ fn speech() -> (Vec<f32>, u32) {
     (d.samples().to_vec(), d.sample_rate())
 }
 
-/// A WAV of `channels` interleaved copies of `samples` in `format`.
-fn wav(samples: &[f32], rate: u32, channels: u16, format: &str) -> Vec<u8> {
-    let (tag, bits): (u16, u16) = match format {
-        "pcm8" => (1, 8),
-        "pcm16" => (1, 16),
-        "pcm24" => (1, 24),
-        "pcm32" => (1, 32),
-        "f32" => (3, 32),
-        _ => unreachable!("format {format}"),
-    };
-    let mut data = Vec::new();
-    for &x in samples {
-        let x = x.clamp(-1.0, 1.0);
-        for _ in 0..channels {
-            match format {
-                "pcm8" => data.push(((x * 127.0).round() as i32 + 128) as u8),
-                "pcm16" => data.extend_from_slice(&((x * 32767.0).round() as i16).to_le_bytes()),
-                "pcm24" => data.extend_from_slice(&((x * 8_388_607.0).round() as i32).to_le_bytes()[..3]),
-                "pcm32" => data.extend_from_slice(&((f64::from(x) * 2_147_483_647.0).round() as i32).to_le_bytes()),
-                _ => data.extend_from_slice(&x.to_le_bytes()),
-            }
-        }
-    }
-    let block = channels * bits / 8;
-    let mut out = Vec::with_capacity(44 + data.len());
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&tag.to_le_bytes());
-    out.extend_from_slice(&channels.to_le_bytes());
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * u32::from(block)).to_le_bytes());
-    out.extend_from_slice(&block.to_le_bytes());
-    out.extend_from_slice(&bits.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out.extend_from_slice(&data);
-    out
+/// `channels` interleaved copies of `samples`, as the shared writer takes them.
+fn wav_of(samples: &[f32], rate: u32, channels: u16, fmt: Fmt) -> Vec<u8> {
+    let interleaved: Vec<f32> = samples.iter().flat_map(|&x| std::iter::repeat_n(x, usize::from(channels))).collect();
+    wav(&interleaved, channels, rate, fmt)
 }
 
 /// Linear interpolation to another rate: crude, but a defined signal at
@@ -154,10 +123,10 @@ fn unusable_files_are_clear_errors_and_a_cut_file_decodes_its_first_part_with_a_
     let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let m = err(noise, "noise.wav");
     assert!(m.contains("not a supported audio format"), "{m}");
-    let header_only = wav(&[], 16_000, 1, "pcm16");
+    let header_only = wav_of(&[], 16_000, 1, Fmt::I16);
     let d = decode_audio(header_only, Some("header.wav".into())).map_err(JsValue::from).expect("a header decodes");
     assert_eq!(d.samples().length(), 0, "a header only holds no samples");
-    let m = err(wav(&[0.1; 100], 16_000, 1, "pcm16")[..30].to_vec(), "cut-header.wav");
+    let m = err(wav_of(&[0.1; 100], 16_000, 1, Fmt::I16)[..30].to_vec(), "cut-header.wav");
     assert!(m.contains("cannot decode"), "{m}");
 
     let whole = decode_audio(SPEECH.to_vec(), Some("speech.flac".into())).map_err(JsValue::from).unwrap();
@@ -218,21 +187,21 @@ async fn nan_dc_offset_clipping_rates_depths_and_channels_give_a_defined_result(
     assert!(m.contains("sample rate") || m.contains("Hz"), "{m}");
 
     let float = {
-        let d = decode_audio(wav(&x, rate, 1, "f32"), Some("f32.wav".into())).map_err(JsValue::from).unwrap();
+        let d = decode_audio(wav_of(&x, rate, 1, Fmt::F32), Some("f32.wav".into())).map_err(JsValue::from).unwrap();
         classify(&c, d.samples().to_vec(), d.sample_rate(), None).await.unwrap()
     };
     // 8-bit: its quantisation noise (48 dB below full scale) is a different
     // recording; a label is the defined result (natively it moves 0.155).
     for (format, channels, tolerance) in [
-        ("pcm8", 1, 1.0),
-        ("pcm16", 1, 1e-3),
-        ("pcm24", 1, 1e-3),
-        ("pcm32", 1, 1e-3),
-        ("pcm16", 2, 1e-3),
-        ("f32", 6, 1e-3),
+        (Fmt::U8, 1, 1.0),
+        (Fmt::I16, 1, 1e-3),
+        (Fmt::I24, 1, 1e-3),
+        (Fmt::I32, 1, 1e-3),
+        (Fmt::I16, 2, 1e-3),
+        (Fmt::F32, 6, 1e-3),
     ] {
-        let what = format!("{format}, {channels} channel(s)");
-        let d = decode_audio(wav(&x, rate, channels, format), Some(format!("{format}.wav")))
+        let what = format!("{format:?}, {channels} channel(s)");
+        let d = decode_audio(wav_of(&x, rate, channels, format), Some(format!("{format:?}.wav")))
             .map_err(JsValue::from)
             .unwrap_or_else(|e| panic!("{what}: {}", error_message(e)));
         assert_eq!(d.sample_rate(), rate, "{what}");

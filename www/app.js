@@ -518,10 +518,7 @@ function drawAttention() {
 function showEntry(i) {
   const entry = state.entries[i];
   if (!entry?.result) return;
-  if (entry.audio) {
-    state.audio = entry.audio;
-    setAudio(entry.audio);
-  }
+  if (entry.audio) setAudio(entry.audio);
   showResult(entry.result, entry.audio ?? null);
   ui.results.scrollIntoView?.({ block: 'nearest' });
 }

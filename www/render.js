@@ -211,16 +211,14 @@ export function drawTimeline(canvas, segments, duration, labels) {
     const x = s.start * px;
     const w = Math.max(1, (s.end - s.start) * px);
     if (!s.speech || !s.probabilities) {
+      // Hatching, clipped to the segment.
+      g.save();
+      g.beginPath();
+      g.rect(x, 0, w, height);
+      g.clip();
       g.fillStyle = css('--gap');
-      for (let hx = x - height; hx < x + w; hx += 4) {
-        // Diagonal hatching, clipped to the segment.
-        g.save();
-        g.beginPath();
-        g.rect(x, 0, w, height);
-        g.clip();
-        g.fillRect(hx, 0, 1.5, height);
-        g.restore();
-      }
+      for (let hx = x - height; hx < x + w; hx += 4) g.fillRect(hx, 0, 1.5, height);
+      g.restore();
       continue;
     }
     let y = height;

@@ -3,6 +3,8 @@
 //! for openSMILE's reference CSVs.
 #![allow(dead_code)]
 
+pub mod wav;
+
 use std::io::Read;
 use std::path::PathBuf;
 

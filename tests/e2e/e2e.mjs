@@ -676,6 +676,14 @@ const calibration = {
   },
 };
 
+/** The run details the page shows (backend, timings), for the PASS line. */
+const runShown = (page) => page.evaluate(() => ({
+  backend: document.querySelector('[data-testid="backend"]').textContent.trim(),
+  features: document.getElementById('time-features').textContent,
+  inference: document.getElementById('time-inference').textContent,
+  load: document.getElementById('time-load').textContent,
+}));
+
 const BATCH_TRANSCRIPT = 'Kids are talking by the door';
 
 const batch = {
@@ -716,13 +724,7 @@ const batch = {
     const json = JSON.parse((await exported('export-json')).text);
     check(json.format === 'emorec-results' && json.files.length === 3 && json.files[1].words.length > 0,
       `the JSON export: ${JSON.stringify(json).slice(0, 300)} (the second file has a transcript)`);
-    const seen = await page.evaluate(() => ({
-      label: document.querySelector('[data-testid="result-label"]').textContent.trim(),
-      backend: document.querySelector('[data-testid="backend"]').textContent.trim(),
-      features: document.getElementById('time-features').textContent,
-      inference: document.getElementById('time-inference').textContent,
-      load: document.getElementById('time-load').textContent,
-    }));
+    const seen = await runShown(page);
     return { ...seen, label: `${rows.map((r) => r.label).join(', ')}; CSV ${lines.length} lines` };
   },
 };
@@ -782,12 +784,7 @@ const recovery = {
     check(/next action starts a new one/.test(said), `after the worker died the page says "${said}"`);
     const again = await classifyOnce('classifying after the worker died');
     check(EMOTIONS[again.label], `after the worker died the page shows ${again.label}`);
-    const seen = await page.evaluate(() => ({
-      backend: document.querySelector('[data-testid="backend"]').textContent.trim(),
-      features: document.getElementById('time-features').textContent,
-      inference: document.getElementById('time-inference').textContent,
-      load: document.getElementById('time-load').textContent,
-    }));
+    const seen = await runShown(page);
     const mib = (b) => (b / 2 ** 20).toFixed(1);
     return {
       ...seen,
