@@ -102,8 +102,13 @@ export interface BundleFiles {
   meta: Bytes;
   /** config.toml */
   config: Bytes;
-  /** weights.bpk */
-  weights: Bytes;
+  /**
+   * weights.bpk: burn's record, read on WebGPU. One of `weights` and
+   * `weightsF16` is needed; give both to let "auto" pick either backend.
+   */
+  weights?: Bytes;
+  /** weights-f16.safetensors: the same parameters in f16, read on the CPU. */
+  weightsF16?: Bytes;
   /** inputs.toml */
   inputs: Bytes;
   /** norm.json */

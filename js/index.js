@@ -21,8 +21,13 @@
 
 const BACKENDS = ["auto", "webgpu", "cpu"];
 // BundleFiles' keys, and the file of a model directory each one is.
-const BUNDLE_FILES = { meta: "model.json", config: "config.toml", weights: "weights.bpk", inputs: "inputs.toml" };
-const OPTIONAL_BUNDLE_FILES = { norm: "norm.json", vocab: "vocab.safetensors" };
+const BUNDLE_FILES = { meta: "model.json", config: "config.toml", inputs: "inputs.toml" };
+// The weights: burn's record for WebGPU, the same parameters in f16 for the
+// CPU engine (no burn in the CPU module); one of them is needed.
+const WEIGHT_FILES = { weights: "weights.bpk", weightsF16: "weights-f16.safetensors" };
+const OPTIONAL_BUNDLE_FILES = { ...WEIGHT_FILES, norm: "norm.json", vocab: "vocab.safetensors" };
+// The weights file a backend's engine reads.
+const weightsKey = (kind) => (kind === "cpu" ? "weightsF16" : "weights");
 const modules = new Map();
 // Each module's wasm memory (what init returned), for Classifier.memoryBytes.
 const memories = new WeakMap();
@@ -237,8 +242,17 @@ export class Classifier {
       }
       bytes[key] = await bytesOf(files[key], `files.${key} (${file})`);
     }
-    const { meta, config, weights, inputs, norm, vocab } = bytes;
-    return openOn(backend, (m, kind) => m.Classifier.fromFiles(kind, meta, config, weights, inputs, norm, vocab));
+    if (bytes.weights == null && bytes.weightsF16 == null) {
+      throw new TypeError("files.weightsF16 (weights-f16.safetensors, for the CPU) or files.weights (weights.bpk, for WebGPU) is missing");
+    }
+    // With one weights file only, "auto" means the backend that reads it.
+    if (backend === "auto" && bytes.weights == null) backend = "cpu";
+    const { meta, config, inputs, norm, vocab } = bytes;
+    return openOn(backend, (m, kind) => {
+      const key = weightsKey(kind);
+      if (bytes[key] == null) throw new TypeError(`files.${key} (${WEIGHT_FILES[key]}) is needed on the ${kind === "cpu" ? "CPU" : "WebGPU"} backend`);
+      return m.Classifier.fromFiles(kind, meta, config, bytes[key], inputs, norm, vocab);
+    });
   }
 
   /** "webgpu" or "cpu": what runs the model. */
@@ -346,7 +360,8 @@ export class Classifier {
       const kind = this.#inner.backend;
       this.#calibrated = (async () => {
         const files = {};
-        for (const [key, file] of Object.entries({ ...BUNDLE_FILES, ...OPTIONAL_BUNDLE_FILES })) {
+        const wanted = { ...BUNDLE_FILES, norm: "norm.json", vocab: "vocab.safetensors", weights: WEIGHT_FILES[weightsKey(kind)] };
+        for (const [key, file] of Object.entries(wanted)) {
           files[key] = await fetchBytes(new URL(file, SPEAKER_MODEL_URL), "the calibrated model");
         }
         const { meta, config, weights, inputs, norm, vocab } = files;

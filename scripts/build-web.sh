@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds pkg/, the npm-style package the page (www/) and other sites import:
-#   pkg/emorec.js + emorec_bg.wasm                 the CPU build (ndarray)
+#   pkg/emorec.js + emorec_bg.wasm                 the CPU build (the host engine, no burn)
 #   pkg/emorec_webgpu.js + emorec_webgpu_bg.wasm   the WebGPU build (skip: WEBGPU=0)
 #   pkg/index.js, index.d.ts, package.json         the entry point (js/)
 # and prints what the page downloads, part by part.
@@ -21,7 +21,7 @@ wasm_opt=node_modules/.bin/wasm-opt
 target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 wasm="$target_dir/wasm32-unknown-unknown/release/emorec.wasm"
 
-for f in model.json config.toml weights.bpk inputs.toml norm.json vocab.safetensors; do
+for f in model.json config.toml weights.bpk weights-f16.safetensors inputs.toml norm.json vocab.safetensors; do
     [ -f "www/model/$f" ] || { echo "error: www/model/$f is missing (the shipped model; scripts/train-shipped.sh makes it)" >&2; exit 1; }
 done
 command -v wasm-bindgen >/dev/null || { echo "error: wasm-bindgen is not installed: run ./scripts/setup.sh" >&2; exit 1; }
@@ -59,7 +59,7 @@ cp www/model/vocab.safetensors pkg.tmp/
 # The speaker-normalised model, which index.js fetches with the first
 # calibrated classification (scripts/train-shipped.sh MODEL=speaker).
 mkdir pkg.tmp/model-speaker
-for f in model.json config.toml weights.bpk inputs.toml norm.json vocab.safetensors; do
+for f in model.json config.toml weights.bpk weights-f16.safetensors inputs.toml norm.json vocab.safetensors; do
     [ -f "www/model-speaker/$f" ] || { echo "error: www/model-speaker/$f is missing (MODEL=speaker scripts/train-shipped.sh makes it)" >&2; exit 1; }
     cp "www/model-speaker/$f" pkg.tmp/model-speaker/
 done
@@ -92,16 +92,20 @@ for f in www/*.html www/*.css www/*.js pkg/index.js pkg/emorec.js pkg/emorec_bg.
     s=$(size "$f"); g=$(gz "$f"); total=$((total + s)); total_gz=$((total_gz + g))
     row "$f" "$s" "$g"
 done
-for f in weights.bpk norm.json; do
+for f in weights-f16.safetensors norm.json; do
     row "  (in the wasm) www/model/$f" "$(size "www/model/$f")" "$(gz "www/model/$f")"
 done
 row "page total, CPU, audio only" "$total" "$total_gz"
 v=pkg/vocab.safetensors
 row "+ $v (with a transcript)" "$(size "$v")" "$(gz "$v")"
 row "page total, CPU, with a transcript" "$((total + $(size "$v")))" "$((total_gz + $(gz "$v")))"
+# A calibrated classification on the CPU fetches all but weights.bpk.
 s=0; g=0
-for f in pkg/model-speaker/*; do s=$((s + $(size "$f"))); g=$((g + $(gz "$f"))); done
-row "+ pkg/model-speaker/ (calibrated)" "$s" "$g"
+for f in pkg/model-speaker/*; do
+    [ "$(basename "$f")" = weights.bpk ] && continue
+    s=$((s + $(size "$f"))); g=$((g + $(gz "$f")))
+done
+row "+ pkg/model-speaker/ (calibrated, CPU)" "$s" "$g"
 if [ -f pkg/emorec_webgpu_bg.wasm ]; then
     s=$(( $(size pkg/emorec_webgpu_bg.wasm) + $(size pkg/emorec_webgpu.js) ))
     g=$(( $(gz pkg/emorec_webgpu_bg.wasm) + $(gz pkg/emorec_webgpu.js) ))

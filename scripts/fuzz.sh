@@ -122,6 +122,11 @@ printf '\x00\x10\x00\xff\x40\x00\x01\x01' > "$logs/patch.bin"
 seed bundle patch 6 "$logs/patch.bin"
 printf '\x01\x00\x00' > "$logs/cut.bin"
 seed bundle cut 7 "$logs/cut.bin"
+# The same on the host engine's weights (selector bit 3).
+seed bundle host-config.toml 9 www/model/config.toml
+seed bundle host-weights 10 www/model/weights-f16.safetensors
+seed bundle host-patch 14 "$logs/patch.bin"
+seed bundle host-cut 15 "$logs/cut.bin"
 
 # Bounded input sizes keep executions fast (see each target's doc comment).
 max_len() { case "$1" in audio_features) echo 65537 ;; bundle) echo 16384 ;; *) echo 4096 ;; esac; }

@@ -29,8 +29,9 @@ pub mod model;
 pub mod pipeline;
 pub mod report;
 pub mod rng;
+pub(crate) mod tensorfile;
 pub mod text;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "burn", not(target_arch = "wasm32")))]
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]

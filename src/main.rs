@@ -33,6 +33,8 @@ enum Command {
     Predict(cli::predict::PredictArgs),
     /// Cross-validate: every fold of a protocol, mean ± std over folds.
     Cv(cli::cv::CvArgs),
+    /// Write (or --check) a model directory's weights for the page's CPU engine (weights-f16.safetensors).
+    ExportWeights(cli::export::ExportArgs),
 }
 
 fn main() {
@@ -46,6 +48,7 @@ fn main() {
         Command::Evaluate(a) => cli::evaluate::run(a),
         Command::Predict(a) => cli::predict::run(a),
         Command::Cv(a) => cli::cv::run(a),
+        Command::ExportWeights(a) => cli::export::run(a),
     };
     if let Err(e) = result {
         let e: &(dyn std::error::Error + 'static) = e.as_ref();

@@ -126,9 +126,10 @@ fn the_shipped_models_encoders_are_unchanged() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model");
     for device in cpu_devices() {
         let bundle = Bundle::load(&dir, &device).expect("the shipped model loads");
-        let acoustic = bundle.model.acoustic.as_ref().expect("the shipped model hears audio");
-        let lexical = bundle.model.lexical.as_ref().expect("the shipped model reads text");
-        for (blstm, d) in [(&acoustic.blstm, bundle.model.config().acoustic_dim), (&lexical.blstm, 50)] {
+        let model = bundle.model.burn().expect("loaded into burn");
+        let acoustic = model.acoustic.as_ref().expect("the shipped model hears audio");
+        let lexical = model.lexical.as_ref().expect("the shipped model reads text");
+        for (blstm, d) in [(&acoustic.blstm, model.config().acoustic_dim), (&lexical.blstm, 50)] {
             let (x, valid) = inputs(d, &device);
             let diff = max_diff(
                 &values(blstm.forward(x.clone(), &valid, None)),

@@ -25,7 +25,9 @@ const SPEECH: &[u8] =
     include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ravdess/Actor_01/03-01-05-01-01-01-01.flac"));
 const META: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/model.json"));
 const CONFIG: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/config.toml"));
-const WEIGHTS: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/weights.bpk"));
+/// What the CPU engine reads (burn's `weights.bpk` is for WebGPU).
+const WEIGHTS: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/weights-f16.safetensors"));
+const BURN_WEIGHTS: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/weights.bpk"));
 const INPUTS: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/inputs.toml"));
 const NORM: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/norm.json"));
 const VOCAB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/vocab.safetensors"));
@@ -247,8 +249,10 @@ async fn corrupt_or_mismatched_bundles_are_refused_with_the_file_named() {
     from_files(WEIGHTS, META, VOCAB).await.expect("the shipped files load");
     for keep in [0, WEIGHTS.len() / 3, WEIGHTS.len() - 1] {
         let m = from_files(&WEIGHTS[..keep], META, VOCAB).await.err().expect("truncated weights are refused");
-        assert!(m.contains("weights.bpk"), "weights cut to {keep} bytes: {m}");
+        assert!(m.contains("weights-f16.safetensors"), "weights cut to {keep} bytes: {m}");
     }
+    let m = from_files(BURN_WEIGHTS, META, VOCAB).await.err().expect("burn's record is refused on the CPU");
+    assert!(m.contains("weights-f16.safetensors") && m.contains("not one"), "{m}");
     let meta = String::from_utf8(META.to_vec()).unwrap().replace("\"version\": 1", "\"version\": 99");
     assert_ne!(meta.as_bytes(), META, "model.json names its version as expected");
     let m = from_files(WEIGHTS, meta.as_bytes(), VOCAB).await.err().expect("another version is refused");

@@ -41,8 +41,8 @@ fn assert_close(name: &str, got: &Value, want: &Value, tol: f64) {
     );
 }
 
-#[test]
-fn predict_matches_fixture() {
+/// `predict --json` on the fixture's recording and transcript, on `backend`.
+fn predict_fixture(backend: &str) -> (Value, Value) {
     let want: Value = serde_json::from_str(FIXTURE).unwrap();
     let audio = common::shared_dir().join("data").join(want["audio"].as_str().unwrap());
     let model = model_dir();
@@ -54,14 +54,32 @@ fn predict_matches_fixture() {
         audio.to_str().unwrap(),
         "--text",
         want["transcript"].as_str().unwrap(),
+        "--backend",
+        backend,
         "--json",
     ]);
-    for key in ["probabilities", "frame_attention", "word_attention", "modality_weights"] {
-        assert_close(key, &got[key], &want[key], 1e-5);
-    }
     assert_eq!(got["label"], want["label"]);
     assert_eq!(got["words"], want["words"]);
     assert_eq!(got["speech"], Value::Bool(true));
+    (got, want)
+}
+
+#[test]
+fn predict_matches_fixture() {
+    let (got, want) = predict_fixture("cpu");
+    for key in ["probabilities", "frame_attention", "word_attention", "modality_weights"] {
+        assert_close(key, &got[key], &want[key], 1e-5);
+    }
+}
+
+/// The page's CPU engine from the command line: the same result, to the
+/// rounding of its f16 weights.
+#[test]
+fn predict_on_the_host_engine_matches_fixture() {
+    let (got, want) = predict_fixture("host");
+    for key in ["probabilities", "frame_attention", "word_attention", "modality_weights"] {
+        assert_close(key, &got[key], &want[key], 1e-3);
+    }
 }
 
 #[test]

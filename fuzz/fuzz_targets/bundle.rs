@@ -6,8 +6,11 @@
 //! 0..=5 replace model.json, config.toml, weights.bpk, inputs.toml,
 //! norm.json or vocab.safetensors with the rest of the input; 6 patches the
 //! weights (each 4 bytes: a 3-byte offset, a byte to XOR in); 7 cuts the
-//! weights at a length read from the input. The vocabulary (a quarter of a
-//! load's time) is only given when it is the file being fuzzed.
+//! weights at a length read from the input. Bit 3 of the first byte loads
+//! into the host engine (`Bundle::from_files_host`, what the page's CPU
+//! module runs) with its weights, `weights-f16.safetensors`, instead of
+//! burn's. The vocabulary (a quarter of a load's time) is only given when it
+//! is the file being fuzzed.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -20,6 +23,7 @@ struct Shipped {
     meta: &'static [u8],
     config: &'static [u8],
     weights: &'static [u8],
+    host_weights: &'static [u8],
     inputs: &'static [u8],
     norm: &'static [u8],
 }
@@ -28,10 +32,12 @@ const SHIPPED: Shipped = Shipped {
     meta: include_bytes!("../../www/model/model.json"),
     config: include_bytes!("../../www/model/config.toml"),
     weights: include_bytes!("../../www/model/weights.bpk"),
+    host_weights: include_bytes!("../../www/model/weights-f16.safetensors"),
     inputs: include_bytes!("../../www/model/inputs.toml"),
     norm: include_bytes!("../../www/model/norm.json"),
 };
 
+#[allow(deprecated)] // ndarray: the CPU backend this build has (flex is native-only in emorec's features).
 fn device() -> &'static Device {
     static D: OnceLock<Device> = OnceLock::new();
     D.get_or_init(Device::ndarray)
@@ -39,10 +45,11 @@ fn device() -> &'static Device {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else { return };
+    let host = selector & 8 != 0;
     let mut files = BundleFiles {
         meta: SHIPPED.meta.to_vec(),
         config: SHIPPED.config.to_vec(),
-        weights: SHIPPED.weights.to_vec(),
+        weights: if host { SHIPPED.host_weights } else { SHIPPED.weights }.to_vec(),
         inputs: SHIPPED.inputs.to_vec(),
         norm: Some(SHIPPED.norm.to_vec()),
         vocab: None,
@@ -70,7 +77,9 @@ fuzz_target!(|data: &[u8]| {
             files.weights.truncate(len % (n + 1));
         }
     }
-    let loaded = if files.vocab.is_some() {
+    let loaded = if host {
+        Bundle::from_files_host(&files, files.vocab.is_none())
+    } else if files.vocab.is_some() {
         Bundle::from_files(&files, device())
     } else {
         Bundle::from_files_deferring_vocabulary(&files, device())

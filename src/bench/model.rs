@@ -2,7 +2,8 @@
 //! and with the composite step-by-step one, measured in the same run:
 //!
 //! - inference with the shipped model on one 5 s utterance (500 frames of
-//!   130 descriptors and 12 words), as the page classifies it;
+//!   130 descriptors and 12 words), as the page classifies it, and the same
+//!   in the host engine (plain loops, what the page's CPU module runs);
 //! - one training step (forward, backward, Adam) at the reference size: 16
 //!   utterances of 400 frames and 20 words, MMMLA with 2 BLSTM layers of 128.
 //!
@@ -16,7 +17,7 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::Device;
 
-use crate::model::{Batch, Batcher, Example, Model, ModelConfig, Recurrence, Sequence};
+use crate::model::{Batch, Batcher, Example, HostModel, Model, ModelConfig, Recurrence, Sequence};
 use crate::rng::Rng;
 use crate::Emotion;
 
@@ -33,6 +34,8 @@ pub struct ModelBenchRow {
 pub struct ModelBenchReport {
     pub runs: usize,
     pub rows: Vec<ModelBenchRow>,
+    /// The shipped model's inference on the same utterance in the host engine.
+    pub host_ms: f64,
 }
 
 fn sequence(rng: &mut Rng, len: usize, dim: usize) -> Sequence {
@@ -98,8 +101,13 @@ pub fn bench_model(shipped: &Model, runs: usize, progress: &mut dyn FnMut(&str))
         .collect();
     let refs: Vec<&Example> = examples.iter().collect();
     let sixteen = Batcher::new(&reference).batch(&refs).expect("the reference batch");
+    progress("inference in the host engine");
+    let host = HostModel::from_model(shipped).expect("the host engine reads every model");
+    let host_ms = time(runs, || {
+        host.predict(&utterance).expect("the utterance has audio");
+    });
     let mut rows = Vec::new();
-    #[allow(deprecated)] // ndarray: the browser's CPU backend
+    #[allow(deprecated)] // ndarray: kept for comparison with flex
     let backends = [("flex", Device::flex()), ("ndarray", Device::ndarray())];
     for (name, device) in backends {
         progress(&format!("inference on {name}"));
@@ -123,7 +131,7 @@ pub fn bench_model(shipped: &Model, runs: usize, progress: &mut dyn FnMut(&str))
             fused_ms,
         });
     }
-    ModelBenchReport { runs, rows }
+    ModelBenchReport { runs, rows, host_ms }
 }
 
 impl fmt::Display for ModelBenchReport {
@@ -141,6 +149,11 @@ impl fmt::Display for ModelBenchReport {
                 r.composite_ms / r.fused_ms
             )?;
         }
+        writeln!(
+            f,
+            "| inference, shipped model, one 5 s utterance | host engine (plain loops, no burn; the page's CPU module) | | {:.1} | |",
+            self.host_ms
+        )?;
         write!(
             f,
             "median of {} run(s) per inference setting, up to 5 per training setting; \

@@ -56,7 +56,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         BenchWhat::Model { model, runs } => {
             let dir = model.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www").join("model"));
             let bundle = Bundle::load(&dir, &Device::flex())?;
-            let report = bench_model(&bundle.model, runs, &mut |what| eprintln!("timing {what}..."));
+            let report = bench_model(bundle.model.burn()?, runs, &mut |what| eprintln!("timing {what}..."));
             println!("{report}");
             Ok(())
         }

@@ -67,7 +67,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     if skipped > 0 {
         eprintln!("{skipped} utterance(s) had nothing this model uses and were left out");
     }
-    let e = evaluate_at(&bundle.model, &examples, args.batch_size, bundle.inputs.temperature.unwrap_or(1.0))?;
+    let e = evaluate_at(bundle.model.burn()?, &examples, args.batch_size, bundle.inputs.temperature.unwrap_or(1.0))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&e.to_json())?);
     } else {

@@ -18,6 +18,7 @@ use emorec::data::{load_manifests, Utterance};
 use emorec::features::FeatureMatrix;
 // Atomic so that a run killed here and resumed never leaves a half-written file.
 use emorec::model::io::write_atomic;
+use emorec::model::Network;
 use emorec::pipeline::{compute_features, examples_for, prenormalize_features, Bundle, InputSpec};
 use emorec::text::{BuildOptions, Glove, Vocabulary};
 use emorec::train::{
@@ -320,12 +321,12 @@ impl Experiment {
             Some(t)
         };
         let inputs = InputSpec { temperature, ..self.inputs.clone() };
-        let bundle = Bundle { model: report.model.clone(), inputs, norm, vocab };
+        let bundle = Bundle { model: Network::Burn(report.model.clone()), inputs, norm, vocab };
         bundle.save(&report.model_dir)?;
         let test = if test_set.is_empty() {
             None
         } else {
-            Some(evaluate_at(&bundle.model, &test_set, self.config.batch_size, temperature.unwrap_or(1.0))?)
+            Some(evaluate_at(bundle.model.burn()?, &test_set, self.config.batch_size, temperature.unwrap_or(1.0))?)
         };
         write_figures(&report, test.as_ref(), out)?;
         if let Some(t) = &test {
@@ -351,7 +352,7 @@ impl Experiment {
             if set.is_empty() {
                 continue;
             }
-            let probs = predict_batches(&bundle.model, &set, self.config.batch_size)?;
+            let probs = predict_batches(bundle.model.burn()?, &set, self.config.batch_size)?;
             let probs = probs.into_iter().map(|p| emorec::model::calibrate(p, t)).collect();
             let labels = set.iter().filter_map(|e| e.label).collect();
             out.insert(corpus, CorpusPredictions { probs, labels });

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod cv;
 pub mod evaluate;
 pub mod experiment;
+pub mod export;
 pub mod extraction;
 pub mod features;
 pub mod predict;

@@ -39,6 +39,9 @@ pub struct PredictArgs {
     /// Also draw the attention over frames and words to this SVG.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// cpu (burn's flex), ndarray, wgpu (with --features wgpu), or host:
+    /// the plain-loop engine the page's CPU module runs
+    /// (weights-f16.safetensors).
     #[arg(long, default_value = "cpu")]
     backend: String,
     /// Other recordings of the same speaker (unlabelled, 10-20 s in all is
@@ -55,7 +58,10 @@ pub fn run(mut args: PredictArgs) -> Result<()> {
     if args.audio.is_none() && args.text.is_none() {
         bail!("give --audio, --text (or --text-file) or both");
     }
-    let bundle = Bundle::load(&args.model, &device(&args.backend)?)?;
+    let bundle = match args.backend.as_str() {
+        "host" => Bundle::load_host(&args.model)?,
+        other => Bundle::load(&args.model, &device(other)?)?,
+    };
     let decoded = match &args.audio {
         Some(path) => Some(decode(path)?),
         None => None,

@@ -177,6 +177,40 @@ fn pad<'a>(
     Ok(Some(Padded { data, lens, max_len, dim }))
 }
 
+/// Per item, the mean and standard deviation of every column over its valid
+/// frames (`[B, 2 D]`, zeros for an item without audio), and 1/0 for whether
+/// it has audio (`[B, 1]`). Computed from the input data directly: it needs
+/// no gradient, and one pass over the batch costs less than the tensor ops.
+pub(crate) fn utterance_stats(input: &Padded) -> (Vec<f32>, Vec<f32>) {
+    let (b, t, d) = (input.batch_size(), input.max_len, input.dim);
+    let mut out = vec![0.0f32; b * 2 * d];
+    let mut has = vec![0.0f32; b];
+    let mut sum = vec![0.0f64; d];
+    let mut sq = vec![0.0f64; d];
+    for (i, &len) in input.lens.iter().enumerate() {
+        if len == 0 {
+            continue;
+        }
+        has[i] = 1.0;
+        sum.fill(0.0);
+        sq.fill(0.0);
+        for row in input.data[i * t * d..(i * t + len) * d].chunks_exact(d) {
+            for (j, &x) in row.iter().enumerate() {
+                sum[j] += f64::from(x);
+                sq[j] += f64::from(x) * f64::from(x);
+            }
+        }
+        let n = len as f64;
+        let o = &mut out[i * 2 * d..(i + 1) * 2 * d];
+        for j in 0..d {
+            let mean = sum[j] / n;
+            o[j] = mean as f32;
+            o[d + j] = (sq[j] / n - mean * mean).max(0.0).sqrt() as f32;
+        }
+    }
+    (out, has)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,19 +8,26 @@
 //! - `model.json`: `{"format": "emorec-model", "version": 1, "labels": [...]}`,
 //!   so an incompatible future layout is refused instead of misread.
 //!
-//! The browser gets the same three files (embedded in the wasm, see
-//! `web::shipped`) and calls [`Model::from_files`]; nothing here touches the
-//! file system on wasm.
+//! A bundle adds `weights-f16.safetensors`, the same parameters for the
+//! host engine (see [`super::host::weights`]). The browser gets these files
+//! (embedded in the wasm, see `web::shipped`): its WebGPU module calls
+//! [`Model::from_files`], its CPU module [`super::HostModel`]'s loader;
+//! nothing here touches the file system on wasm.
 
 #[cfg(not(target_arch = "wasm32"))]
 use std::path::Path;
 
+#[cfg(feature = "burn")]
 use burn::module::Module;
+#[cfg(feature = "burn")]
 use burn::store::ModuleRecord;
+#[cfg(feature = "burn")]
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
-use super::{Model, ModelConfig, ModelError};
+#[cfg(feature = "burn")]
+use super::Model;
+use super::{ModelConfig, ModelError};
 use crate::Emotion;
 
 pub const FORMAT_NAME: &str = "emorec-model";
@@ -28,6 +35,8 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const CONFIG_FILE: &str = "config.toml";
 pub const WEIGHTS_FILE: &str = "weights.bpk";
 pub const META_FILE: &str = "model.json";
+/// Where a training directory keeps its best model (a bundle of its own).
+pub const BEST_DIR: &str = "best";
 
 /// Contents of `model.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +69,16 @@ impl ModelMeta {
     }
 }
 
+/// The config a model's `model.json` and `config.toml` describe, for
+/// either engine. Refuses a `model.json` of another format or version.
+pub fn read_config(meta: &[u8], config: &[u8]) -> Result<ModelConfig, ModelError> {
+    let meta: ModelMeta = serde_json::from_slice(meta).map_err(|e| ModelError::Format(format!("{META_FILE}: {e}")))?;
+    meta.check()?;
+    let config = std::str::from_utf8(config).map_err(|e| ModelError::Format(format!("{CONFIG_FILE}: {e}")))?;
+    ModelConfig::from_toml(config)
+}
+
+#[cfg(feature = "burn")]
 impl Model {
     /// The parameters as burnpack bytes (what `weights.bpk` holds).
     pub fn to_bytes(&self) -> Result<Vec<u8>, ModelError> {
@@ -92,11 +111,7 @@ impl Model {
     /// already read (from disk natively, embedded or fetched in the browser).
     /// Refuses a `model.json` of another format or version.
     pub fn from_files(meta: &[u8], config: &[u8], weights: &[u8], device: &Device) -> Result<Self, ModelError> {
-        let meta: ModelMeta =
-            serde_json::from_slice(meta).map_err(|e| ModelError::Format(format!("{META_FILE}: {e}")))?;
-        meta.check()?;
-        let config = std::str::from_utf8(config).map_err(|e| ModelError::Format(format!("{CONFIG_FILE}: {e}")))?;
-        let config = ModelConfig::from_toml(config)?;
+        let config = read_config(meta, config)?;
         Model::from_bytes(&config, weights, device).map_err(|e| match e {
             ModelError::Format(m) => ModelError::Format(format!("{WEIGHTS_FILE}: {m}")),
             other => other,

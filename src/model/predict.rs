@@ -5,9 +5,13 @@
 //! reads synchronously; WebGPU in a page cannot, so [`Model::predict_async`]
 //! awaits each read.
 
+#[cfg(feature = "burn")]
 use burn::tensor::{Tensor, TensorData};
 
-use super::batch::{Batch, Batcher, Example};
+use super::batch::Batch;
+#[cfg(feature = "burn")]
+use super::batch::{Batcher, Example};
+#[cfg(feature = "burn")]
 use super::{Model, ModelError, ModelOutput};
 use crate::Emotion;
 
@@ -32,14 +36,15 @@ fn emotion_code<S: serde::Serializer>(e: &Emotion, s: S) -> Result<S::Ok, S::Err
     s.serialize_str(e.code())
 }
 
-/// The output tensors of one item, read back to the host.
-struct Readback {
-    probabilities: Vec<f32>,
-    modality_weights: Vec<f32>,
-    frame_attention: Option<Vec<f32>>,
-    word_attention: Option<Vec<f32>>,
+/// The outputs of one item, read back to the host (or computed there).
+pub(crate) struct Readback {
+    pub probabilities: Vec<f32>,
+    pub modality_weights: Vec<f32>,
+    pub frame_attention: Option<Vec<f32>>,
+    pub word_attention: Option<Vec<f32>>,
 }
 
+#[cfg(feature = "burn")]
 impl Model {
     /// Predicts one example. Fails when the example has none of the
     /// modalities the model reads (e.g. no audio for an acoustic-only model):
@@ -90,13 +95,14 @@ impl Model {
     }
 }
 
+#[cfg(feature = "burn")]
 fn to_vec(data: Result<TensorData, ModelError>) -> Result<Vec<f32>, ModelError> {
     data?.try_into_vec::<f32>().map_err(|e| ModelError::Format(format!("model output is not f32: {e:?}")))
 }
 
 /// The prediction of a one-item batch: attention trimmed to the item's true
 /// length, the label the most probable class.
-fn assemble(batch: &Batch, raw: Readback) -> Prediction {
+pub(crate) fn assemble(batch: &Batch, raw: Readback) -> Prediction {
     let trim = |w: Option<Vec<f32>>, len: Option<usize>| {
         w.and_then(|w| len.filter(|&l| l > 0).map(|l| w[..l.min(w.len())].to_vec()))
     };

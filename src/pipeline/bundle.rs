@@ -1,19 +1,24 @@
 //! The model bundle: a directory (or, in the browser, a set of fetched files)
-//! with `config.toml` and the weights (written by [`Model::save_dir`]),
-//! `inputs.toml`, `norm.json` when the model hears audio and
-//! `vocab.safetensors` when it reads text.
+//! with `config.toml` and the weights (written by [`Model::save_dir`]; the
+//! host engine's `weights-f16.safetensors` beside them), `inputs.toml`,
+//! `norm.json` when the model hears audio and `vocab.safetensors` when it
+//! reads text.
 
 use std::borrow::Cow;
 #[cfg(not(target_arch = "wasm32"))]
 use std::path::Path;
 
+#[cfg(feature = "burn")]
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::examples::{acoustic_example, text_example};
 use crate::data::norm::{group_stats, NormStats, Normalization};
 use crate::features::{FeatureMatrix, FeatureSet, FeatureSettings};
-use crate::model::{Example, Model, ModelError};
+use crate::model::host::weights as host_weights;
+#[cfg(feature = "burn")]
+use crate::model::Model;
+use crate::model::{io, Example, HostModel, ModelError, Network};
 use crate::text::Vocabulary;
 use crate::{Error, Result};
 
@@ -104,15 +109,22 @@ impl InputSpec {
 pub struct BundleFiles {
     pub meta: Vec<u8>,
     pub config: Vec<u8>,
+    /// `weights.bpk` for burn, `weights-f16.safetensors` for the host engine.
     pub weights: Vec<u8>,
     pub inputs: Vec<u8>,
     pub norm: Option<Vec<u8>>,
     pub vocab: Option<Vec<u8>>,
 }
 
+/// Whether `weights` is a safetensors file (the host engine's) rather than
+/// burn's record: safetensors opens with its header's length, then `{`.
+fn is_safetensors(weights: &[u8]) -> bool {
+    weights.len() > 8 && weights[8] == b'{'
+}
+
 /// A trained model with everything its inputs need.
 pub struct Bundle {
-    pub model: Model,
+    pub model: Network,
     pub inputs: InputSpec,
     pub norm: Option<NormStats>,
     pub vocab: Option<Vocabulary>,
@@ -120,9 +132,13 @@ pub struct Bundle {
 
 impl Bundle {
     /// Writes the model, inputs, statistics and vocabulary into `dir`.
-    #[cfg(not(target_arch = "wasm32"))]
+    /// The host engine's weights (f16) go beside burn's.
+    #[cfg(all(feature = "burn", not(target_arch = "wasm32")))]
     pub fn save(&self, dir: &Path) -> Result<()> {
-        self.model.save_dir(dir)?;
+        let model = self.model.burn()?;
+        model.save_dir(dir)?;
+        let host = model.host_weights(host_weights::Precision::F16);
+        crate::model::io::write_atomic(&dir.join(host_weights::FILE), &host)?;
         let inputs = toml::to_string(&self.inputs).map_err(|e| ModelError::Config(e.to_string()))?;
         crate::model::io::write_atomic(&dir.join(INPUTS_FILE), inputs.as_bytes())?;
         if let Some(norm) = &self.norm {
@@ -134,36 +150,67 @@ impl Bundle {
         Ok(())
     }
 
-    /// Reads a bundle written by [`Bundle::save`]. A training directory
-    /// (with its `best/` model) is accepted as well.
-    #[cfg(not(target_arch = "wasm32"))]
+    /// Reads a bundle written by [`Bundle::save`] into burn on `device`. A
+    /// training directory (with its `best/` model) is accepted as well.
+    #[cfg(all(feature = "burn", not(target_arch = "wasm32")))]
     pub fn load(dir: &Path, device: &Device) -> Result<Self> {
-        use crate::model::io::{CONFIG_FILE, META_FILE, WEIGHTS_FILE};
-        let best = dir.join(crate::train::BEST_DIR);
+        Bundle::from_files(&Self::read_dir(dir, io::WEIGHTS_FILE)?, device)
+    }
+
+    /// [`Bundle::load`] into the host engine (`weights-f16.safetensors`).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn load_host(dir: &Path) -> Result<Self> {
+        Bundle::from_files_host(&Self::read_dir(dir, host_weights::FILE)?, false)
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn read_dir(dir: &Path, weights: &str) -> Result<BundleFiles> {
+        use crate::model::io::{CONFIG_FILE, META_FILE};
+        let best = dir.join(crate::model::io::BEST_DIR);
         let dir = if best.join(INPUTS_FILE).is_file() { best } else { dir.to_path_buf() };
         let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| ModelError::io(&dir.join(name), e));
         let optional = |name: &str| if dir.join(name).is_file() { read(name).map(Some) } else { Ok(None) };
-        let files = BundleFiles {
+        Ok(BundleFiles {
             meta: read(META_FILE)?,
             config: read(CONFIG_FILE)?,
-            weights: read(WEIGHTS_FILE)?,
+            weights: read(weights)?,
             inputs: read(INPUTS_FILE)?,
             norm: optional(NORM_FILE)?,
             vocab: optional(VOCAB_FILE)?,
-        };
-        Bundle::from_files(&files, device)
+        })
     }
 
-    /// A bundle from its files' contents. A model that hears audio needs
-    /// `norm`, one that reads text needs `vocab`.
+    /// A bundle from its files' contents, in burn on `device`. A model that
+    /// hears audio needs `norm`, one that reads text needs `vocab`.
+    #[cfg(feature = "burn")]
     pub fn from_files(files: &BundleFiles, device: &Device) -> Result<Self> {
         Self::from_files_with(files, device, true)
+    }
+
+    /// A bundle from its files' contents in the host engine: `weights` is
+    /// `weights-f16.safetensors`. `defer_vocabulary`: as
+    /// [`Bundle::from_files_deferring_vocabulary`].
+    pub fn from_files_host(files: &BundleFiles, defer_vocabulary: bool) -> Result<Self> {
+        let config = io::read_config(&files.meta, &files.config)?;
+        if !is_safetensors(&files.weights) {
+            return Err(Error::bundle(
+                host_weights::FILE,
+                ModelError::Format(
+                    "the CPU engine without burn reads weights-f16.safetensors (written beside weights.bpk by \
+                     `emorec train`); this is not one"
+                        .into(),
+                ),
+            ));
+        }
+        let model = HostModel::from_safetensors(&config, &files.weights)?;
+        Self::from_parts(Network::Host(model), files, !defer_vocabulary)
     }
 
     /// As [`Bundle::from_files`], but a model that reads text may come
     /// without its vocabulary, to be given later ([`Bundle::set_vocabulary`]):
     /// the page fetches it only once a transcript is given (it is a quarter
     /// of the download). Until then a transcript is an error that says so.
+    #[cfg(feature = "burn")]
     pub fn from_files_deferring_vocabulary(files: &BundleFiles, device: &Device) -> Result<Self> {
         Self::from_files_with(files, device, false)
     }
@@ -188,8 +235,19 @@ impl Bundle {
         Ok(())
     }
 
+    #[cfg(feature = "burn")]
     fn from_files_with(files: &BundleFiles, device: &Device, require_vocab: bool) -> Result<Self> {
+        if is_safetensors(&files.weights) {
+            return Err(Error::bundle(
+                io::WEIGHTS_FILE,
+                ModelError::Format("this is the host engine's weights-f16.safetensors; burn reads weights.bpk".into()),
+            ));
+        }
         let model = Model::from_files(&files.meta, &files.config, &files.weights, device)?;
+        Self::from_parts(Network::Burn(model), files, require_vocab)
+    }
+
+    fn from_parts(model: Network, files: &BundleFiles, require_vocab: bool) -> Result<Self> {
         let inputs =
             InputSpec::from_toml(&String::from_utf8_lossy(&files.inputs)).map_err(|e| Error::bundle(INPUTS_FILE, e))?;
         let variant = model.config().variant;

@@ -66,25 +66,7 @@ impl Vocabulary {
         ]
         .into_iter()
         .collect();
-        let mut header = BTreeMap::new();
-        header.insert("__metadata__".to_string(), serde_json::json!(metadata));
-        let mut offset = 0;
-        for (name, dtype, shape, data) in &tensors {
-            header.insert(
-                name.to_string(),
-                serde_json::json!({ "dtype": dtype, "shape": shape, "data_offsets": [offset, offset + data.len()] }),
-            );
-            offset += data.len();
-        }
-        let mut header = serde_json::to_string(&header).expect("a JSON map always serialises").into_bytes();
-        header.resize(header.len().next_multiple_of(8), b' ');
-        let mut out = Vec::with_capacity(8 + header.len() + offset);
-        out.extend_from_slice(&(header.len() as u64).to_le_bytes());
-        out.extend_from_slice(&header);
-        for (_, _, _, data) in &tensors {
-            out.extend_from_slice(data);
-        }
-        out
+        crate::tensorfile::write(&metadata, &tensors)
     }
 
     /// Reads a vocabulary file. Wrong format, wrong version, inconsistent

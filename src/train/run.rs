@@ -19,7 +19,7 @@ use crate::Emotion;
 
 /// Sub-directory of `out_dir` holding the best model so far (a model
 /// directory: `Model::load_dir` reads it).
-pub const BEST_DIR: &str = "best";
+pub use crate::model::io::BEST_DIR;
 
 /// What a finished run reports.
 #[derive(Debug, Clone)]

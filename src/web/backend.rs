@@ -1,13 +1,13 @@
-//! Which device runs the model in the browser.
+//! Which engine runs the model in the browser.
 //!
-//! The CPU build uses burn's ndarray backend: in headless Chromium it runs
-//! these models as fast as flex, and flex adds about 4.5 MB to the wasm. The
-//! WebGPU build (cargo feature `wgpu`) is several times larger, so `pkg/`
-//! ships it as a second module that the page loads only when the browser has
-//! an adapter (see `js/index.js`, copied to `pkg/index.js`).
+//! The CPU runs the host engine ([`crate::model::HostModel`]: plain loops,
+//! no burn), which is what lets the CPU module leave burn out. The WebGPU
+//! build (cargo feature `wgpu`) runs burn on the browser's adapter; it is
+//! several times larger, so `pkg/` ships it as a second module that the page
+//! loads only when the browser has an adapter (see `js/index.js`, copied to
+//! `pkg/index.js`).
 
-use std::cell::RefCell;
-
+#[cfg(feature = "wgpu")]
 use burn::tensor::Device;
 use wasm_bindgen::JsError;
 
@@ -26,46 +26,55 @@ impl Backend {
     }
 }
 
-/// Opens the device for `choice` (`"cpu"`, `"webgpu"` or `"auto"`).
-pub async fn open(choice: &str) -> Result<(Backend, Device), JsError> {
+/// An opened backend: the CPU needs nothing, WebGPU its burn device.
+pub enum Opened {
+    Cpu,
+    #[cfg(feature = "wgpu")]
+    WebGpu(Device),
+}
+
+impl Opened {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Opened::Cpu => Backend::Cpu,
+            #[cfg(feature = "wgpu")]
+            Opened::WebGpu(_) => Backend::WebGpu,
+        }
+    }
+}
+
+/// Opens the backend for `choice` (`"cpu"`, `"webgpu"` or `"auto"`).
+pub async fn open(choice: &str) -> Result<Opened, JsError> {
     match choice {
-        "cpu" => Ok((Backend::Cpu, cpu())),
-        "webgpu" => Ok((Backend::WebGpu, webgpu().await?)),
-        "auto" => match webgpu().await {
-            Ok(device) => Ok((Backend::WebGpu, device)),
-            Err(_) => Ok((Backend::Cpu, cpu())),
-        },
+        "cpu" => Ok(Opened::Cpu),
+        "webgpu" => webgpu().await,
+        "auto" => Ok(webgpu().await.unwrap_or(Opened::Cpu)),
         other => Err(JsError::new(&format!("unknown backend {other:?}: use \"webgpu\", \"cpu\" or \"auto\""))),
     }
 }
 
-#[allow(deprecated)] // ndarray is deprecated upstream in favour of flex; see the module doc.
-fn cpu() -> Device {
-    Device::ndarray()
-}
-
+#[cfg(feature = "wgpu")]
 thread_local! {
     /// burn's wgpu runtime can be initialised once per page or worker; later
     /// classifiers reuse the device.
-    static WEBGPU: RefCell<Option<Device>> = const { RefCell::new(None) };
+    static WEBGPU: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
 }
 
 #[cfg(feature = "wgpu")]
-async fn webgpu() -> Result<Device, JsError> {
+async fn webgpu() -> Result<Opened, JsError> {
     if let Some(device) = WEBGPU.with(|d| d.borrow().clone()) {
-        return Ok(device);
+        return Ok(Opened::WebGpu(device));
     }
     let device = Device::wgpu_options()
         .init_async()
         .await
         .map_err(|e| JsError::new(&format!("WebGPU is not available here: {e}")))?;
     WEBGPU.with(|d| *d.borrow_mut() = Some(device.clone()));
-    Ok(device)
+    Ok(Opened::WebGpu(device))
 }
 
 #[cfg(not(feature = "wgpu"))]
-async fn webgpu() -> Result<Device, JsError> {
-    let _ = &WEBGPU;
+async fn webgpu() -> Result<Opened, JsError> {
     Err(JsError::new(
         "this build of emorec has no WebGPU support (load the package's WebGPU module, or build with --features wgpu)",
     ))

@@ -23,7 +23,7 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::features::Extractor;
 use crate::pipeline::{Bundle, BundleFiles, Calibration, Classification, Input};
 
-use super::backend::{self, Backend};
+use super::backend::{self, Backend, Opened};
 use super::{js_error, shipped};
 
 /// What `classify` resolves to (camelCase in JavaScript).
@@ -132,13 +132,18 @@ impl Classifier {
     /// has no WebGPU support) or `"auto"` (WebGPU when it works, else the CPU;
     /// `backend` says which ran).
     pub async fn load(backend: String) -> Result<Classifier, JsError> {
-        Self::load_files(&backend, shipped::files(), false).await
+        super::install_panic_hook();
+        let t0 = now_ms();
+        let opened = backend::open(&backend).await?;
+        let files = shipped::files(&opened);
+        Self::load_opened(opened, files, false, t0).await
     }
 
     /// Loads a bundle written by `emorec train` (the files of its model
-    /// directory, as bytes): `model.json`, `config.toml`, `weights.bpk`,
+    /// directory, as bytes): `model.json`, `config.toml`, the weights,
     /// `inputs.toml`, and `norm.json` / `vocab.safetensors` when the model
-    /// uses audio / text.
+    /// uses audio / text. The weights are `weights-f16.safetensors` on the
+    /// CPU and `weights.bpk` on WebGPU.
     #[wasm_bindgen(js_name = fromFiles)]
     #[allow(clippy::too_many_arguments)]
     pub async fn from_files(
@@ -156,11 +161,23 @@ impl Classifier {
     async fn load_files(backend: &str, files: BundleFiles, require_vocab: bool) -> Result<Classifier, JsError> {
         super::install_panic_hook();
         let t0 = now_ms();
-        let (backend, device) = backend::open(backend).await?;
-        let bundle = if require_vocab {
-            Bundle::from_files(&files, &device)
-        } else {
-            Bundle::from_files_deferring_vocabulary(&files, &device)
+        Self::load_opened(backend::open(backend).await?, files, require_vocab, t0).await
+    }
+
+    /// `t0`: when loading began, so that `loadMs` counts opening the backend.
+    async fn load_opened(
+        opened: Opened,
+        files: BundleFiles,
+        require_vocab: bool,
+        t0: f64,
+    ) -> Result<Classifier, JsError> {
+        let backend = opened.backend();
+        let bundle = match opened {
+            Opened::Cpu => Bundle::from_files_host(&files, !require_vocab),
+            #[cfg(feature = "wgpu")]
+            Opened::WebGpu(device) if require_vocab => Bundle::from_files(&files, &device),
+            #[cfg(feature = "wgpu")]
+            Opened::WebGpu(device) => Bundle::from_files_deferring_vocabulary(&files, &device),
         }
         .map_err(js_error)?;
         let extractor = bundle.extractor().map_err(js_error)?;

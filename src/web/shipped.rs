@@ -3,10 +3,14 @@
 //! `www/model/MODEL_CARD.md`). Embedding keeps the package one import with
 //! nothing to host beside it; the files stay in `www/model/` so that
 //! `emorec evaluate --model www/model` reads exactly what the page runs.
-//! The vocabulary is the exception: a quarter of the download, needed only
-//! with a transcript, it ships beside the module (`pkg/vocab.safetensors`)
-//! and `pkg/index.js` fetches it the first time a transcript comes.
+//! The CPU engine reads the f16 weights (`weights-f16.safetensors`), the
+//! WebGPU module burn's `weights.bpk` (it embeds both: its CPU fallback is
+//! the host engine too). The vocabulary is not embedded: a quarter of the
+//! download, needed only with a transcript, it ships beside the module
+//! (`pkg/vocab.safetensors`) and `pkg/index.js` fetches it the first time a
+//! transcript comes.
 
+use super::backend::Opened;
 use crate::pipeline::BundleFiles;
 
 macro_rules! model_file {
@@ -17,16 +21,24 @@ macro_rules! model_file {
 
 pub const META: &[u8] = model_file!("model.json");
 pub const CONFIG: &[u8] = model_file!("config.toml");
+pub const HOST_WEIGHTS: &[u8] = model_file!("weights-f16.safetensors");
+#[cfg(feature = "wgpu")]
 pub const WEIGHTS: &[u8] = model_file!("weights.bpk");
 pub const INPUTS: &[u8] = model_file!("inputs.toml");
 pub const NORM: &[u8] = model_file!("norm.json");
 
-/// The embedded files; `vocab` is `None` (see the module doc).
-pub fn files() -> BundleFiles {
+/// The embedded files for the backend opened; `vocab` is `None` (see the
+/// module doc).
+pub fn files(opened: &Opened) -> BundleFiles {
+    let weights = match opened {
+        Opened::Cpu => HOST_WEIGHTS,
+        #[cfg(feature = "wgpu")]
+        Opened::WebGpu(_) => WEIGHTS,
+    };
     BundleFiles {
         meta: META.to_vec(),
         config: CONFIG.to_vec(),
-        weights: WEIGHTS.to_vec(),
+        weights: weights.to_vec(),
         inputs: INPUTS.to_vec(),
         norm: Some(NORM.to_vec()),
         vocab: None,

@@ -45,7 +45,7 @@ const TRANSCRIPT = "I can't believe you did this again, I am so angry with you!"
 const FIXTURE = JSON.parse(readFileSync(join(repoRoot, 'tests/fixtures/shipped_prediction.json'), 'utf8'));
 // The model directory's files (served from www/model/), by Classifier.fromFiles' key.
 const BUNDLE_FILES = {
-  meta: 'model.json', config: 'config.toml', weights: 'weights.bpk',
+  meta: 'model.json', config: 'config.toml', weights: 'weights.bpk', weightsF16: 'weights-f16.safetensors',
   inputs: 'inputs.toml', norm: 'norm.json', vocab: 'vocab.safetensors',
 };
 
@@ -383,7 +383,7 @@ async function packageInPage({ flac, wav, noise, backend, transcripts, bundleFil
     };
   }
   out.resultCloneable = await failure(Promise.resolve().then(() => structuredClone(out.results.page.load)));
-  out.missingFile = await failure(Classifier.fromFiles({ backend, files: { ...files, weights: undefined } }));
+  out.missingFile = await failure(Classifier.fromFiles({ backend, files: { ...files, weights: undefined, weightsF16: undefined } }));
   out.unknownKey = await failure(Classifier.fromFiles({ backend, files: { ...files, 'model.json': files.meta } }));
   out.wrongType = await failure(Classifier.fromFiles({ backend, files: { ...files, config: 'hidden = 1' } }));
   out.noFiles = await failure(Classifier.fromFiles({ backend }));
@@ -463,7 +463,7 @@ const packageApi = {
           `the page showed p(${code}) = ${page_.probabilityOf[code]}, the package in the page says ${load.probabilities[code]}`);
       }
     }
-    check(out.missingFile?.name === 'TypeError' && /files\.weights \(weights\.bpk\) is missing/.test(out.missingFile.message),
+    check(out.missingFile?.name === 'TypeError' && /files\.weightsF16 \(weights-f16\.safetensors, for the CPU\) or files\.weights \(weights\.bpk, for WebGPU\) is missing/.test(out.missingFile.message),
       `fromFiles without weights: ${JSON.stringify(out.missingFile) ?? 'resolved'}`);
     check(out.unknownKey?.name === 'TypeError' && /unknown file key "model\.json"/.test(out.unknownKey.message),
       `fromFiles with a file name as key: ${JSON.stringify(out.unknownKey) ?? 'resolved'}`);

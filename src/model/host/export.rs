@@ -1,0 +1,86 @@
+//! The burn model's parameters under the names the host engine reads, for
+//! writing its weights file and for checking the two engines against each
+//! other.
+
+use burn::module::Param;
+use burn::tensor::Tensor;
+
+use super::weights::{to_safetensors, Named, Precision};
+use super::HostModel;
+use crate::model::layers::Dense;
+use crate::model::net::Encoder;
+use crate::model::{Model, ModelError};
+
+fn values<const D: usize>(p: &Param<Tensor<D>>) -> (Vec<usize>, Vec<f32>) {
+    let t = p.val();
+    let shape = t.dims().to_vec();
+    let v = t.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 parameters");
+    (shape, v)
+}
+
+struct Out(Vec<Named>);
+
+impl Out {
+    fn param<const D: usize>(&mut self, name: String, p: &Param<Tensor<D>>) {
+        let (shape, v) = values(p);
+        self.0.push((name, shape, v));
+    }
+
+    fn dense(&mut self, name: &str, d: &Dense) {
+        self.param(format!("{name}.weight"), &d.weight);
+        self.param(format!("{name}.bias"), &d.bias);
+    }
+
+    fn encoder(&mut self, name: &str, e: &Encoder) {
+        for (l, layer) in e.blstm.layers.iter().enumerate() {
+            for (dir, cell) in [("forward", &layer.forward), ("backward", &layer.backward)] {
+                let p = format!("{name}.blstm.layers.{l}.{dir}");
+                self.param(format!("{p}.w_input"), &cell.w_input);
+                self.param(format!("{p}.w_hidden"), &cell.w_hidden);
+                self.param(format!("{p}.bias"), &cell.bias);
+            }
+        }
+        if let Some(a) = &e.pool.attention {
+            self.dense(&format!("{name}.pool.attention.projection"), &a.projection);
+            self.param(format!("{name}.pool.attention.context"), &a.context);
+        }
+        if let Some(cls) = &e.cls {
+            self.param(format!("{name}.cls"), cls);
+        }
+    }
+}
+
+impl Model {
+    /// Every parameter by its path in the module.
+    pub fn named_parameters(&self) -> Vec<Named> {
+        let mut out = Out(Vec::new());
+        if let Some(e) = &self.acoustic {
+            out.encoder("acoustic", e);
+        }
+        if let Some(e) = &self.lexical {
+            out.encoder("lexical", e);
+        }
+        if let Some(f) = &self.fusion {
+            out.dense("fusion.audio", &f.audio);
+            out.dense("fusion.text", &f.text);
+            out.param("fusion.context".into(), &f.context);
+        }
+        out.dense("output", &self.output);
+        if let Some(s) = &self.stats {
+            out.dense("stats", s);
+        }
+        out.0
+    }
+
+    /// The host engine's weights file for this model.
+    pub fn host_weights(&self, precision: Precision) -> Vec<u8> {
+        to_safetensors(&self.named_parameters(), precision)
+    }
+}
+
+impl HostModel {
+    /// The same network as `model`, with its weights unrounded (f32).
+    pub fn from_model(model: &Model) -> Result<Self, ModelError> {
+        HostModel::from_safetensors(model.config(), &model.host_weights(Precision::F32))
+    }
+}

@@ -1,0 +1,347 @@
+//! The model's forward pass as plain loops over slices, with no tensor
+//! library: what the browser's CPU module runs.
+//!
+//! burn pays a fixed cost per tensor operation and its CPU backend brings
+//! ndarray with it; for one utterance at a time that cost, not arithmetic,
+//! was most of the inference time, and the two crates were most of the
+//! page's download. The network is small enough to write out: two matrix
+//! products per layer-direction (the input projection, one [`matmul`] for
+//! all steps; the recurrence, [`recurrence::forward`], shared with the fused
+//! burn operation), then pooling and fusion on vectors. Every variant and
+//! pooling of [`ModelConfig`] runs here, with the same masking rules as
+//! [`super::Model`] (tests compare the two to 1e-5 on every variant).
+//!
+//! Weights come from a safetensors file ([`weights`]) in f32 or f16: the
+//! page ships f16 (half the bytes; the shipped model's probabilities move by
+//! less than 1e-3, see the README).
+
+#[cfg(feature = "burn")]
+mod export;
+pub mod weights;
+
+use super::batch::{utterance_stats, Batcher, Example, Padded};
+use super::lstm::recurrence::{self, Dims};
+use super::predict::{assemble, Readback};
+use super::{AcousticPooling, LexicalPooling, ModelConfig, ModelError, Prediction, Variant};
+use crate::Emotion;
+use weights::Weights;
+
+/// `y = x W + b`: `x [rows, d_in]`, `w [d_in, d_out]` row-major.
+pub(crate) fn matmul(x: &[f32], w: &[f32], bias: &[f32], rows: usize) -> Vec<f32> {
+    let d_out = bias.len();
+    let d_in = x.len().checked_div(rows).unwrap_or(0);
+    assert!(x.len() == rows * d_in && w.len() == d_in * d_out, "matmul shapes");
+    let mut y: Vec<f32> = Vec::with_capacity(rows * d_out);
+    for _ in 0..rows {
+        y.extend_from_slice(bias);
+    }
+    if rows == 0 || d_in == 0 || d_out == 0 {
+        return y;
+    }
+    // SAFETY: x is [rows, d_in], w is [d_in, d_out] and y is [rows, d_out],
+    // all row-major and contiguous; the lengths are checked above and y
+    // aliases neither input.
+    unsafe {
+        matrixmultiply::sgemm(
+            rows,
+            d_in,
+            d_out,
+            1.0,
+            x.as_ptr(),
+            d_in as isize,
+            1,
+            w.as_ptr(),
+            d_out as isize,
+            1,
+            1.0,
+            y.as_mut_ptr(),
+            d_out as isize,
+            1,
+        );
+    }
+    y
+}
+
+/// `tanh` clamped as [`super::layers::tanh`] is (finite on every backend).
+fn tanh(x: f32) -> f32 {
+    x.clamp(-15.0, 15.0).tanh()
+}
+
+/// Softmax over `scores` where `keep` is true; zero elsewhere (all zero when
+/// nothing is kept), as the masked softmax of the burn model.
+fn masked_softmax(scores: &[f32], keep: impl Fn(usize) -> bool) -> Vec<f32> {
+    let top = (0..scores.len()).filter(|&i| keep(i)).map(|i| scores[i]).fold(f32::NEG_INFINITY, f32::max);
+    let mut w: Vec<f32> = (0..scores.len()).map(|i| if keep(i) { (scores[i] - top).exp() } else { 0.0 }).collect();
+    let sum: f32 = w.iter().sum();
+    if sum > 0.0 {
+        w.iter_mut().for_each(|v| *v /= sum);
+    }
+    w
+}
+
+/// A dense layer's weights: `[d_in, d_out]` and `[d_out]`.
+#[derive(Debug, Clone)]
+pub struct Dense {
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+impl Dense {
+    fn load(w: &mut Weights, name: &str, d_in: usize, d_out: usize) -> Result<Self, ModelError> {
+        Ok(Dense {
+            weight: w.take(&format!("{name}.weight"), &[d_in, d_out])?,
+            bias: w.take(&format!("{name}.bias"), &[d_out])?,
+        })
+    }
+
+    fn forward(&self, x: &[f32], rows: usize) -> Vec<f32> {
+        matmul(x, &self.weight, &self.bias, rows)
+    }
+}
+
+/// One direction of one LSTM layer (layout as [`super::lstm::LstmCell`]).
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub w_input: Vec<f32>,
+    pub w_hidden: Vec<f32>,
+    pub bias: Vec<f32>,
+}
+
+/// A BLSTM encoder with its pooling.
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    hidden: usize,
+    /// Per layer: (forward, backward).
+    layers: Vec<(Cell, Cell)>,
+    pool: Pool,
+    /// Prepended to the input (CLS pooling).
+    cls: Option<Vec<f32>>,
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Last,
+    Cls,
+    Mean,
+    Attention { projection: Dense, context: Vec<f32> },
+}
+
+impl Encoder {
+    fn load(w: &mut Weights, name: &str, d_in: usize, kind: PoolKind, c: &ModelConfig) -> Result<Self, ModelError> {
+        let h = c.hidden;
+        let mut layers = Vec::with_capacity(c.layers);
+        for l in 0..c.layers {
+            let d = if l == 0 { d_in } else { 2 * h };
+            let mut cell = |dir: &str| -> Result<Cell, ModelError> {
+                let p = format!("{name}.blstm.layers.{l}.{dir}");
+                Ok(Cell {
+                    w_input: w.take(&format!("{p}.w_input"), &[d, 4 * h])?,
+                    w_hidden: w.take(&format!("{p}.w_hidden"), &[h, 4 * h])?,
+                    bias: w.take(&format!("{p}.bias"), &[4 * h])?,
+                })
+            };
+            layers.push((cell("forward")?, cell("backward")?));
+        }
+        let pool = match kind {
+            PoolKind::Last => Pool::Last,
+            PoolKind::Cls => Pool::Cls,
+            PoolKind::Mean => Pool::Mean,
+            PoolKind::Attention => Pool::Attention {
+                projection: Dense::load(w, &format!("{name}.pool.attention.projection"), 2 * h, c.attention)?,
+                context: w.take(&format!("{name}.pool.attention.context"), &[c.attention])?,
+            },
+        };
+        let cls = match kind {
+            PoolKind::Cls => Some(w.take(&format!("{name}.cls"), &[d_in])?),
+            _ => None,
+        };
+        Ok(Encoder { hidden: h, layers, pool, cls })
+    }
+
+    /// One item (`len > 0` rows of `x`) → pooled `[2H]` and the weight of
+    /// every input position when the pooling has them.
+    fn forward(&self, x: &[f32], len: usize) -> (Vec<f32>, Option<Vec<f32>>) {
+        let h = self.hidden;
+        let (mut input, steps) = match &self.cls {
+            Some(cls) => ([cls.as_slice(), x].concat(), len + 1),
+            None => (x.to_vec(), len),
+        };
+        let valid = vec![1.0f32; steps];
+        let dims = Dims { batch: 1, steps, hidden: h };
+        for (fwd, bwd) in &self.layers {
+            let run = |cell: &Cell, reverse: bool| {
+                let gates = matmul(&input, &cell.w_input, &cell.bias, steps);
+                recurrence::forward(&gates, &cell.w_hidden, &valid, dims, reverse)
+            };
+            let (f, b) = (run(fwd, false), run(bwd, true));
+            input = f.chunks_exact(h).zip(b.chunks_exact(h)).flat_map(|(f, b)| f.iter().chain(b).copied()).collect();
+        }
+        let out = input;
+        let width = 2 * h;
+        let weighted = |w: &[f32]| {
+            let mut pooled = vec![0.0f32; width];
+            for (row, &wt) in out.chunks_exact(width).zip(w) {
+                pooled.iter_mut().zip(row).for_each(|(p, &v)| *p += wt * v);
+            }
+            pooled
+        };
+        match &self.pool {
+            Pool::Attention { projection, context } => {
+                let keys = projection.forward(&out, steps);
+                let scores: Vec<f32> = keys
+                    .chunks_exact(context.len())
+                    .map(|k| k.iter().zip(context).map(|(&k, &u)| tanh(k) * u).sum())
+                    .collect();
+                let w = masked_softmax(&scores, |_| true);
+                (weighted(&w), Some(w))
+            }
+            Pool::Mean => {
+                let w = vec![1.0 / steps as f32; steps];
+                (weighted(&w), Some(w))
+            }
+            Pool::Last => {
+                let mut pooled = out[(steps - 1) * width..(steps - 1) * width + h].to_vec();
+                pooled.extend_from_slice(&out[h..width]);
+                (pooled, None)
+            }
+            Pool::Cls => (out[..width].to_vec(), None),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PoolKind {
+    Last,
+    Cls,
+    Mean,
+    Attention,
+}
+
+/// MMMLA's attention over the modalities.
+#[derive(Debug, Clone)]
+struct Fusion {
+    audio: Dense,
+    text: Dense,
+    context: Vec<f32>,
+}
+
+/// The whole network, ready to run one utterance at a time.
+#[derive(Debug, Clone)]
+pub struct HostModel {
+    config: ModelConfig,
+    acoustic: Option<Encoder>,
+    lexical: Option<Encoder>,
+    fusion: Option<Fusion>,
+    stats: Option<Dense>,
+    output: Dense,
+}
+
+impl HostModel {
+    /// The network of `config` with the parameters in `weights` (a
+    /// safetensors file as [`weights::to_safetensors`] writes). Every
+    /// parameter must be there with its shape, and nothing else may be.
+    pub fn from_safetensors(config: &ModelConfig, bytes: &[u8]) -> Result<Self, ModelError> {
+        config.validate()?;
+        let mut w = Weights::parse(bytes)?;
+        let model = Self::load(config, &mut w)?;
+        w.finish()?;
+        Ok(model)
+    }
+
+    fn load(c: &ModelConfig, w: &mut Weights) -> Result<Self, ModelError> {
+        let acoustic = match c.variant.uses_audio() {
+            true => {
+                let kind = match c.acoustic_pooling {
+                    AcousticPooling::Last => PoolKind::Last,
+                    AcousticPooling::Mean => PoolKind::Mean,
+                    AcousticPooling::Attention => PoolKind::Attention,
+                };
+                Some(Encoder::load(w, "acoustic", c.acoustic_dim, kind, c)?)
+            }
+            false => None,
+        };
+        let lexical = match c.variant.uses_text() {
+            true => {
+                let kind = match c.lexical_pooling {
+                    LexicalPooling::Last => PoolKind::Last,
+                    LexicalPooling::Cls => PoolKind::Cls,
+                    LexicalPooling::Mean => PoolKind::Mean,
+                    LexicalPooling::Attention => PoolKind::Attention,
+                };
+                Some(Encoder::load(w, "lexical", c.word_dim, kind, c)?)
+            }
+            false => None,
+        };
+        let pooled = c.pooled_dim();
+        let (fusion, out_in) = match c.variant {
+            Variant::Mmmla => (
+                Some(Fusion {
+                    audio: Dense::load(w, "fusion.audio", pooled, c.fusion_dim)?,
+                    text: Dense::load(w, "fusion.text", pooled, c.fusion_dim)?,
+                    context: w.take("fusion.context", &[c.fusion_dim])?,
+                }),
+                c.fusion_dim,
+            ),
+            Variant::Mmb => (None, 2 * pooled),
+            Variant::Acoustic | Variant::Lexical => (None, pooled),
+        };
+        let output = Dense::load(w, "output", out_in, Emotion::COUNT)?;
+        let stats = match c.acoustic_stats && c.variant.uses_audio() {
+            true => Some(Dense::load(w, "stats", 2 * c.acoustic_dim, pooled)?),
+            false => None,
+        };
+        Ok(HostModel { config: c.clone(), acoustic, lexical, fusion, stats, output })
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// Predicts one example, as [`super::Model::predict`] does (same errors,
+    /// same prediction to within float rounding).
+    pub fn predict(&self, example: &Example) -> Result<Prediction, ModelError> {
+        let v = self.config.variant;
+        if !(v.uses_audio() && example.has_audio() || v.uses_text() && example.has_text()) {
+            return Err(ModelError::Input(format!("the {v:?} model needs {} and the example has none", v.needs())));
+        }
+        let batch = Batcher::new(&self.config).batch(&[example])?;
+        let pooled = self.config.pooled_dim();
+        let encode = |enc: &Option<Encoder>, input: &Option<Padded>| match (enc, input) {
+            (Some(enc), Some(p)) if p.lens[0] > 0 => {
+                let (v, w) = enc.forward(&p.data[..p.lens[0] * p.dim], p.lens[0]);
+                (v, w, true)
+            }
+            _ => (vec![0.0; pooled], None, false),
+        };
+        let (mut audio, frame_attention, has_audio) = encode(&self.acoustic, &batch.acoustic);
+        if let (Some(stats), Some(input), true) = (&self.stats, &batch.acoustic, has_audio) {
+            let (values, _) = utterance_stats(input);
+            let extra = stats.forward(&values, 1);
+            audio.iter_mut().zip(extra).for_each(|(a, e)| *a += tanh(e));
+        }
+        let (text, word_attention, has_text) = encode(&self.lexical, &batch.words);
+        let present = [has_audio, has_text];
+        let as_f32 = |p: bool| if p { 1.0f32 } else { 0.0 };
+
+        let (features, modality_weights) = match (&self.fusion, v) {
+            (Some(f), _) => {
+                let pa: Vec<f32> = f.audio.forward(&audio, 1).into_iter().map(tanh).collect();
+                let pt: Vec<f32> = f.text.forward(&text, 1).into_iter().map(tanh).collect();
+                let score = |p: &[f32]| p.iter().zip(&f.context).map(|(a, b)| a * b).sum::<f32>();
+                let w = masked_softmax(&[score(&pa), score(&pt)], |i| present[i]);
+                let fused = pa.iter().zip(&pt).map(|(a, t)| a * w[0] + t * w[1]).collect();
+                (fused, vec![w[0], w[1]])
+            }
+            (None, Variant::Mmb) => {
+                let count = (u8::from(has_audio) + u8::from(has_text)).max(1) as f32;
+                ([audio, text].concat(), present.iter().map(|&p| as_f32(p) / count).collect())
+            }
+            (None, Variant::Lexical) => (text, present.map(as_f32).to_vec()),
+            (None, _) => (audio, present.map(as_f32).to_vec()),
+        };
+        let logits = self.output.forward(&features, 1);
+        let probabilities = masked_softmax(&logits, |_| true);
+        let raw = Readback { probabilities, modality_weights, frame_attention, word_attention };
+        Ok(assemble(&batch, raw))
+    }
+}

@@ -1,0 +1,148 @@
+//! The host engine (`model::host`, what the page's CPU module runs without
+//! burn) against the burn model: every variant and pooling, missing
+//! modalities and the frame cap, to 1e-5 in f32; the shipped models with the
+//! f16 weights the page carries, through the whole pipeline on real
+//! recordings; the weights files themselves (current, refused where they do
+//! not fit).
+
+mod common;
+mod model_support;
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use emorec::model::host::weights::{Precision, FILE};
+use emorec::model::{Example, HostModel, Model, ModelConfig, Prediction};
+use emorec::pipeline::{Bundle, BundleFiles, Input};
+use model_support::*;
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "lengths");
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+/// The largest difference between two predictions of one example, over the
+/// probabilities, the attention and the modality weights.
+fn prediction_diff(a: &Prediction, b: &Prediction) -> f32 {
+    assert_eq!(a.frame_attention.is_some(), b.frame_attention.is_some(), "frame attention present in one only");
+    assert_eq!(a.word_attention.is_some(), b.word_attention.is_some(), "word attention present in one only");
+    let opt = |x: &Option<Vec<f32>>, y: &Option<Vec<f32>>| match (x, y) {
+        (Some(x), Some(y)) => max_diff(x, y),
+        _ => 0.0,
+    };
+    max_diff(&a.probabilities, &b.probabilities)
+        .max(max_diff(&a.modality_weights, &b.modality_weights))
+        .max(opt(&a.frame_attention, &b.frame_attention))
+        .max(opt(&a.word_attention, &b.word_attention))
+}
+
+#[test]
+fn every_variant_and_pooling_matches_burn() {
+    let data = dataset(6, 3);
+    let audio_only = Example { words: None, ..data[0].clone() };
+    let text_only = Example { acoustic: None, ..data[1].clone() };
+    let device = Device::flex();
+    let mut checked = 0;
+    for base in all_configs() {
+        for (layers, stats, cap) in [(1, false, 0), (2, true, 0), (1, true, 5)] {
+            let config = ModelConfig { layers, acoustic_stats: stats, max_frames: cap, ..base.clone() };
+            let model = Model::new(&config, 11, &device).unwrap();
+            let host = HostModel::from_model(&model).unwrap();
+            for example in data.iter().chain([&audio_only, &text_only]) {
+                match (model.predict(example), host.predict(example)) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(a.label, b.label, "{config:?}");
+                        let d = prediction_diff(&a, &b);
+                        assert!(d <= 1e-5, "{config:?}: the engines differ by {d}");
+                        checked += 1;
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                    (a, b) => panic!("{config:?}: burn {a:?}, host {b:?}"),
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} predictions compared");
+}
+
+fn shipped_dirs() -> [std::path::PathBuf; 2] {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("www");
+    [root.join("model"), root.join("model-speaker")]
+}
+
+#[test]
+fn the_shipped_f16_weights_are_current() {
+    for dir in shipped_dirs() {
+        let bundle = Bundle::load(&dir, &Device::flex()).expect("the shipped model loads");
+        let want = bundle.model.burn().unwrap().host_weights(Precision::F16);
+        let got = std::fs::read(dir.join(FILE)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(FILE).display()));
+        assert!(
+            got == want,
+            "{} does not match weights.bpk: run `cargo run --release -- export-weights {}`",
+            dir.join(FILE).display(),
+            dir.display()
+        );
+    }
+}
+
+/// The page's numbers (host engine, f16 weights) against burn's (f32) on
+/// real recordings with their transcripts, through the whole pipeline.
+#[test]
+fn the_shipped_models_predict_the_same_with_f16_weights() {
+    let files: Vec<_> = common::reference_files()
+        .into_iter()
+        .filter(|f| !f.generated)
+        .step_by(3)
+        .map(|f| common::reference_dir().join(format!("{}.wav", f.name)))
+        .collect();
+    assert!(!files.is_empty(), "no reference recordings");
+    for dir in shipped_dirs() {
+        let burn = Bundle::load(&dir, &Device::flex()).unwrap();
+        let host = Bundle::load_host(&dir).unwrap();
+        let (mut ea, mut eb) = (burn.extractor().unwrap(), host.extractor().unwrap());
+        let mut worst = 0.0f32;
+        for f in &files {
+            let audio = emorec::audio::decode_file(f).unwrap();
+            let input = Input::new(Some((&audio.samples, audio.sample_rate)), Some("I never said that to anyone"));
+            let a = burn.classify(&mut ea, &input).unwrap();
+            let b = host.classify(&mut eb, &input).unwrap();
+            assert_eq!(a.speech, b.speech, "{}", f.display());
+            if let (Some(pa), Some(pb)) = (a.probabilities, b.probabilities) {
+                assert_eq!(a.label, b.label, "{}: {pa:?} vs {pb:?}", f.display());
+                worst = worst.max(max_diff(&pa, &pb));
+            }
+        }
+        println!("{}: f16 host engine within {worst} of burn f32 over {} recordings", dir.display(), files.len());
+        assert!(worst <= 1e-3, "{}: f16 weights move a probability by {worst}", dir.display());
+    }
+}
+
+#[test]
+fn each_engine_refuses_the_others_weights_with_a_clear_error() {
+    let dir = &shipped_dirs()[0];
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let files = |weights: Vec<u8>| BundleFiles {
+        meta: read("model.json"),
+        config: read("config.toml"),
+        weights,
+        inputs: read("inputs.toml"),
+        norm: Some(read("norm.json")),
+        vocab: None,
+    };
+    let e = Bundle::from_files_host(&files(read("weights.bpk")), true).err().unwrap();
+    assert!(emorec::error::report(&e).contains("weights-f16.safetensors"), "{}", emorec::error::report(&e));
+    let e = Bundle::from_files_deferring_vocabulary(&files(read(FILE)), &Device::flex()).err().unwrap();
+    assert!(emorec::error::report(&e).contains("weights.bpk"), "{}", emorec::error::report(&e));
+    // Weights of another config: a clear error naming the parameter.
+    let other = Model::new(&ModelConfig { hidden: 8, ..ModelConfig::default() }, 1, &Device::flex()).unwrap();
+    let e = Bundle::from_files_host(&files(other.host_weights(Precision::F16)), true).err().unwrap();
+    let msg = emorec::error::report(&e);
+    assert!(msg.contains("shape") || msg.contains("no parameter"), "{msg}");
+    // Truncated.
+    let mut cut = read(FILE);
+    cut.truncate(cut.len() / 2);
+    assert!(Bundle::from_files_host(&files(cut), true).is_err());
+    // And the right one loads, deferring the vocabulary.
+    let b = Bundle::from_files_host(&files(read(FILE)), true).unwrap();
+    assert!(b.needs_vocabulary());
+}
