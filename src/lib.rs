@@ -7,16 +7,19 @@
 //! [`features`] (openSMILE-compatible ComParE_2016 descriptors) →
 //! [`text`] (tokeniser, GloVe, the pruned vocabulary) →
 //! [`data`] (corpora, manifests, protocols, feature cache, normalisation) →
-//! [`model`] (BLSTM encoders, pooling, fusion, prediction, save/load) →
-//! `train` (training, checkpoints, evaluation; native only) →
+//! [`model`] (BLSTM encoders, pooling, fusion, prediction, save/load; in
+//! burn, and as plain loops in the host engine) →
+//! `train` (training, checkpoints, evaluation; native, with burn) →
 //! [`pipeline`] (samples and a transcript in, a [`pipeline::Classification`]
 //! out, with the model bundle that carries every setting) →
 //! `web` (the wasm facade) and the `emorec` command line.
 //!
 //! Shared by every layer: [`Emotion`] (the four classes), [`rng`] (seeded
-//! generators) and [`Error`]. [`report`] draws SVG figures.
-//! Everything but training is plain Rust that builds for wasm32, so the page
-//! runs exactly what the command line runs.
+//! generators), [`Error`] and the safetensors writer. [`report`] draws SVG
+//! figures. Everything but training is plain Rust that builds for wasm32, so
+//! the page runs what the command line runs; its CPU module leaves burn out
+//! (cargo feature `burn`) and runs the model in the host engine, which
+//! `emorec predict --backend host` runs too.
 
 pub mod audio;
 #[cfg(feature = "cli")]

@@ -15,6 +15,7 @@ mod voicing;
 use super::{smooth_moving_average, FeatureMatrix};
 use crate::audio::{AudioError, AudioResult};
 use auditory::{auditory_spectrum, equal_loudness, MelFilterbank, Rasta};
+use energy::ZeroCrossings;
 use mfcc::Mfcc;
 use spectral::SpectralShape;
 use spectrum::{hamming, MagnitudeSpectrum};
@@ -146,11 +147,11 @@ impl Compare2016 {
 
     /// Fills the raw (unsmoothed) energy, auditory, spectral and MFCC
     /// contours of frame `t`.
-    fn short_frame_descriptors(&mut self, x: &[f32], t: usize, raw: &mut [Vec<f32>]) {
+    fn short_frame_descriptors(&mut self, x: &[f32], zcr: &ZeroCrossings, t: usize, raw: &mut [Vec<f32>]) {
         let start = t * HOP;
         let short = &x[start..start + SHORT_FRAME];
         raw[col::RMS][t] = energy::rms(short) as f32;
-        raw[col::ZCR][t] = energy::zero_crossing_rate(&x[start..start + LONG_FRAME]) as f32;
+        raw[col::ZCR][t] = zcr.rate(start, LONG_FRAME) as f32;
 
         self.spectrum.compute(short);
         for (p, m) in self.power.iter_mut().zip(&self.spectrum.magnitude) {
@@ -198,8 +199,9 @@ impl Compare2016 {
         let mut raw = vec![vec![0.0f32; n_frames]; col::COUNT];
         self.rasta.reset();
         self.spectral.reset();
+        let zcr = ZeroCrossings::new(x);
         for t in 0..n_frames {
-            self.short_frame_descriptors(x, t, &mut raw);
+            self.short_frame_descriptors(x, &zcr, t, &mut raw);
         }
         let voiced = self.voicing.compute(x, n_frames);
         for (t, v) in voiced.iter().enumerate() {

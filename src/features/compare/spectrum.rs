@@ -54,10 +54,13 @@ impl MagnitudeSpectrum {
         self.fft
             .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch)
             .expect("buffer sizes come from the plan");
-        let last = self.output.len() - 1;
-        for (k, (m, c)) in self.magnitude.iter_mut().zip(&self.output).enumerate() {
-            // openSMILE stores the Nyquist bin's real part with its sign.
-            *m = if k == last { c.re } else { c.norm_sqr().sqrt() };
+        for (m, c) in self.magnitude.iter_mut().zip(&self.output) {
+            *m = c.norm_sqr().sqrt();
+        }
+        // openSMILE stores the Nyquist bin's real part with its sign (set
+        // after the loop, which then has no branch and vectorises).
+        if let (Some(m), Some(c)) = (self.magnitude.last_mut(), self.output.last()) {
+            *m = c.re;
         }
     }
 }

@@ -19,6 +19,8 @@
 mod export;
 pub mod weights;
 
+use std::borrow::Cow;
+
 use super::batch::{utterance_stats, Batcher, Example, Padded};
 use super::lstm::recurrence::{self, Dims};
 use super::predict::{assemble, Readback};
@@ -162,19 +164,26 @@ impl Encoder {
     /// every input position when the pooling has them.
     fn forward(&self, x: &[f32], len: usize) -> (Vec<f32>, Option<Vec<f32>>) {
         let h = self.hidden;
-        let (mut input, steps) = match &self.cls {
-            Some(cls) => ([cls.as_slice(), x].concat(), len + 1),
-            None => (x.to_vec(), len),
+        let (first, steps): (Cow<[f32]>, usize) = match &self.cls {
+            Some(cls) => (Cow::Owned([cls.as_slice(), x].concat()), len + 1),
+            None => (Cow::Borrowed(x), len),
         };
         let valid = vec![1.0f32; steps];
         let dims = Dims { batch: 1, steps, hidden: h };
+        let mut input = first;
         for (fwd, bwd) in &self.layers {
             let run = |cell: &Cell, reverse: bool| {
                 let gates = matmul(&input, &cell.w_input, &cell.bias, steps);
                 recurrence::forward(&gates, &cell.w_hidden, &valid, dims, reverse)
             };
             let (f, b) = (run(fwd, false), run(bwd, true));
-            input = f.chunks_exact(h).zip(b.chunks_exact(h)).flat_map(|(f, b)| f.iter().chain(b).copied()).collect();
+            // Per step: the forward states, then the backward ones.
+            let mut both = vec![0.0f32; steps * 2 * h];
+            for ((row, f), b) in both.chunks_exact_mut(2 * h).zip(f.chunks_exact(h)).zip(b.chunks_exact(h)) {
+                row[..h].copy_from_slice(f);
+                row[h..].copy_from_slice(b);
+            }
+            input = Cow::Owned(both);
         }
         let out = input;
         let width = 2 * h;

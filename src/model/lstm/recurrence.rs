@@ -93,10 +93,39 @@ fn add_hidden_product(z: &mut [f32], h: &[f32], w: &[f32], hidden: usize) {
             }
         } else {
             for (zb, hb) in zc.chunks_exact_mut(g4).zip(hc.chunks_exact(hidden)) {
-                for (&hk, row) in hb.iter().zip(w.chunks_exact(g4)) {
-                    zb.iter_mut().zip(row).for_each(|(y, &wj)| *y += hk * wj);
-                }
+                add_one_hidden_product(zb, hb, w);
             }
+        }
+    }
+}
+
+/// Columns of `z` one item's product keeps in registers at a time.
+const BLOCK: usize = 16;
+
+/// `z += h W` for one item (`z [4H]`, `h [H]`, `w [H, 4H]`): sixteen
+/// columns of `z` at a time stay in registers while every row of `W` adds
+/// into them, instead of `z` being read and written once per row (which made
+/// a lone utterance's recurrence memory-bound, three times slower in wasm
+/// than natively). The sums run in the same order as row by row, so the
+/// result is the same to the bit.
+#[inline(always)]
+fn add_one_hidden_product(z: &mut [f32], h: &[f32], w: &[f32]) {
+    let g4 = z.len();
+    let blocked = g4 - g4 % BLOCK;
+    for j in (0..blocked).step_by(BLOCK) {
+        let mut acc = [0.0f32; BLOCK];
+        acc.copy_from_slice(&z[j..j + BLOCK]);
+        for (&hk, row) in h.iter().zip(w.chunks_exact(g4)) {
+            let row = &row[j..j + BLOCK];
+            for l in 0..BLOCK {
+                acc[l] += hk * row[l];
+            }
+        }
+        z[j..j + BLOCK].copy_from_slice(&acc);
+    }
+    if blocked < g4 {
+        for (&hk, row) in h.iter().zip(w.chunks_exact(g4)) {
+            z[blocked..].iter_mut().zip(&row[blocked..]).for_each(|(y, &wj)| *y += hk * wj);
         }
     }
 }

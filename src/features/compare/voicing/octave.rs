@@ -128,17 +128,23 @@ impl OctaveScale {
 
         // Natural cubic spline: second derivatives y2 by forward elimination
         // (factors precomputed from x) and back substitution.
+        // Both passes are serial chains; the value carried from one step to
+        // the next stays in a register (read back from memory it would add
+        // a store-to-load delay to every step of the chain).
         let (y, y2, u) = (&self.y, &mut self.y2, &mut self.u);
-        let inv_dx = &self.inv_dx;
-        y2[0] = 0.0;
         u[0] = 0.0;
-        for i in 1..n - 1 {
-            let d = (y[i + 1] - y[i]) * inv_dx[i] - (y[i] - y[i - 1]) * inv_dx[i - 1];
-            u[i] = d * self.six_inv_span[i] - self.sigma[i] * u[i - 1];
+        let mut prev = 0.0;
+        let rows = y.windows(3).zip(self.inv_dx.windows(2)).zip(&self.six_inv_span[1..]).zip(&self.sigma[1..]);
+        for ((((w, dx), six), sigma), u) in rows.zip(&mut u[1..n - 1]) {
+            let d = (w[2] - w[1]) * dx[1] - (w[1] - w[0]) * dx[0];
+            prev = d * six - sigma * prev;
+            *u = prev;
         }
         y2[n - 1] = 0.0;
-        for j in (0..n - 1).rev() {
-            y2[j] = self.elim[j] * y2[j + 1] + u[j];
+        let mut next = 0.0;
+        for ((y2, &elim), &u) in y2[..n - 1].iter_mut().zip(&self.elim[..n - 1]).zip(&u[..n - 1]).rev() {
+            next = elim * next + u;
+            *y2 = next;
         }
         for ((o, &(k, a, c, d)), w) in out.iter_mut().zip(&self.seg).zip(&self.weight) {
             let v = a * y[k] + (1.0 - a) * y[k + 1] + c * y2[k] + d * y2[k + 1];
@@ -155,18 +161,20 @@ fn enhance_peaks(a: &mut [f64], peaks: &mut Vec<usize>) {
     if n < 2 {
         return;
     }
+    // Peaks are written without a branch per bin (the comparisons are as
+    // good as random on a spectrum, and mispredicting them cost more than the
+    // rest of this pass): every bin is written, and the count only moves on
+    // at a peak.
     peaks.clear();
-    if a[0] > a[1] {
-        peaks.push(0);
+    peaks.resize(n, 0);
+    let mut count = usize::from(a[0] > a[1]);
+    for (i, w) in a.windows(3).enumerate() {
+        peaks[count] = i + 1;
+        count += usize::from(w[1] > w[0] && w[1] >= w[2]);
     }
-    for i in 1..n - 1 {
-        if a[i] > a[i - 1] && a[i] >= a[i + 1] {
-            peaks.push(i);
-        }
-    }
-    if a[n - 1] > a[n - 2] {
-        peaks.push(n - 1);
-    }
+    peaks[count] = n - 1;
+    count += usize::from(a[n - 1] > a[n - 2]);
+    peaks.truncate(count);
     if peaks.len() == 1 {
         for v in a.iter_mut().skip(3) {
             *v = 0.0;
