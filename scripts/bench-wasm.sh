@@ -39,7 +39,7 @@ if [ "${ORT:-1}" = 1 ] && [ -f "$ort" ]; then
         theirs=$(grep -E 'onnxruntime-web/wasm.*3 warm-ups: medians' "$ort_log" | head -1 | sed 's/.*medians //; s/ ms.*//' \
             | tr ',' '\n' | sort -n | sed -n 2p | tr -d ' ')
         if [ -n "$ours" ] && [ -n "$theirs" ]; then
-            awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "ratio: emorec CPU-wasm inference %s ms / ONNX Runtime Web (wasm, 3 warm-ups, median trial) %s ms = %.1fx\n", a, b, a / b }'
+            awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "ratio: emorec CPU-wasm inference %s ms / ONNX Runtime Web (wasm, 3 warm-ups, median trial) %s ms = %.2fx\n", a, b, a / b }'
         fi
     else
         tail -20 "$ort_log" >&2

@@ -66,9 +66,9 @@ async fn classifier_per_5s_utterance(backend: &str) {
     let load_ms = now() - start;
     let mut features = Vec::new();
     let mut inference = Vec::new();
-    // One warm-up, then three timed runs (one on WebGPU: a software adapter
+    // One warm-up, then eleven timed runs (one on WebGPU: a software adapter
     // takes minutes per run).
-    let runs = if backend == "webgpu" { 2 } else { 4 };
+    let runs = if backend == "webgpu" { 2 } else { 12 };
     for run in 0..runs {
         let promise = c.classify(
             Some(samples.clone()),
@@ -89,7 +89,7 @@ async fn classifier_per_5s_utterance(backend: &str) {
         v[v.len() / 2]
     };
     console_log!(
-        "wasm (headless Chromium) classifier, {backend}: model load {load_ms:.0} ms, per 5 s utterance: features {:.0} ms, inference {:.0} ms",
+        "wasm (headless Chromium) classifier, {backend}: model load {load_ms:.0} ms, per 5 s utterance: features {:.1} ms, inference {:.1} ms (medians)",
         median(features),
         median(inference)
     );

@@ -131,13 +131,13 @@ impl Default for ModelConfig {
 impl ModelConfig {
     /// Parses a TOML config and checks it.
     pub fn from_toml(text: &str) -> Result<Self, ModelError> {
-        let config: ModelConfig = toml::from_str(text).map_err(|e| ModelError::Config(e.to_string()))?;
+        let config: ModelConfig = basic_toml::from_str(text).map_err(|e| ModelError::Config(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
 
     pub fn to_toml(&self) -> String {
-        toml::to_string(self).expect("a ModelConfig always serialises")
+        basic_toml::to_string(self).expect("a ModelConfig always serialises")
     }
 
     /// Rejects sizes that would build a broken model.

@@ -93,7 +93,8 @@ impl InputSpec {
     }
 
     fn from_toml(text: &str) -> std::result::Result<Self, ModelError> {
-        let spec: InputSpec = toml::from_str(text).map_err(|e| ModelError::Config(format!("{INPUTS_FILE}: {e}")))?;
+        let spec: InputSpec =
+            basic_toml::from_str(text).map_err(|e| ModelError::Config(format!("{INPUTS_FILE}: {e}")))?;
         if spec.version != INPUTS_VERSION {
             return Err(ModelError::Config(format!(
                 "{INPUTS_FILE} has version {}, this build reads {INPUTS_VERSION}",
@@ -139,7 +140,7 @@ impl Bundle {
         model.save_dir(dir)?;
         let host = model.host_weights(host_weights::Precision::F16);
         crate::model::io::write_atomic(&dir.join(host_weights::FILE), &host)?;
-        let inputs = toml::to_string(&self.inputs).map_err(|e| ModelError::Config(e.to_string()))?;
+        let inputs = basic_toml::to_string(&self.inputs).map_err(|e| ModelError::Config(e.to_string()))?;
         crate::model::io::write_atomic(&dir.join(INPUTS_FILE), inputs.as_bytes())?;
         if let Some(norm) = &self.norm {
             crate::model::io::write_atomic(&dir.join(NORM_FILE), norm.to_json().as_bytes())?;
