@@ -10,8 +10,8 @@ use burn::tensor::Device;
 use clap::Args;
 
 use emorec::model::host::weights::{Precision, FILE};
-use emorec::model::io::{write_atomic, BEST_DIR};
-use emorec::pipeline::{Bundle, INPUTS_FILE};
+use emorec::model::io::write_atomic;
+use emorec::pipeline::Bundle;
 
 #[derive(Args)]
 pub struct ExportArgs {
@@ -25,9 +25,8 @@ pub struct ExportArgs {
 
 pub fn run(args: ExportArgs) -> Result<()> {
     for dir in &args.models {
-        // A training directory keeps its bundle in best/, as Bundle::load reads it.
-        let best = dir.join(BEST_DIR);
-        let dir = &if best.join(INPUTS_FILE).is_file() { best } else { dir.clone() };
+        // Beside the weights.bpk Bundle::load reads (a training directory's best/).
+        let dir = &Bundle::dir_in(dir);
         let bundle = Bundle::load(dir, &Device::flex())?;
         let bytes = bundle.model.burn()?.host_weights(Precision::F16);
         let path = dir.join(FILE);

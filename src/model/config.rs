@@ -68,6 +68,38 @@ pub enum LexicalPooling {
     Attention,
 }
 
+/// Which pooling an encoder uses, whichever its modality (CLS is pooling at
+/// position 0 after the encoder prepended its learned vector): what both
+/// engines build from [`AcousticPooling`] and [`LexicalPooling`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolKind {
+    Last,
+    Cls,
+    Mean,
+    Attention,
+}
+
+impl AcousticPooling {
+    pub fn kind(self) -> PoolKind {
+        match self {
+            AcousticPooling::Last => PoolKind::Last,
+            AcousticPooling::Mean => PoolKind::Mean,
+            AcousticPooling::Attention => PoolKind::Attention,
+        }
+    }
+}
+
+impl LexicalPooling {
+    pub fn kind(self) -> PoolKind {
+        match self {
+            LexicalPooling::Last => PoolKind::Last,
+            LexicalPooling::Cls => PoolKind::Cls,
+            LexicalPooling::Mean => PoolKind::Mean,
+            LexicalPooling::Attention => PoolKind::Attention,
+        }
+    }
+}
+
 /// Everything needed to build a model with the same parameter shapes.
 ///
 /// Defaults follow the reference system: two BLSTM layers of 128 units per

@@ -31,7 +31,7 @@ pub mod pooling;
 pub mod predict;
 
 pub use batch::{Batch, Batcher, Example, Padded, Sequence};
-pub use config::{AcousticPooling, LexicalPooling, ModelConfig, Variant};
+pub use config::{AcousticPooling, LexicalPooling, ModelConfig, PoolKind, Variant};
 pub use error::ModelError;
 pub use host::HostModel;
 #[cfg(feature = "burn")]

@@ -5,7 +5,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Tensor, TensorData};
 
 use super::batch::{utterance_stats, Batch, Padded};
-use super::config::{AcousticPooling, LexicalPooling, ModelConfig, Variant};
+use super::config::{ModelConfig, Variant};
 use super::fusion::ModalityFusion;
 use super::init::uniform1;
 use super::layers::{dropout, tanh, Dense};
@@ -99,23 +99,14 @@ impl Model {
         config.validate()?;
         let mut rng = Rng::new(seed);
         let rng = &mut rng;
-        let acoustic = config.variant.uses_audio().then(|| {
-            let kind = match config.acoustic_pooling {
-                AcousticPooling::Last => PoolKind::Last,
-                AcousticPooling::Mean => PoolKind::Mean,
-                AcousticPooling::Attention => PoolKind::Attention,
-            };
-            Encoder::new(rng, config.acoustic_dim, kind, config, device)
-        });
-        let lexical = config.variant.uses_text().then(|| {
-            let kind = match config.lexical_pooling {
-                LexicalPooling::Last => PoolKind::Last,
-                LexicalPooling::Cls => PoolKind::Cls,
-                LexicalPooling::Mean => PoolKind::Mean,
-                LexicalPooling::Attention => PoolKind::Attention,
-            };
-            Encoder::new(rng, config.word_dim, kind, config, device)
-        });
+        let acoustic = config
+            .variant
+            .uses_audio()
+            .then(|| Encoder::new(rng, config.acoustic_dim, config.acoustic_pooling.kind(), config, device));
+        let lexical = config
+            .variant
+            .uses_text()
+            .then(|| Encoder::new(rng, config.word_dim, config.lexical_pooling.kind(), config, device));
         let pooled = config.pooled_dim();
         let (fusion, out_in) = match config.variant {
             Variant::Mmmla => (Some(ModalityFusion::new(rng, pooled, config.fusion_dim, device)), config.fusion_dim),

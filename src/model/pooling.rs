@@ -12,6 +12,8 @@ use super::init::{torch_bound, uniform1};
 use super::layers::{tanh, Dense};
 use crate::rng::Rng;
 
+pub use super::config::PoolKind;
+
 /// Large negative score for masked positions. Finite (not -inf) so that a row
 /// with no valid position gives a finite softmax, which is then zeroed.
 pub(crate) const MASKED: f32 = -1.0e9;
@@ -47,16 +49,6 @@ impl Masks {
             present: Tensor::from_data(TensorData::new(present, [b, 1]), device),
         }
     }
-}
-
-/// Which pooling an encoder uses (CLS is pooling at position 0 after the
-/// encoder prepended its learned vector).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PoolKind {
-    Last,
-    Cls,
-    Mean,
-    Attention,
 }
 
 /// Context-based attention: `score_t = u^T tanh(W h_t + b)`, softmax over the

@@ -139,7 +139,7 @@ impl Bundle {
         let model = self.model.burn()?;
         model.save_dir(dir)?;
         let host = model.host_weights(host_weights::Precision::F16);
-        crate::model::io::write_atomic(&dir.join(host_weights::FILE), &host)?;
+        io::write_atomic(&dir.join(host_weights::FILE), &host)?;
         let inputs = basic_toml::to_string(&self.inputs).map_err(|e| ModelError::Config(e.to_string()))?;
         crate::model::io::write_atomic(&dir.join(INPUTS_FILE), inputs.as_bytes())?;
         if let Some(norm) = &self.norm {
@@ -164,11 +164,22 @@ impl Bundle {
         Bundle::from_files_host(&Self::read_dir(dir, host_weights::FILE)?, false)
     }
 
+    /// Where the bundle in `dir` lies: `dir` itself, or a training
+    /// directory's `best/`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn dir_in(dir: &Path) -> std::path::PathBuf {
+        let best = dir.join(io::BEST_DIR);
+        if best.join(INPUTS_FILE).is_file() {
+            best
+        } else {
+            dir.to_path_buf()
+        }
+    }
+
     #[cfg(not(target_arch = "wasm32"))]
     fn read_dir(dir: &Path, weights: &str) -> Result<BundleFiles> {
         use crate::model::io::{CONFIG_FILE, META_FILE};
-        let best = dir.join(crate::model::io::BEST_DIR);
-        let dir = if best.join(INPUTS_FILE).is_file() { best } else { dir.to_path_buf() };
+        let dir = Self::dir_in(dir);
         let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| ModelError::io(&dir.join(name), e));
         let optional = |name: &str| if dir.join(name).is_file() { read(name).map(Some) } else { Ok(None) };
         Ok(BundleFiles {

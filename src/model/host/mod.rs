@@ -24,7 +24,7 @@ use std::borrow::Cow;
 use super::batch::{utterance_stats, Batcher, Example, Padded};
 use super::lstm::recurrence::{self, Dims};
 use super::predict::{assemble, Readback};
-use super::{AcousticPooling, LexicalPooling, ModelConfig, ModelError, Prediction, Variant};
+use super::{ModelConfig, ModelError, PoolKind, Prediction, Variant};
 use crate::Emotion;
 use weights::Weights;
 
@@ -218,14 +218,6 @@ impl Encoder {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PoolKind {
-    Last,
-    Cls,
-    Mean,
-    Attention,
-}
-
 /// MMMLA's attention over the modalities.
 #[derive(Debug, Clone)]
 struct Fusion {
@@ -259,26 +251,11 @@ impl HostModel {
 
     fn load(c: &ModelConfig, w: &mut Weights) -> Result<Self, ModelError> {
         let acoustic = match c.variant.uses_audio() {
-            true => {
-                let kind = match c.acoustic_pooling {
-                    AcousticPooling::Last => PoolKind::Last,
-                    AcousticPooling::Mean => PoolKind::Mean,
-                    AcousticPooling::Attention => PoolKind::Attention,
-                };
-                Some(Encoder::load(w, "acoustic", c.acoustic_dim, kind, c)?)
-            }
+            true => Some(Encoder::load(w, "acoustic", c.acoustic_dim, c.acoustic_pooling.kind(), c)?),
             false => None,
         };
         let lexical = match c.variant.uses_text() {
-            true => {
-                let kind = match c.lexical_pooling {
-                    LexicalPooling::Last => PoolKind::Last,
-                    LexicalPooling::Cls => PoolKind::Cls,
-                    LexicalPooling::Mean => PoolKind::Mean,
-                    LexicalPooling::Attention => PoolKind::Attention,
-                };
-                Some(Encoder::load(w, "lexical", c.word_dim, kind, c)?)
-            }
+            true => Some(Encoder::load(w, "lexical", c.word_dim, c.lexical_pooling.kind(), c)?),
             false => None,
         };
         let pooled = c.pooled_dim();

@@ -52,6 +52,11 @@ pub fn to_safetensors(params: &[Named], precision: Precision) -> Vec<u8> {
     crate::tensorfile::write(&metadata, &tensors)
 }
 
+/// An error in the weights file, naming it.
+fn bad(m: String) -> ModelError {
+    ModelError::Format(format!("{FILE}: {m}"))
+}
+
 /// A parsed weights file, handed out parameter by parameter.
 pub struct Weights {
     tensors: HashMap<String, (Vec<usize>, Vec<f32>)>,
@@ -61,7 +66,6 @@ impl Weights {
     /// Reads a weights file: format, version, dtypes and finiteness are
     /// checked here, shapes when each parameter is taken.
     pub fn parse(bytes: &[u8]) -> Result<Self, ModelError> {
-        let bad = |m: String| ModelError::Format(format!("{FILE}: {m}"));
         let (_, header) =
             SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("not a safetensors file ({e})")))?;
         let meta = header.metadata().clone().unwrap_or_default();
@@ -92,7 +96,6 @@ impl Weights {
 
     /// The parameter `name`, which must have `shape`.
     pub fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>, ModelError> {
-        let bad = |m: String| ModelError::Format(format!("{FILE}: {m}"));
         let (found, values) = self.tensors.remove(name).ok_or_else(|| bad(format!("no parameter {name}")))?;
         if found != shape {
             return Err(bad(format!("{name} has shape {found:?}, the model config needs {shape:?}")));
@@ -107,8 +110,8 @@ impl Weights {
             return Ok(());
         }
         left.sort();
-        Err(ModelError::Format(format!(
-            "{FILE}: parameters the model config has no place for: {}",
+        Err(bad(format!(
+            "parameters the model config has no place for: {}",
             left.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
         )))
     }
