@@ -1,5 +1,6 @@
-//! `emorec cv` end to end on a tiny config with speaker normalisation and
-//! utterance statistics: the bundle it writes records the mode, `evaluate`
+//! `emorec cv` end to end on a tiny config with speaker normalisation,
+//! log energies, weight decay and utterance statistics (voiced ones too): the
+//! bundle it writes records the mode and the view, `evaluate`
 //! standardises by speaker (and warns when told otherwise), `predict
 //! --speaker` reads a speaker's recordings, and `results.md` pools the test
 //! utterances per corpus.
@@ -29,6 +30,8 @@ seed = 3
 patience = 0
 level_dbfs = -25.0
 normalize = "speaker"
+log_energy = true
+weight_decay = 0.001
 
 [model]
 variant = "acoustic"
@@ -40,6 +43,7 @@ attention = 4
 fusion_dim = 4
 max_frames = 200
 acoustic_stats = true
+voiced_stats = true
 "#;
 
 #[test]
@@ -88,9 +92,9 @@ fn speaker_normalised_training_to_prediction() {
     assert!(results.contains("| ravdess | 24 |"), "{results}");
     let bundle = out.join("speaker_Actor_01");
     let inputs = std::fs::read_to_string(bundle.join("best/inputs.toml")).unwrap();
-    assert!(inputs.contains("normalize = \"speaker\""), "{inputs}");
+    assert!(inputs.contains("normalize = \"speaker\"") && inputs.contains("log_energy = true"), "{inputs}");
     let config = std::fs::read_to_string(bundle.join("best/config.toml")).unwrap();
-    assert!(config.contains("acoustic_stats = true"), "{config}");
+    assert!(config.contains("acoustic_stats = true") && config.contains("voiced_stats = true"), "{config}");
 
     let evaluate = |extra: &[&str]| {
         let mut args = vec!["evaluate", "--model", bundle.to_str().unwrap(), "--manifest", m.to_str().unwrap()];

@@ -228,19 +228,70 @@ fn speakers_are_grouped_within_their_corpus() {
     let values = |f: &[Option<Result<FeatureMatrix, String>>]| -> Vec<Vec<f32>> {
         f.iter().take(3).map(|x| x.as_ref().unwrap().as_ref().unwrap().data.clone()).collect()
     };
+    let spec = emorec::pipeline::InputSpec::new(emorec::features::FeatureSet::Compare2016, false);
     let mut by_speaker = raw[..3].to_vec();
-    prenormalize_features(&utts, &mut by_speaker, Normalization::Speaker).unwrap();
+    prenormalize_features(&utts, &mut by_speaker, &spec, Normalization::Speaker).unwrap();
     let s = 50f32.sqrt();
     let want = [vec![-1.0, 1.0], vec![-10.0 / s, 10.0 / s], vec![0.0, 0.0]];
     for (got, want) in values(&by_speaker).iter().zip(&want) {
         assert!(got.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-5), "{got:?} vs {want:?}");
     }
     let mut by_utterance = raw[..3].to_vec();
-    prenormalize_features(&utts, &mut by_utterance, Normalization::Utterance).unwrap();
+    prenormalize_features(&utts, &mut by_utterance, &spec, Normalization::Utterance).unwrap();
     assert_eq!(values(&by_utterance), vec![vec![-1.0, 1.0], vec![-1.0, 1.0], vec![0.0, 0.0]]);
     let mut global = raw[..3].to_vec();
-    prenormalize_features(&utts, &mut global, Normalization::Global).unwrap();
+    prenormalize_features(&utts, &mut global, &spec, Normalization::Global).unwrap();
     assert_eq!(values(&global), values(&raw));
+}
+
+/// Log energies (`log_energy`) reach the model the same way from training
+/// (`prenormalize_features` over the feature cache's matrices) and from the
+/// library pipeline (`Bundle::example`), and a calibration made for linear
+/// energies is refused by a bundle that reads log energies.
+#[test]
+fn log_energies_are_read_alike_in_training_and_classification() {
+    use emorec::data::norm::Normalization;
+    use emorec::data::Utterance;
+    use emorec::pipeline::{examples_for, prenormalize_features};
+    let want: Value = serde_json::from_str(FIXTURE).unwrap();
+    let path = common::shared_dir().join("data").join(want["audio"].as_str().unwrap());
+    let audio = emorec::audio::decode_file(&path).unwrap();
+    let mut bundle = shipped();
+    let mut extractor = bundle.extractor().unwrap();
+    let x = emorec::audio::prepare(&audio.samples, audio.sample_rate).unwrap();
+    let (m, _) = bundle.features(&mut extractor, &x).unwrap();
+    let linear = bundle.example(Some(&m), None, None).unwrap().0.acoustic.unwrap();
+    let linear_calibration = bundle.calibrate(&mut extractor, &[(&audio.samples, audio.sample_rate)]).unwrap();
+
+    bundle.inputs.log_energy = true;
+    let logged = bundle.example(Some(&m), None, None).unwrap().0.acoustic.unwrap();
+    let utt = Utterance {
+        id: "x".into(),
+        audio: Some(path.clone()),
+        transcript: None,
+        label: Emotion::Angry,
+        speaker: "s".into(),
+        group: String::new(),
+        corpus: None,
+    };
+    let mut features = vec![Some(Ok(m.clone()))];
+    prenormalize_features(std::slice::from_ref(&utt), &mut features, &bundle.inputs, Normalization::Global).unwrap();
+    let (trained, _) = examples_for(&[utt], &[0], &features, bundle.norm.as_ref(), None).unwrap();
+    assert_eq!(trained[0].acoustic.as_ref(), Some(&logged), "training and classification read different descriptors");
+
+    let rms = m.column_index("pcm_RMSenergy_sma").unwrap();
+    let f0 = m.column_index("F0final_sma").unwrap();
+    let column = |s: &emorec::model::Sequence, j: usize| (0..s.len).map(|t| s.row(t)[j]).collect::<Vec<f32>>();
+    assert_ne!(column(&logged, rms), column(&linear, rms), "the energies are unchanged");
+    assert_eq!(column(&logged, f0), column(&linear, f0), "F0 is not an energy");
+
+    let e = bundle.classify(&mut extractor, &Input::new(Some((&audio.samples, audio.sample_rate)), None));
+    assert!(e.is_ok(), "{e:?}");
+    let calibration = bundle.calibrate(&mut extractor, &[(&audio.samples, audio.sample_rate)]).unwrap();
+    assert!(calibration.features.ends_with("log-energy"), "{}", calibration.features);
+    assert!(bundle.check_calibration(&calibration).is_ok());
+    let e = bundle.check_calibration(&linear_calibration).unwrap_err().to_string();
+    assert!(e.contains("made for features"), "{e}");
 }
 
 /// The page loads the shipped model without its vocabulary and hands it

@@ -54,7 +54,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let features = if bundle.norm.is_some() {
         let cache = args.cache.map(FeatureCache::new).unwrap_or_else(FeatureCache::open_default);
         let mut f = compute_features(&utts, &cache, bundle.inputs.settings()?);
-        prenormalize_features(&utts, &mut f, mode)?;
+        prenormalize_features(&utts, &mut f, &bundle.inputs, mode)?;
         f
     } else {
         vec![None; utts.len()]

@@ -144,6 +144,7 @@ impl Experiment {
             InputSpec::for_acoustic_dim(config.model.acoustic_dim)?
                 .with_level(config.level_dbfs)
                 .with_normalization(config.normalize)
+                .with_log_energy(config.log_energy)
         } else {
             InputSpec::new(emorec::features::FeatureSet::Compare2016, false)
         };
@@ -153,8 +154,8 @@ impl Experiment {
             let mut f = compute_features(&utts, &cache, inputs.settings()?);
             if !config.normalize.is_global() {
                 eprintln!("standardising the descriptors by {}", config.normalize.name());
-                prenormalize_features(&utts, &mut f, config.normalize)?;
             }
+            prenormalize_features(&utts, &mut f, &inputs, config.normalize)?;
             let failed = f.iter().filter(|r| matches!(r, Some(Err(_)))).count();
             if failed > 0 {
                 eprintln!("warning: {failed} recording(s) could not be read; they are used without audio");
@@ -248,7 +249,7 @@ impl Experiment {
         for (i, m) in computed {
             copies[i] = m;
         }
-        prenormalize_features(&self.utts, &mut copies, self.config.normalize)?;
+        prenormalize_features(&self.utts, &mut copies, &self.inputs, self.config.normalize)?;
         let mut features = self.features.clone();
         for (i, m) in copies.into_iter().enumerate() {
             if m.is_some() {

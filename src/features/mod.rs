@@ -4,10 +4,12 @@
 
 pub mod compare;
 mod contour;
+mod log_energy;
 mod matrix;
 pub mod speech;
 
 pub use contour::{delta_regression, delta_regression_in_segments, smooth_moving_average};
+pub use log_energy::{is_energy, log_energies, LOG_ENERGY_FLOOR};
 pub use matrix::FeatureMatrix;
 pub use speech::{speech_presence, speech_presence_after_gain, SpeechPresence};
 

@@ -177,38 +177,71 @@ fn pad<'a>(
     Ok(Some(Padded { data, lens, max_len, dim }))
 }
 
-/// Per item, the mean and standard deviation of every column over its valid
-/// frames (`[B, 2 D]`, zeros for an item without audio), and 1/0 for whether
-/// it has audio (`[B, 1]`). Computed from the input data directly: it needs
-/// no gradient, and one pass over the batch costs less than the tensor ops.
-pub(crate) fn utterance_stats(input: &Padded) -> (Vec<f32>, Vec<f32>) {
+/// Per item, the utterance statistics `acoustic_stats` feeds the model
+/// (`[B, config.stats_dim()]`, zeros for an item without audio), and 1/0 for
+/// whether it has audio (`[B, 1]`): the mean and standard deviation of every
+/// column over its valid frames, then with `voiced_stats` those of the
+/// voicing columns over the voiced frames and the share of voiced frames.
+/// Computed from the input data directly: it needs no gradient, and one pass
+/// over the batch costs less than the tensor ops.
+///
+/// A frame is voiced where F0 is above its lowest value in the utterance:
+/// the extractor writes F0 = 0 where there is no voice, and every
+/// normalisation before the model is a per-column increasing affine map, so
+/// unvoiced frames share that lowest value exactly whatever the statistics
+/// (an utterance voiced throughout loses its lowest-pitched frame, which
+/// moves a mean by 1/n).
+pub(crate) fn utterance_stats(input: &Padded, config: &ModelConfig) -> (Vec<f32>, Vec<f32>) {
     let (b, t, d) = (input.batch_size(), input.max_len, input.dim);
-    let mut out = vec![0.0f32; b * 2 * d];
+    let width = config.stats_dim();
+    let voicing = if config.voiced_stats { config.voicing_columns() } else { Vec::new() };
+    let mut out = vec![0.0f32; b * width];
     let mut has = vec![0.0f32; b];
-    let mut sum = vec![0.0f64; d];
-    let mut sq = vec![0.0f64; d];
     for (i, &len) in input.lens.iter().enumerate() {
         if len == 0 {
             continue;
         }
         has[i] = 1.0;
-        sum.fill(0.0);
-        sq.fill(0.0);
-        for row in input.data[i * t * d..(i * t + len) * d].chunks_exact(d) {
-            for (j, &x) in row.iter().enumerate() {
-                sum[j] += f64::from(x);
-                sq[j] += f64::from(x) * f64::from(x);
-            }
-        }
-        let n = len as f64;
-        let o = &mut out[i * 2 * d..(i + 1) * 2 * d];
-        for j in 0..d {
-            let mean = sum[j] / n;
-            o[j] = mean as f32;
-            o[d + j] = (sq[j] / n - mean * mean).max(0.0).sqrt() as f32;
+        let frames = &input.data[i * t * d..(i * t + len) * d];
+        let o = &mut out[i * width..(i + 1) * width];
+        let all: Vec<usize> = (0..d).collect();
+        mean_and_std(frames, d, &all, |_| true, &mut o[..2 * d]);
+        if let Some(&f0) = voicing.first() {
+            let floor = frames.chunks_exact(d).map(|row| row[f0]).fold(f32::INFINITY, f32::min);
+            let voiced = |row: &[f32]| row[f0] > floor;
+            let v = voicing.len();
+            let n = mean_and_std(frames, d, &voicing, voiced, &mut o[2 * d..2 * d + 2 * v]);
+            o[2 * d + 2 * v] = n as f32 / len as f32;
         }
     }
     (out, has)
+}
+
+/// Mean (first half of `out`) and population standard deviation (second
+/// half) of `columns` over the rows of `frames` that `keep` accepts, in f64;
+/// zeros when it accepts none. Returns how many rows it accepted.
+fn mean_and_std(frames: &[f32], d: usize, columns: &[usize], keep: impl Fn(&[f32]) -> bool, out: &mut [f32]) -> usize {
+    let k = columns.len();
+    let mut sum = vec![0.0f64; k];
+    let mut sq = vec![0.0f64; k];
+    let mut n = 0usize;
+    for row in frames.chunks_exact(d).filter(|row| keep(row)) {
+        n += 1;
+        for (j, &c) in columns.iter().enumerate() {
+            let x = f64::from(row[c]);
+            sum[j] += x;
+            sq[j] += x * x;
+        }
+    }
+    if n > 0 {
+        let n = n as f64;
+        for j in 0..k {
+            let mean = sum[j] / n;
+            out[j] = mean as f32;
+            out[k + j] = (sq[j] / n - mean * mean).max(0.0).sqrt() as f32;
+        }
+    }
+    n
 }
 
 #[cfg(test)]
@@ -234,5 +267,39 @@ mod tests {
         assert_eq!(batch.labels, Some(vec![3, 0]));
         let bad = Example { acoustic: Some(seq(2, 5, 0.0)), ..Default::default() };
         assert!(Batcher::new(&config).batch(&[&bad]).is_err());
+    }
+
+    #[test]
+    fn voiced_statistics_read_the_voicing_columns_where_f0_is_above_its_floor() {
+        let config = ModelConfig { acoustic_dim: 130, acoustic_stats: true, voiced_stats: true, ..Default::default() };
+        assert_eq!(config.voicing_columns(), vec![0, 1, 2, 3, 4, 5, 65, 66, 67, 68, 69, 70]);
+        assert_eq!(config.stats_dim(), 2 * 130 + 2 * 12 + 1);
+        // Four frames: F0 (normalised) -1.5 where unvoiced, column 1 is 10 in
+        // voiced frames and 0 elsewhere.
+        let f0 = [-1.5f32, 0.5, -1.5, 1.5];
+        let mut data = vec![0.0f32; 4 * 130];
+        for (t, &f) in f0.iter().enumerate() {
+            data[t * 130] = f;
+            data[t * 130 + 1] = if f > -1.5 { 10.0 } else { 0.0 };
+        }
+        let input = Padded { data, lens: vec![4], max_len: 4, dim: 130 };
+        let (v, has) = utterance_stats(&input, &config);
+        assert_eq!((v.len(), has), (config.stats_dim(), vec![1.0]));
+        assert_eq!((v[1], v[130 + 1]), (5.0, 5.0), "all frames: mean 5, deviation 5");
+        let voiced = &v[260..];
+        assert_eq!((voiced[0], voiced[12]), (1.0, 0.5), "F0 over the voiced frames: 0.5 and 1.5");
+        assert_eq!((voiced[1], voiced[12 + 1]), (10.0, 0.0), "column 1 is 10 wherever there is voice");
+        assert_eq!(voiced[24], 0.5, "half the frames are voiced");
+
+        // No voiced frame: zeros and a share of 0, not NaN.
+        let silent = Padded { data: vec![-1.0; 3 * 130], lens: vec![3], max_len: 3, dim: 130 };
+        let (v, _) = utterance_stats(&silent, &config);
+        assert!(v[260..].iter().all(|&x| x == 0.0), "{:?}", &v[260..]);
+
+        // Without the option: mean and deviation only.
+        let plain = ModelConfig { voiced_stats: false, ..config.clone() };
+        assert_eq!(utterance_stats(&input, &plain).0.len(), 260);
+        assert!(ModelConfig { acoustic_dim: 4, ..config.clone() }.validate().is_err());
+        assert!(ModelConfig { acoustic_stats: false, ..config }.validate().is_err());
     }
 }

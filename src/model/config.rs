@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ModelError;
+use crate::features::compare::col;
 
 /// Which modalities the model uses and how it fuses them (the four model
 /// families of the reference system).
@@ -138,6 +139,15 @@ pub struct ModelConfig {
     /// own baselines, and the BLSTM has to rediscover them from frames.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub acoustic_stats: bool,
+    /// With `acoustic_stats`: also the mean and deviation of the voicing
+    /// descriptors (F0, voicing probability, jitter, shimmer, HNR and their
+    /// deltas) over the voiced frames alone, and the share of voiced frames.
+    /// Over all frames those columns mix "how much is voiced" with "how the
+    /// voice sounds" (they are zero where there is no voice), and utterance
+    /// classifiers such as ComParE's functionals read them on voiced frames
+    /// only. Needs the ComParE_2016 layout (65 or 130 columns).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub voiced_stats: bool,
 }
 
 impl Default for ModelConfig {
@@ -156,6 +166,7 @@ impl Default for ModelConfig {
             max_frames: 1000,
             max_words: 0,
             acoustic_stats: false,
+            voiced_stats: false,
         }
     }
 }
@@ -187,7 +198,36 @@ impl ModelConfig {
         if !(0.0..1.0).contains(&self.dropout) {
             return bad("dropout must be in [0, 1)");
         }
+        if self.voiced_stats
+            && !(self.acoustic_stats && (self.acoustic_dim == col::COUNT || self.acoustic_dim == 2 * col::COUNT))
+        {
+            return bad("voiced_stats needs acoustic_stats and the ComParE_2016 descriptors (acoustic_dim 65 or 130)");
+        }
         Ok(())
+    }
+
+    /// Size of the utterance statistics vector (`acoustic_stats`; 0 without).
+    pub fn stats_dim(&self) -> usize {
+        if !self.acoustic_stats {
+            return 0;
+        }
+        let voiced = match self.voiced_stats {
+            true => 2 * self.voicing_columns().len() + 1,
+            false => 0,
+        };
+        2 * self.acoustic_dim + voiced
+    }
+
+    /// The voicing descriptors' columns in the input, F0 first (F0, voicing
+    /// probability, jitter local and DDP, shimmer, HNR: the ComParE_2016
+    /// columns that are zero where there is no voice), and their deltas when
+    /// the input has them; for `voiced_stats`.
+    pub fn voicing_columns(&self) -> Vec<usize> {
+        let lld = col::VOICING..col::AUDSPEC_L1;
+        match self.acoustic_dim == 2 * col::COUNT {
+            true => lld.clone().chain(lld.map(|c| c + col::COUNT)).collect(),
+            false => lld.collect(),
+        }
     }
 
     /// Size of the pooled vector of one encoder.

@@ -85,8 +85,8 @@ pub struct Model {
     pub lexical: Option<Encoder>,
     pub fusion: Option<ModalityFusion>,
     pub output: Dense,
-    /// Utterance statistics (`[B, 2 D]`) → the acoustic vector's size
-    /// (`acoustic_stats`).
+    /// Utterance statistics (`[B, config.stats_dim()]`) → the acoustic
+    /// vector's size (`acoustic_stats`).
     pub stats: Option<Dense>,
     #[module(skip)]
     pub config: ModelConfig,
@@ -117,7 +117,7 @@ impl Model {
         // Drawn last, so that a model without statistics has the same
         // weights as before the option existed.
         let stats = (config.acoustic_stats && config.variant.uses_audio())
-            .then(|| Dense::new(rng, 2 * config.acoustic_dim, pooled, device));
+            .then(|| Dense::new(rng, config.stats_dim(), pooled, device));
         Ok(Model { acoustic, lexical, fusion, output, stats, config: config.clone() })
     }
 
@@ -167,8 +167,8 @@ impl Model {
         };
         let (mut audio, frame_attention) = encode(&self.acoustic, &batch.acoustic, rng.as_deref_mut());
         if let (Some(stats), Some(input)) = (&self.stats, &batch.acoustic) {
-            let (values, has) = utterance_stats(input);
-            let values = Tensor::<2>::from_data(TensorData::new(values, [b, 2 * input.dim]), &device);
+            let (values, has) = utterance_stats(input, &self.config);
+            let values = Tensor::<2>::from_data(TensorData::new(values, [b, self.config.stats_dim()]), &device);
             let has = Tensor::<2>::from_data(TensorData::new(has, [b, 1]), &device);
             audio = audio + tanh(stats.forward(values)) * has;
         }

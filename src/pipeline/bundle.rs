@@ -48,6 +48,10 @@ pub struct InputSpec {
     /// (see [`Normalization`]); absent: none (global).
     #[serde(default, skip_serializing_if = "Normalization::is_global")]
     pub normalize: Normalization,
+    /// The energy descriptors on a log scale (`features::log_energies`),
+    /// before any statistics; absent: linear, as extracted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub log_energy: bool,
 }
 
 impl InputSpec {
@@ -59,7 +63,27 @@ impl InputSpec {
             level_dbfs: None,
             temperature: None,
             normalize: Normalization::Global,
+            log_energy: false,
         }
+    }
+
+    pub fn with_log_energy(self, log_energy: bool) -> Self {
+        InputSpec { log_energy, ..self }
+    }
+
+    /// Extracted descriptors as the model reads them, before any statistics:
+    /// what training, calibration and classification all do to them first.
+    pub fn view(&self, m: &mut FeatureMatrix) {
+        if self.log_energy {
+            crate::features::log_energies(m);
+        }
+    }
+
+    /// The descriptors' description for a calibration: the extractor's
+    /// settings and the view, since statistics of one are no use for another.
+    pub fn describe(&self) -> Result<String> {
+        let log = if self.log_energy { " log-energy" } else { "" };
+        Ok(format!("{}{log}", self.settings()?.describe()))
     }
 
     pub fn with_level(self, level_dbfs: Option<f64>) -> Self {
@@ -296,7 +320,11 @@ impl Bundle {
     ) -> Result<(Example, Vec<String>)> {
         let acoustic = match (features, &self.norm) {
             (Some(m), Some(norm)) => {
-                let m = self.prenormalize(m, speaker)?;
+                let mut m = Cow::Borrowed(m);
+                if self.inputs.log_energy {
+                    self.inputs.view(m.to_mut());
+                }
+                let m = self.prenormalize(&m, speaker)?;
                 Some(acoustic_example(&m, norm)?)
             }
             _ => None,
@@ -313,8 +341,9 @@ impl Bundle {
         Ok((Example { acoustic, words, label: None }, tokens))
     }
 
-    /// Descriptors standardised as the bundle's [`Normalization`] asks,
-    /// before the training statistics.
+    /// Descriptors (as the model reads them: [`InputSpec::view`])
+    /// standardised as the bundle's [`Normalization`] asks, before the
+    /// training statistics.
     pub fn prenormalize<'m>(
         &self,
         m: &'m FeatureMatrix,

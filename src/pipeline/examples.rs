@@ -34,6 +34,7 @@ mod native {
     use crate::data::Utterance;
     use crate::features::FeatureSettings;
     use crate::model::Example;
+    use crate::pipeline::InputSpec;
 
     /// Descriptors of every utterance with audio (from the cache, computing
     /// what is missing in parallel), `None` for the others. Failures are
@@ -50,17 +51,22 @@ mod native {
             .collect()
     }
 
-    /// Standardises the descriptors in place as `mode` asks, before the
-    /// training statistics: by each speaker's own frames (a speaker is a
+    /// Turns extracted descriptors into what the model reads, in place: the
+    /// bundle's view ([`InputSpec::view`]), then standardised as `mode` asks,
+    /// before the training statistics: by each speaker's own frames (a speaker is a
     /// corpus and a speaker id, since corpora reuse ids such as "01"), or by
     /// each utterance's. Labels are not used: a new speaker's statistics can
     /// come from any of their recordings.
     pub fn prenormalize_features(
         utts: &[Utterance],
         features: &mut [Option<std::result::Result<FeatureMatrix, String>>],
+        inputs: &InputSpec,
         mode: crate::data::norm::Normalization,
     ) -> Result<()> {
         use crate::data::norm::{standardize_groups, Normalization};
+        for m in features.iter_mut().flatten().flatten() {
+            inputs.view(m);
+        }
         if mode.is_global() {
             return Ok(());
         }

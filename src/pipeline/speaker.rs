@@ -36,7 +36,7 @@ pub struct Calibration {
 }
 
 impl Bundle {
-    /// Statistics of the bundle's raw descriptors over every recording (mono
+    /// Statistics of the bundle's descriptors (as the model reads them) over every recording (mono
     /// samples and their rate) that holds speech; recordings the speech gate
     /// rejects are left out, since silence or noise says nothing about the
     /// voice. Fails when none holds speech or the model does not hear.
@@ -53,8 +53,9 @@ impl Bundle {
         let mut seconds = 0.0;
         for &(samples, rate) in recordings {
             let x = audio::prepare(samples, rate)?;
-            let (m, gain_db) = self.features(extractor, &x)?;
+            let (mut m, gain_db) = self.features(extractor, &x)?;
             if speech_presence_after_gain(&m, gain_db).speech {
+                self.inputs.view(&mut m);
                 seconds += x.len() as f64 / f64::from(audio::TARGET_RATE);
                 speech.push(m);
             }
@@ -68,7 +69,7 @@ impl Bundle {
         Ok(Calibration {
             format: "emorec-calibration".into(),
             version: CALIBRATION_VERSION,
-            features: self.inputs.settings()?.describe(),
+            features: self.inputs.describe()?,
             seconds,
             recordings: recordings.len(),
             used: speech.len(),
@@ -92,7 +93,7 @@ impl Bundle {
         if calibration.version != CALIBRATION_VERSION {
             return bad(format!("it is version {}, this library reads {CALIBRATION_VERSION}", calibration.version));
         }
-        let features = self.inputs.settings()?.describe();
+        let features = self.inputs.describe()?;
         if calibration.features != features {
             return bad(format!("it was made for features {}, the model reads {features}", calibration.features));
         }

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use burn::grad_clipping::GradientClippingConfig;
 use burn::module::Module;
+use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::store::ModuleRecord;
 use burn::tensor::activation::log_softmax;
@@ -255,7 +256,8 @@ pub fn train_views(
 
 fn adam(config: &TrainConfig) -> AdamConfig {
     let clip = (config.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(config.grad_clip as f32));
-    AdamConfig::new().with_epsilon(config.epsilon as f32).with_grad_clipping(clip)
+    let decay = (config.weight_decay > 0.0).then(|| WeightDecayConfig::new(config.weight_decay as f32));
+    AdamConfig::new().with_epsilon(config.epsilon as f32).with_grad_clipping(clip).with_weight_decay(decay)
 }
 
 /// The order of training examples for one epoch: a shuffle, or with

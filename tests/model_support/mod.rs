@@ -24,6 +24,7 @@ pub fn tiny(variant: Variant, ap: AcousticPooling, lp: LexicalPooling) -> ModelC
         max_frames: 0,
         max_words: 0,
         acoustic_stats: false,
+        voiced_stats: false,
     }
 }
 

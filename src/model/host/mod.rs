@@ -273,7 +273,7 @@ impl HostModel {
         };
         let output = Dense::load(w, "output", out_in, Emotion::COUNT)?;
         let stats = match c.acoustic_stats && c.variant.uses_audio() {
-            true => Some(Dense::load(w, "stats", 2 * c.acoustic_dim, pooled)?),
+            true => Some(Dense::load(w, "stats", c.stats_dim(), pooled)?),
             false => None,
         };
         Ok(HostModel { config: c.clone(), acoustic, lexical, fusion, stats, output })
@@ -301,7 +301,7 @@ impl HostModel {
         };
         let (mut audio, frame_attention, has_audio) = encode(&self.acoustic, &batch.acoustic);
         if let (Some(stats), Some(input), true) = (&self.stats, &batch.acoustic, has_audio) {
-            let (values, _) = utterance_stats(input);
+            let (values, _) = utterance_stats(input, &self.config);
             let extra = stats.forward(&values, 1);
             audio.iter_mut().zip(extra).for_each(|(a, e)| *a += tanh(e));
         }
