@@ -22,6 +22,14 @@ fn shipped() -> Bundle {
         .expect("the shipped model loads")
 }
 
+/// The fixture's recording: its path in the shared data, and the decoded audio.
+fn fixture_audio() -> (std::path::PathBuf, emorec::audio::Audio) {
+    let want: Value = serde_json::from_str(FIXTURE).unwrap();
+    let path = common::shared_dir().join("data").join(want["audio"].as_str().unwrap());
+    let audio = emorec::audio::decode_file(&path).unwrap();
+    (path, audio)
+}
+
 fn floats(v: &Value) -> Vec<f32> {
     v.as_array().expect("array").iter().map(|x| x.as_f64().expect("number") as f32).collect()
 }
@@ -35,8 +43,7 @@ fn assert_close(name: &str, got: &[f32], want: &[f32], tol: f32) {
 #[test]
 fn samples_and_transcript_give_the_fixture() {
     let want: Value = serde_json::from_str(FIXTURE).unwrap();
-    let path = common::shared_dir().join("data").join(want["audio"].as_str().unwrap());
-    let audio = emorec::audio::decode_file(&path).unwrap();
+    let (_, audio) = fixture_audio();
     assert_eq!(audio.sample_rate, 48_000, "the fixture's recording is a 48 kHz RAVDESS file");
     let bundle = shipped();
     let mut extractor = bundle.extractor().unwrap();
@@ -173,9 +180,7 @@ fn no_speech_is_a_result_not_an_emotion() {
 #[test]
 fn speaker_normalisation_uses_the_speakers_statistics() {
     use emorec::data::norm::{group_stats, Normalization};
-    let want: Value = serde_json::from_str(FIXTURE).unwrap();
-    let path = common::shared_dir().join("data").join(want["audio"].as_str().unwrap());
-    let audio = emorec::audio::decode_file(&path).unwrap();
+    let (_, audio) = fixture_audio();
     let mut bundle = shipped();
     bundle.inputs.normalize = Normalization::Speaker;
     let mut extractor = bundle.extractor().unwrap();
@@ -253,9 +258,7 @@ fn log_energies_are_read_alike_in_training_and_classification() {
     use emorec::data::norm::Normalization;
     use emorec::data::Utterance;
     use emorec::pipeline::{examples_for, prenormalize_features};
-    let want: Value = serde_json::from_str(FIXTURE).unwrap();
-    let path = common::shared_dir().join("data").join(want["audio"].as_str().unwrap());
-    let audio = emorec::audio::decode_file(&path).unwrap();
+    let (path, audio) = fixture_audio();
     let mut bundle = shipped();
     let mut extractor = bundle.extractor().unwrap();
     let x = emorec::audio::prepare(&audio.samples, audio.sample_rate).unwrap();
