@@ -9,7 +9,7 @@ mod matrix;
 pub mod speech;
 
 pub use contour::{delta_regression, delta_regression_in_segments, smooth_moving_average};
-pub use log_energy::{is_energy, log_energies, LOG_ENERGY_FLOOR};
+pub use log_energy::log_energies;
 pub use matrix::FeatureMatrix;
 pub use speech::{speech_presence, speech_presence_after_gain, SpeechPresence};
 

@@ -197,6 +197,7 @@ pub(crate) fn utterance_stats(input: &Padded, config: &ModelConfig) -> (Vec<f32>
     let voicing = if config.voiced_stats { config.voicing_columns() } else { Vec::new() };
     let mut out = vec![0.0f32; b * width];
     let mut has = vec![0.0f32; b];
+    let all: Vec<usize> = (0..d).collect();
     for (i, &len) in input.lens.iter().enumerate() {
         if len == 0 {
             continue;
@@ -204,7 +205,6 @@ pub(crate) fn utterance_stats(input: &Padded, config: &ModelConfig) -> (Vec<f32>
         has[i] = 1.0;
         let frames = &input.data[i * t * d..(i * t + len) * d];
         let o = &mut out[i * width..(i + 1) * width];
-        let all: Vec<usize> = (0..d).collect();
         mean_and_std(frames, d, &all, |_| true, &mut o[..2 * d]);
         if let Some(&f0) = voicing.first() {
             let floor = frames.chunks_exact(d).map(|row| row[f0]).fold(f32::INFINITY, f32::min);

@@ -320,11 +320,7 @@ impl Bundle {
     ) -> Result<(Example, Vec<String>)> {
         let acoustic = match (features, &self.norm) {
             (Some(m), Some(norm)) => {
-                let mut m = Cow::Borrowed(m);
-                if self.inputs.log_energy {
-                    self.inputs.view(m.to_mut());
-                }
-                let m = self.prenormalize(&m, speaker)?;
+                let m = self.prenormalize(m, speaker)?;
                 Some(acoustic_example(&m, norm)?)
             }
             _ => None,
@@ -341,7 +337,7 @@ impl Bundle {
         Ok((Example { acoustic, words, label: None }, tokens))
     }
 
-    /// Descriptors (as the model reads them: [`InputSpec::view`])
+    /// Extracted descriptors as the model reads them ([`InputSpec::view`]),
     /// standardised as the bundle's [`Normalization`] asks, before the
     /// training statistics.
     pub fn prenormalize<'m>(
@@ -349,13 +345,17 @@ impl Bundle {
         m: &'m FeatureMatrix,
         speaker: Option<&NormStats>,
     ) -> Result<Cow<'m, FeatureMatrix>> {
-        let stats = match (self.inputs.normalize, speaker) {
-            // As it is: no copy on the path every global bundle takes.
-            (Normalization::Global, _) => return Ok(Cow::Borrowed(m)),
-            (Normalization::Speaker, Some(stats)) => Cow::Borrowed(stats),
-            (Normalization::Utterance | Normalization::Speaker, _) => Cow::Owned(group_stats([m])?),
-        };
+        // As it is: no copy on the path every linear, global bundle takes.
+        if !self.inputs.log_energy && self.inputs.normalize.is_global() {
+            return Ok(Cow::Borrowed(m));
+        }
         let mut m = m.clone();
+        self.inputs.view(&mut m);
+        let stats = match (self.inputs.normalize, speaker) {
+            (Normalization::Global, _) => return Ok(Cow::Owned(m)),
+            (Normalization::Speaker, Some(stats)) => Cow::Borrowed(stats),
+            (Normalization::Utterance | Normalization::Speaker, _) => Cow::Owned(group_stats([&m])?),
+        };
         stats.apply(&mut m)?;
         Ok(Cow::Owned(m))
     }

@@ -36,8 +36,9 @@ pub struct Calibration {
 }
 
 impl Bundle {
-    /// Statistics of the bundle's descriptors (as the model reads them) over every recording (mono
-    /// samples and their rate) that holds speech; recordings the speech gate
+    /// Statistics of the bundle's descriptors (as the model reads them:
+    /// [`super::InputSpec::view`]) over every recording (mono samples and
+    /// their rate) that holds speech; recordings the speech gate
     /// rejects are left out, since silence or noise says nothing about the
     /// voice. Fails when none holds speech or the model does not hear.
     pub fn speaker_stats(&self, extractor: &mut Extractor, recordings: &[(&[f32], u32)]) -> Result<NormStats> {
