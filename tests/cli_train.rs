@@ -32,6 +32,7 @@ level_dbfs = -25.0
 normalize = "speaker"
 log_energy = true
 weight_decay = 0.001
+head_epochs = 20
 
 [model]
 variant = "acoustic"
@@ -44,6 +45,8 @@ fusion_dim = 4
 max_frames = 200
 acoustic_stats = true
 voiced_stats = true
+stats_head = true
+frame_dropout = 0.5
 "#;
 
 #[test]
@@ -87,6 +90,7 @@ fn speaker_normalised_training_to_prediction() {
     ]);
     assert!(ok, "cv failed: {err}");
     assert!(err.contains("standardising the descriptors by speaker"), "{err}");
+    assert!(err.contains("statistics head fitted alone: 20 epochs"), "{err}");
     // Every utterance tested once, pooled per corpus.
     let results = std::fs::read_to_string(out.join("results.md")).unwrap();
     assert!(results.contains("| ravdess | 24 |"), "{results}");
@@ -95,6 +99,7 @@ fn speaker_normalised_training_to_prediction() {
     assert!(inputs.contains("normalize = \"speaker\"") && inputs.contains("log_energy = true"), "{inputs}");
     let config = std::fs::read_to_string(bundle.join("best/config.toml")).unwrap();
     assert!(config.contains("acoustic_stats = true") && config.contains("voiced_stats = true"), "{config}");
+    assert!(config.contains("stats_head = true") && config.contains("frame_dropout = 0.5"), "{config}");
 
     let evaluate = |extra: &[&str]| {
         let mut args = vec!["evaluate", "--model", bundle.to_str().unwrap(), "--manifest", m.to_str().unwrap()];

@@ -47,7 +47,8 @@ fn every_variant_and_pooling_matches_burn() {
     let mut checked = 0;
     for base in all_configs() {
         for (layers, stats, cap) in [(1, false, 0), (2, true, 0), (1, true, 5)] {
-            let config = ModelConfig { layers, acoustic_stats: stats, max_frames: cap, ..base.clone() };
+            let config =
+                ModelConfig { layers, acoustic_stats: stats || base.stats_head, max_frames: cap, ..base.clone() };
             let model = Model::new(&config, 11, &device).unwrap();
             let host = HostModel::from_model(&model).unwrap();
             for example in data.iter().chain([&audio_only, &text_only]) {

@@ -193,3 +193,37 @@ fn same_seed_same_weights_and_shipped_configs_parse() {
     }
     assert!(n >= 9);
 }
+
+/// `frame_dropout` leaves the pooled BLSTM vector out of training items, so
+/// that the statistics (the same for frames in any order) decide alone: with
+/// every item's frame path left out, reversing the frames changes nothing in
+/// training mode; with none left out, it does.
+#[test]
+fn frame_dropout_leaves_the_statistics_alone() {
+    let reversed = |e: &Example| {
+        let s = e.acoustic.as_ref().unwrap();
+        let rows: Vec<f32> = s.data.chunks(s.dim).rev().flatten().copied().collect();
+        Example { acoustic: Some(emorec::model::Sequence::new(s.len, s.dim, rows).unwrap()), ..e.clone() }
+    };
+    let data = dataset(4, 9);
+    let flipped: Vec<Example> = data.iter().map(reversed).collect();
+    let train_logits = |config: &ModelConfig, examples: &[Example]| {
+        let model = Model::new(config, 5, &device()).unwrap();
+        let refs: Vec<&Example> = examples.iter().collect();
+        let batch = Batcher::new(config).batch(&refs).unwrap();
+        rows(model.forward(&batch, Some(&mut emorec::rng::Rng::new(1))).logits)
+    };
+    let base = ModelConfig {
+        acoustic_stats: true,
+        stats_head: true,
+        dropout: 0.0,
+        ..tiny(Variant::Acoustic, A::Attention, L::Attention)
+    };
+    let all_dropped = ModelConfig { frame_dropout: 0.999_999, ..base.clone() };
+    let (a, b) = (train_logits(&all_dropped, &data), train_logits(&all_dropped, &flipped));
+    assert!(a.iter().zip(&b).all(|(x, y)| close(x, y, 1e-5)), "{a:?} against {b:?}");
+    let (a, b) = (train_logits(&base, &data), train_logits(&base, &flipped));
+    assert!(a.iter().zip(&b).any(|(x, y)| !close(x, y, 1e-3)), "the frame path should see the order");
+    assert!(ModelConfig { frame_dropout: 1.0, ..base.clone() }.validate().is_err());
+    assert!(ModelConfig { acoustic_stats: false, ..base }.validate().is_err(), "stats_head needs the statistics");
+}

@@ -148,6 +148,25 @@ pub struct ModelConfig {
     /// only. Needs the ComParE_2016 layout (65 or 130 columns).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub voiced_stats: bool,
+    /// With `acoustic_stats`: the statistics also reach the logits straight,
+    /// through one linear layer added to the output layer's scores. Beside
+    /// the BLSTM, the statistics only enter through a vector the frame path
+    /// shares, and a BLSTM that memorises its training speakers drowns them;
+    /// a linear classifier on the same statistics generalises to new actors
+    /// better than the whole network (README, linear baseline), and this
+    /// puts that classifier inside the network.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stats_head: bool,
+    /// Training only: the probability that an item's pooled BLSTM vector is
+    /// left out (zeroed, not rescaled, as modality dropout leaves a modality
+    /// out), so that the utterance statistics learn to carry the decision on
+    /// their own instead of leaning on what the frame path memorises.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub frame_dropout: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Default for ModelConfig {
@@ -167,6 +186,8 @@ impl Default for ModelConfig {
             max_words: 0,
             acoustic_stats: false,
             voiced_stats: false,
+            stats_head: false,
+            frame_dropout: 0.0,
         }
     }
 }
@@ -202,6 +223,15 @@ impl ModelConfig {
             && !(self.acoustic_stats && (self.acoustic_dim == col::COUNT || self.acoustic_dim == 2 * col::COUNT))
         {
             return bad("voiced_stats needs acoustic_stats and the ComParE_2016 descriptors (acoustic_dim 65 or 130)");
+        }
+        if self.stats_head && !self.acoustic_stats {
+            return bad("stats_head needs acoustic_stats");
+        }
+        if !(0.0..1.0).contains(&self.frame_dropout) {
+            return bad("frame_dropout must be in [0, 1)");
+        }
+        if self.frame_dropout > 0.0 && !self.acoustic_stats {
+            return bad("frame_dropout needs acoustic_stats (without them nothing is left of the audio)");
         }
         Ok(())
     }

@@ -88,6 +88,8 @@ pub struct Model {
     /// Utterance statistics (`[B, config.stats_dim()]`) → the acoustic
     /// vector's size (`acoustic_stats`).
     pub stats: Option<Dense>,
+    /// Utterance statistics → the logits (`stats_head`).
+    pub stats_head: Option<Dense>,
     #[module(skip)]
     pub config: ModelConfig,
 }
@@ -118,7 +120,9 @@ impl Model {
         // weights as before the option existed.
         let stats = (config.acoustic_stats && config.variant.uses_audio())
             .then(|| Dense::new(rng, config.stats_dim(), pooled, device));
-        Ok(Model { acoustic, lexical, fusion, output, stats, config: config.clone() })
+        let stats_head = (config.stats_head && config.variant.uses_audio())
+            .then(|| Dense::new(rng, config.stats_dim(), Emotion::COUNT, device));
+        Ok(Model { acoustic, lexical, fusion, output, stats, stats_head, config: config.clone() })
     }
 
     /// Every parameter value in a fixed order (struct order), for comparing
@@ -166,10 +170,17 @@ impl Model {
             _ => (Tensor::<2>::zeros([b, pooled], &device), None),
         };
         let (mut audio, frame_attention) = encode(&self.acoustic, &batch.acoustic, rng.as_deref_mut());
+        let mut head = None;
         if let (Some(stats), Some(input)) = (&self.stats, &batch.acoustic) {
+            if let Some(rng) = rng.as_deref_mut() {
+                audio = drop_items(audio, self.config.frame_dropout, rng);
+            }
             let (values, has) = utterance_stats(input, &self.config);
             let values = Tensor::<2>::from_data(TensorData::new(values, [b, self.config.stats_dim()]), &device);
             let has = Tensor::<2>::from_data(TensorData::new(has, [b, 1]), &device);
+            if let Some(h) = &self.stats_head {
+                head = Some(h.forward(values.clone()) * has.clone());
+            }
             audio = audio + tanh(stats.forward(values)) * has;
         }
         let (text, word_attention) = encode(&self.lexical, &batch.words, rng.as_deref_mut());
@@ -188,10 +199,24 @@ impl Model {
             (None, Variant::Lexical) => (text, present),
             (None, _) => (audio, present),
         };
-        let logits = self.output.forward(dropout(features, self.config.dropout, rng));
+        let mut logits = self.output.forward(dropout(features, self.config.dropout, rng));
+        if let Some(head) = head {
+            logits = logits + head;
+        }
         let probabilities = softmax(logits.clone(), 1);
         ModelOutput { logits, probabilities, frame_attention, word_attention, modality_weights }
     }
+}
+
+/// `x` (`[B, D]`) with each row zeroed with probability `p` (no rescaling).
+fn drop_items(x: Tensor<2>, p: f64, rng: &mut Rng) -> Tensor<2> {
+    if p <= 0.0 {
+        return x;
+    }
+    let b = x.dims()[0];
+    let keep: Vec<f32> = (0..b).map(|_| if rng.next_f64() < p { 0.0 } else { 1.0 }).collect();
+    let keep = Tensor::<2>::from_data(TensorData::new(keep, [b, 1]), &x.device());
+    x * keep
 }
 
 /// `[B, 2]` presence as 1/0 and as "absent" booleans (audio, text).

@@ -65,6 +65,11 @@ pub struct TrainConfig {
     /// (`features::log_energies`), in training and in the bundle it writes.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub log_energy: bool,
+    /// Epochs the utterance-statistics head (`stats_head`) is fitted alone,
+    /// as a softmax regression, before the network trains (0: off; see
+    /// `train::head`).
+    #[serde(skip_serializing_if = "is_zero_usize")]
+    pub head_epochs: usize,
     /// Waveform augmentation of the training audio (`[augment]`; off unless
     /// `copies` > 0).
     pub augment: AugmentConfig,
@@ -88,6 +93,7 @@ impl Default for TrainConfig {
             level_dbfs: None,
             normalize: Normalization::Global,
             log_energy: false,
+            head_epochs: 0,
             augment: AugmentConfig::default(),
             model: ModelConfig::default(),
         }
@@ -124,10 +130,17 @@ impl TrainConfig {
         if !(0.0..=1.0).contains(&self.modality_dropout) {
             return bad("modality_dropout must be in [0, 1]");
         }
+        if self.head_epochs > 0 && !self.model.stats_head {
+            return bad("head_epochs needs a model with stats_head");
+        }
         Ok(())
     }
 }
 
 fn is_zero(x: &f64) -> bool {
     *x == 0.0
+}
+
+fn is_zero_usize(x: &usize) -> bool {
+    *x == 0
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::grad_clipping::GradientClippingConfig;
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::store::ModuleRecord;
@@ -12,8 +12,10 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bytes, Device, Tensor, TensorData};
 
 use super::checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
+use super::head::{fit_stats_head, HeadSettings};
 use super::{evaluate, Balance, EpochLog, Evaluation, Progress, TrainConfig};
 use crate::model::io::{remove_stray_temps, write_atomic};
+use crate::model::layers::Dense;
 use crate::model::{Batch, Batcher, Example, Model, ModelError};
 use crate::rng::Rng;
 use crate::Emotion;
@@ -119,8 +121,15 @@ pub fn train_views(
     let ad = device.clone().autodiff();
     let model_toml = config.model.to_toml();
     let ckpt_path = out_dir.join(CHECKPOINT_FILE);
-    let fresh = || -> Result<_, ModelError> {
-        let model = Model::new(&config.model, config.seed, &ad)?;
+    let weights = match config.balance {
+        Balance::Weights => class_weights(train),
+        Balance::Sampling | Balance::None => [1.0; 4],
+    };
+    let mut fresh = || -> Result<_, ModelError> {
+        let mut model = Model::new(&config.model, config.seed, &ad)?;
+        if config.head_epochs > 0 {
+            model = with_fitted_head(model, config, train, &weights, &ad, progress)?;
+        }
         let state = TrainState {
             epoch: 0,
             rng: Rng::derive(config.seed, 1),
@@ -156,10 +165,6 @@ pub fn train_views(
     };
 
     let batcher = Batcher::new(&config.model);
-    let weights = match config.balance {
-        Balance::Weights => class_weights(train),
-        Balance::Sampling | Balance::None => [1.0; 4],
-    };
     let mut stopped_early = false;
     while state.epoch < config.epochs {
         if config.patience > 0 && state.epochs_since_best >= config.patience && !valid.is_empty() {
@@ -252,6 +257,45 @@ pub fn train_views(
         model_dir,
         model: best_model,
     })
+}
+
+/// `model` with its statistics head fitted alone first (`head_epochs`).
+fn with_fitted_head(
+    mut model: Model,
+    config: &TrainConfig,
+    train: &[Example],
+    weights: &[f64; 4],
+    device: &Device,
+    progress: &mut dyn Progress,
+) -> Result<Model, ModelError> {
+    let Some(head) = &model.stats_head else {
+        return Err(ModelError::Config("head_epochs needs a model with stats_head".into()));
+    };
+    let read = |t: Tensor<2>| t.into_data().convert::<f32>().try_into_vec::<f32>();
+    let weight = read(head.weight.val()).map_err(|e| ModelError::Format(format!("{e:?}")))?;
+    let bias = read(head.bias.val().unsqueeze_dim(0)).map_err(|e| ModelError::Format(format!("{e:?}")))?;
+    let settings = HeadSettings {
+        epochs: config.head_epochs,
+        batch_size: config.batch_size,
+        lr: config.lr,
+        epsilon: config.epsilon,
+        weight_decay: config.weight_decay,
+    };
+    let start = Instant::now();
+    let mut rng = Rng::derive(config.seed, 2);
+    let fit = fit_stats_head(&config.model, train, weights, settings, (&weight, &bias), &mut rng)?;
+    progress.message(&format!(
+        "statistics head fitted alone: {} epochs, training loss {:.4}, {:.1} s",
+        config.head_epochs,
+        fit.loss,
+        start.elapsed().as_secs_f64()
+    ));
+    let d = config.model.stats_dim();
+    model.stats_head = Some(Dense {
+        weight: Param::from_data(TensorData::new(fit.weight, [d, Emotion::COUNT]), device),
+        bias: Param::from_data(TensorData::new(fit.bias, [Emotion::COUNT]), device),
+    });
+    Ok(model)
 }
 
 fn adam(config: &TrainConfig) -> AdamConfig {

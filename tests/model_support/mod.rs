@@ -25,6 +25,8 @@ pub fn tiny(variant: Variant, ap: AcousticPooling, lp: LexicalPooling) -> ModelC
         max_words: 0,
         acoustic_stats: false,
         voiced_stats: false,
+        stats_head: false,
+        frame_dropout: 0.0,
     }
 }
 
@@ -69,6 +71,13 @@ pub fn all_configs() -> Vec<ModelConfig> {
     // Utterance statistics beside the pooled frames.
     v.push(ModelConfig { acoustic_stats: true, ..tiny(Variant::Acoustic, A::Attention, L::Attention) });
     v.push(ModelConfig { acoustic_stats: true, ..tiny(Variant::Mmb, A::Mean, L::Attention) });
+    // ... and straight to the logits, the frame path dropped for some items.
+    v.push(ModelConfig {
+        acoustic_stats: true,
+        stats_head: true,
+        frame_dropout: 0.3,
+        ..tiny(Variant::Mmmla, A::Attention, L::Attention)
+    });
     v
 }
 

@@ -69,6 +69,9 @@ impl Model {
         if let Some(s) = &self.stats {
             out.dense("stats", s);
         }
+        if let Some(s) = &self.stats_head {
+            out.dense("stats_head", s);
+        }
         out.0
     }
 

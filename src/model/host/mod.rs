@@ -234,6 +234,7 @@ pub struct HostModel {
     lexical: Option<Encoder>,
     fusion: Option<Fusion>,
     stats: Option<Dense>,
+    stats_head: Option<Dense>,
     output: Dense,
 }
 
@@ -276,7 +277,11 @@ impl HostModel {
             true => Some(Dense::load(w, "stats", c.stats_dim(), pooled)?),
             false => None,
         };
-        Ok(HostModel { config: c.clone(), acoustic, lexical, fusion, stats, output })
+        let stats_head = match c.stats_head && c.variant.uses_audio() {
+            true => Some(Dense::load(w, "stats_head", c.stats_dim(), Emotion::COUNT)?),
+            false => None,
+        };
+        Ok(HostModel { config: c.clone(), acoustic, lexical, fusion, stats, stats_head, output })
     }
 
     pub fn config(&self) -> &ModelConfig {
@@ -300,10 +305,12 @@ impl HostModel {
             _ => (vec![0.0; pooled], None, false),
         };
         let (mut audio, frame_attention, has_audio) = encode(&self.acoustic, &batch.acoustic);
+        let mut head = None;
         if let (Some(stats), Some(input), true) = (&self.stats, &batch.acoustic, has_audio) {
             let (values, _) = utterance_stats(input, &self.config);
             let extra = stats.forward(&values, 1);
             audio.iter_mut().zip(extra).for_each(|(a, e)| *a += tanh(e));
+            head = self.stats_head.as_ref().map(|h| h.forward(&values, 1));
         }
         let (text, word_attention, has_text) = encode(&self.lexical, &batch.words);
         let present = [has_audio, has_text];
@@ -325,7 +332,10 @@ impl HostModel {
             (None, Variant::Lexical) => (text, present.map(as_f32).to_vec()),
             (None, _) => (audio, present.map(as_f32).to_vec()),
         };
-        let logits = self.output.forward(&features, 1);
+        let mut logits = self.output.forward(&features, 1);
+        if let Some(head) = head {
+            logits.iter_mut().zip(head).for_each(|(l, h)| *l += h);
+        }
         let probabilities = masked_softmax(&logits, |_| true);
         let raw = Readback { probabilities, modality_weights, frame_attention, word_attention };
         Ok(assemble(&batch, raw))

@@ -1,0 +1,198 @@
+//! Fitting the utterance-statistics head on its own before the network
+//! trains (`head_epochs`).
+//!
+//! The head is a linear classifier on a few hundred statistics. Trained
+//! jointly with a BLSTM for the dozen epochs the BLSTM needs to memorise a
+//! small corpus, it is still far from converged when early stopping picks an
+//! epoch (a plain softmax regression on RAVDESS's actors reaches about 63 %
+//! UA after 12 epochs of Adam at 0.002 and about 69 % after 100). Fitted
+//! first, alone, it costs milliseconds (no frames, no autodiff), and the
+//! network then starts from the classifier that generalises and learns what
+//! the frames add to it.
+
+use crate::model::batch::utterance_stats;
+use crate::model::{Batcher, Example, ModelConfig, ModelError};
+use crate::rng::Rng;
+use crate::Emotion;
+
+const BETA1: f64 = 0.9;
+const BETA2: f64 = 0.999;
+
+/// A fitted head: `weight` is `[stats_dim, 4]` row-major, as `Dense` holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadFit {
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+    /// Class-weighted cross-entropy over the training items after the last epoch.
+    pub loss: f64,
+}
+
+/// How the head is fitted: the training config's optimiser settings.
+#[derive(Debug, Clone, Copy)]
+pub struct HeadSettings {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub epsilon: f64,
+    pub weight_decay: f64,
+}
+
+/// Fits a softmax regression from each labelled example's utterance
+/// statistics (as `config`'s model computes them) to its class, with
+/// class-weighted cross-entropy (`class_weights`, normalised per batch as
+/// the network's loss is), L2 `weight_decay` and Adam, starting from
+/// `weight`/`bias`. Examples without audio are skipped.
+pub fn fit_stats_head(
+    config: &ModelConfig,
+    train: &[Example],
+    class_weights: &[f64; 4],
+    settings: HeadSettings,
+    init: (&[f32], &[f32]),
+    rng: &mut Rng,
+) -> Result<HeadFit, ModelError> {
+    let d = config.stats_dim();
+    let c = Emotion::COUNT;
+    if d == 0 {
+        return Err(ModelError::Config("head_epochs needs a model with acoustic_stats".into()));
+    }
+    if init.0.len() != d * c || init.1.len() != c {
+        return Err(ModelError::Config(format!(
+            "the statistics head has {} weights, expected {}",
+            init.0.len(),
+            d * c
+        )));
+    }
+    let batcher = Batcher::new(config);
+    let mut xs: Vec<Vec<f64>> = Vec::new();
+    let mut ys: Vec<usize> = Vec::new();
+    for e in train.iter().filter(|e| e.has_audio()) {
+        let Some(label) = e.label else { continue };
+        let batch = batcher.batch(&[e])?;
+        let input = batch.acoustic.as_ref().expect("an example with audio");
+        let (values, _) = utterance_stats(input, config);
+        xs.push(values.iter().map(|&v| f64::from(v)).collect());
+        ys.push(label.index());
+    }
+    if xs.is_empty() {
+        return Err(ModelError::Input("no labelled training example with audio to fit the statistics head on".into()));
+    }
+
+    let mut w: Vec<f64> = init.0.iter().map(|&v| f64::from(v)).collect();
+    let mut b: Vec<f64> = init.1.iter().map(|&v| f64::from(v)).collect();
+    let (mut mw, mut vw) = (vec![0.0; d * c], vec![0.0; d * c]);
+    let (mut mb, mut vb) = (vec![0.0; c], vec![0.0; c]);
+    let mut step = 0i32;
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    for _ in 0..settings.epochs {
+        rng.shuffle(&mut order);
+        for chunk in order.chunks(settings.batch_size.max(1)) {
+            let total: f64 = chunk.iter().map(|&i| class_weights[ys[i]]).sum();
+            if total <= 0.0 {
+                continue;
+            }
+            let mut gw = vec![0.0; d * c];
+            let mut gb = vec![0.0; c];
+            for &i in chunk {
+                let p = softmax(&logits(&xs[i], &w, &b));
+                let scale = class_weights[ys[i]] / total;
+                for k in 0..c {
+                    let g = scale * (p[k] - if k == ys[i] { 1.0 } else { 0.0 });
+                    gb[k] += g;
+                    for (j, &x) in xs[i].iter().enumerate() {
+                        gw[j * c + k] += g * x;
+                    }
+                }
+            }
+            step += 1;
+            let lr = settings.lr * (1.0 - BETA2.powi(step)).sqrt() / (1.0 - BETA1.powi(step));
+            adam(&mut w, &gw, &mut mw, &mut vw, lr, settings);
+            adam(&mut b, &gb, &mut mb, &mut vb, lr, settings);
+        }
+    }
+    let (mut loss, mut total) = (0.0, 0.0);
+    for (x, &y) in xs.iter().zip(&ys) {
+        let p = softmax(&logits(x, &w, &b));
+        loss -= class_weights[y] * p[y].max(1e-12).ln();
+        total += class_weights[y];
+    }
+    Ok(HeadFit {
+        weight: w.iter().map(|&v| v as f32).collect(),
+        bias: b.iter().map(|&v| v as f32).collect(),
+        loss: loss / total.max(1e-12),
+    })
+}
+
+fn logits(x: &[f64], w: &[f64], b: &[f64]) -> Vec<f64> {
+    let c = b.len();
+    let mut z = b.to_vec();
+    for (j, &xj) in x.iter().enumerate() {
+        for k in 0..c {
+            z[k] += xj * w[j * c + k];
+        }
+    }
+    z
+}
+
+fn softmax(z: &[f64]) -> Vec<f64> {
+    let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = z.iter().map(|&v| (v - m).exp()).collect();
+    let s: f64 = e.iter().sum();
+    e.iter().map(|v| v / s).collect()
+}
+
+/// One Adam step (bias correction folded into `lr`), L2 added to the
+/// gradient as burn's `WeightDecay` does.
+fn adam(p: &mut [f64], g: &[f64], m: &mut [f64], v: &mut [f64], lr: f64, s: HeadSettings) {
+    for i in 0..p.len() {
+        let g = g[i] + s.weight_decay * p[i];
+        m[i] = BETA1 * m[i] + (1.0 - BETA1) * g;
+        v[i] = BETA2 * v[i] + (1.0 - BETA2) * g * g;
+        p[i] -= lr * m[i] / (v[i].sqrt() + s.epsilon);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Sequence;
+
+    /// Four classes told apart by the mean of one descriptor: the fitted head
+    /// classifies its training items and its loss falls from the start's.
+    #[test]
+    fn fits_a_separable_problem() {
+        let config = ModelConfig { acoustic_dim: 2, acoustic_stats: true, ..Default::default() };
+        let mut rng = Rng::new(3);
+        let examples: Vec<Example> = (0..80)
+            .map(|i| {
+                let class = i % 4;
+                let data =
+                    (0..20).map(|t| class as f32 + 0.3 * rng.uniform(-1.0, 1.0) as f32 * (t % 2) as f32).collect();
+                Example {
+                    acoustic: Some(Sequence::new(10, 2, data).unwrap()),
+                    words: None,
+                    label: Emotion::from_index(class),
+                }
+            })
+            .collect();
+        let settings = HeadSettings { epochs: 200, batch_size: 16, lr: 0.05, epsilon: 1e-8, weight_decay: 0.0 };
+        let zeros = (vec![0.0f32; 4 * 4], vec![0.0f32; 4]);
+        let untrained = HeadSettings { epochs: 0, ..settings };
+        let weights = [1.0; 4];
+        let start = fit_stats_head(&config, &examples, &weights, untrained, (&zeros.0, &zeros.1), &mut rng).unwrap();
+        assert!((start.loss - 4f64.ln()).abs() < 1e-9, "{}", start.loss);
+        let fit = fit_stats_head(&config, &examples, &weights, settings, (&zeros.0, &zeros.1), &mut rng).unwrap();
+        assert!(fit.loss < 0.3, "loss {}", fit.loss);
+        for e in &examples {
+            let batch = Batcher::new(&config).batch(&[e]).unwrap();
+            let (x, _) = utterance_stats(batch.acoustic.as_ref().unwrap(), &config);
+            let x: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+            let w: Vec<f64> = fit.weight.iter().map(|&v| f64::from(v)).collect();
+            let b: Vec<f64> = fit.bias.iter().map(|&v| f64::from(v)).collect();
+            let z = logits(&x, &w, &b);
+            let best = (0..4).max_by(|&i, &j| z[i].total_cmp(&z[j])).unwrap();
+            assert_eq!(Some(best), e.label.map(Emotion::index));
+        }
+        let bad = fit_stats_head(&ModelConfig::default(), &examples, &weights, settings, (&[], &[]), &mut rng);
+        assert!(bad.is_err());
+    }
+}
