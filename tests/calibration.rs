@@ -9,7 +9,8 @@ mod common;
 use std::path::Path;
 
 use burn::tensor::Device;
-use emorec::pipeline::{Bundle, Calibration, Input};
+use emorec::pipeline::{Bundle, Calibration, Input, Speaker};
+use emorec::Emotion;
 
 #[allow(deprecated)]
 fn bundle(dir: &str) -> Bundle {
@@ -48,11 +49,20 @@ fn a_calibration_normalises_the_speaker_and_survives_json() {
     // standing for its speaker.
     let angry = ravdess(3, 5, 1);
     let audio = Some((angry.samples.as_slice(), angry.sample_rate));
-    let stats = speaker.check_calibration(&back).unwrap();
-    let calibrated = speaker.classify(&mut extractor, &Input::new(audio, None).with_speaker(Some(stats))).unwrap();
+    let checked = speaker.check_calibration(&back).unwrap();
+    let calibrated =
+        speaker.classify(&mut extractor, &Input::new(audio, None).with_calibration(Some(checked))).unwrap();
     let direct = speaker.speaker_stats(&mut extractor, &recordings).unwrap();
-    let by_stats = speaker.classify(&mut extractor, &Input::new(audio, None).with_speaker(Some(&direct))).unwrap();
+    let by_stats = Speaker { stats: &direct, statistics: calibration.statistics.as_deref() };
+    let by_stats = speaker.classify(&mut extractor, &Input::new(audio, None).with_calibration(Some(by_stats))).unwrap();
     assert_eq!(calibrated.probabilities, by_stats.probabilities);
+    // The shipped model reads its utterance statistics against the
+    // speaker's mean, which the calibration carries and bare descriptor
+    // statistics do not.
+    assert!(speaker.centres_statistics());
+    assert_eq!(back.statistics.as_ref().map(Vec::len), Some(speaker.model.config().stats_dim()));
+    let e = speaker.classify(&mut extractor, &Input::new(audio, None).with_speaker(Some(&direct))).unwrap_err();
+    assert!(e.to_string().contains("calibrate again"), "{e}");
     let alone = speaker.classify(&mut extractor, &Input::new(audio, None)).unwrap();
     let moved = calibrated
         .probabilities
@@ -83,11 +93,66 @@ fn a_wrong_calibration_is_refused_with_the_reason() {
     let mut nan = good.clone();
     nan.stats.std[3] = f64::NAN;
     refused(nan, "not finite");
-    let mut renamed = good;
+    let mut renamed = good.clone();
     renamed.stats.columns[0] = "something else".into();
     refused(renamed, "descriptors");
+    refused(Calibration { statistics: None, ..good.clone() }, "calibrate again");
+    let mut short = good;
+    short.statistics.as_mut().unwrap().pop();
+    refused(short, "mean utterance statistics");
 
     let silence = vec![0.0f32; 48_000];
     let e = speaker.calibrate(&mut extractor, &[(&silence, 16_000)]).unwrap_err().to_string();
     assert!(e.contains("holds speech"), "{e}");
+}
+
+/// A speaker's mean utterance statistics (`centre_stats`) come out the same
+/// from training's path (`prenormalize_features` and `examples_for` over a
+/// speaker's utterances) and from a calibration on the same recordings, and
+/// the pipeline builds the same example from them as training does.
+#[test]
+fn centred_statistics_are_the_same_in_training_and_calibration() {
+    use emorec::data::norm::Normalization;
+    use emorec::data::Utterance;
+    use emorec::pipeline::{examples_for, prenormalize_features};
+    let speaker = bundle("www/model-speaker");
+    let mut extractor = speaker.extractor().unwrap();
+    let own: Vec<_> = [(1, 1), (3, 2), (4, 1), (5, 2)].iter().map(|&(e, s)| ravdess(7, e, s)).collect();
+    let recordings: Vec<(&[f32], u32)> = own.iter().map(|a| (a.samples.as_slice(), a.sample_rate)).collect();
+    let calibration = speaker.calibrate(&mut extractor, &recordings).unwrap();
+    let statistics = calibration.statistics.clone().expect("the shipped model centres its statistics");
+
+    let utts: Vec<Utterance> = (0..own.len())
+        .map(|i| Utterance {
+            id: i.to_string(),
+            audio: None,
+            transcript: None,
+            label: Emotion::Neutral,
+            speaker: "07".into(),
+            group: String::new(),
+            corpus: Some("ravdess".into()),
+        })
+        .collect();
+    let raw: Vec<_> = recordings
+        .iter()
+        .map(|&(x, rate)| {
+            let x = emorec::audio::prepare(x, rate).unwrap();
+            speaker.features(&mut extractor, &x).unwrap().0
+        })
+        .collect();
+    let mut features: Vec<_> = raw.iter().map(|m| Some(Ok(m.clone()))).collect();
+    prenormalize_features(&utts, &mut features, &speaker.inputs, Normalization::Speaker).unwrap();
+    let all: Vec<usize> = (0..utts.len()).collect();
+    let config = speaker.model.config();
+    let (trained, _) = examples_for(&utts, &all, &features, speaker.norm.as_ref(), None, Some(config)).unwrap();
+    let offset = trained[0].stats_offset.as_ref().expect("an offset in training");
+    let diff = offset.iter().zip(&statistics).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    assert!(diff < 1e-4, "training and calibration differ by {diff}");
+    assert!(trained.iter().all(|e| e.stats_offset.as_ref() == Some(offset)), "one offset per speaker");
+
+    let checked = speaker.check_calibration(&calibration).unwrap();
+    let (example, _) = speaker.example(Some(&raw[2]), None, Some(checked)).unwrap();
+    let frames = example.acoustic.as_ref().unwrap().data.iter().zip(&trained[2].acoustic.as_ref().unwrap().data);
+    let diff = frames.map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    assert!(diff < 1e-4, "the frames differ by {diff}");
 }

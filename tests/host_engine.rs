@@ -97,6 +97,25 @@ fn voiced_statistics_match_burn() {
             let p = plain.predict(e).unwrap();
             assert!(max_diff(&a.probabilities, &p.probabilities) > 1e-6, "the voiced statistics change nothing");
         }
+        // A speaker's mean statistics subtracted (`centre_stats`), with a head
+        // from the statistics to the logits: both engines alike, and the
+        // offset matters.
+        let config = ModelConfig { stats_head: true, ..config };
+        let model = Model::new(&config, 7, &Device::flex()).unwrap();
+        let host = HostModel::from_model(&model).unwrap();
+        let offset =
+            emorec::model::batch::mean_statistics(examples.iter().filter_map(|e| e.acoustic.as_ref()), &config)
+                .unwrap();
+        for e in &examples {
+            let centred = Example { stats_offset: Some(offset.clone()), ..e.clone() };
+            let (a, b) = (model.predict(&centred).unwrap(), host.predict(&centred).unwrap());
+            let d = prediction_diff(&a, &b);
+            assert!(d <= 1e-5, "{config:?}, centred: the engines differ by {d}");
+            let p = model.predict(e).unwrap();
+            assert!(max_diff(&a.probabilities, &p.probabilities) > 1e-6, "the offset changes nothing");
+        }
+        let wrong = Example { stats_offset: Some(vec![0.0; 3]), ..examples[0].clone() };
+        assert!(model.predict(&wrong).is_err() && host.predict(&wrong).is_err(), "an offset of the wrong size");
     }
 }
 

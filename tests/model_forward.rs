@@ -95,6 +95,7 @@ fn strip(e: &Example, audio: bool, text: bool) -> Example {
         acoustic: if audio { e.acoustic.clone() } else { None },
         words: if text { e.words.clone() } else { None },
         label: e.label,
+        stats_offset: None,
     }
 }
 

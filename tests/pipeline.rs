@@ -279,7 +279,7 @@ fn log_energies_are_read_alike_in_training_and_classification() {
     };
     let mut features = vec![Some(Ok(m.clone()))];
     prenormalize_features(std::slice::from_ref(&utt), &mut features, &bundle.inputs, Normalization::Global).unwrap();
-    let (trained, _) = examples_for(&[utt], &[0], &features, bundle.norm.as_ref(), None).unwrap();
+    let (trained, _) = examples_for(&[utt], &[0], &features, bundle.norm.as_ref(), None, None).unwrap();
     assert_eq!(trained[0].acoustic.as_ref(), Some(&logged), "training and classification read different descriptors");
 
     let rms = m.column_index("pcm_RMSenergy_sma").unwrap();

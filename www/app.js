@@ -84,7 +84,17 @@ function setStatus(text) {
 }
 
 function showError(err) {
-  ui.error.textContent = err ? `Error: ${err.message ?? err}` : '';
+  let message = err ? `Error: ${err.message ?? err}` : '';
+  // A saved calibration the model refuses (made by an earlier model, or for
+  // other descriptors) would fail every classification: it is forgotten,
+  // and the message says so.
+  if (state.calibration !== null && message.includes('this calibration cannot be used')) {
+    forgetCalibration();
+    state.calibration = null;
+    showCalibration();
+    message += ' The saved calibration has been forgotten: calibrate again.';
+  }
+  ui.error.textContent = message;
 }
 
 function updateControls() {

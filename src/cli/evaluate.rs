@@ -60,7 +60,9 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         vec![None; utts.len()]
     };
     let all: Vec<usize> = (0..utts.len()).collect();
-    let (examples, skipped) = examples_for(&utts, &all, &features, bundle.norm.as_ref(), bundle.vocab.as_ref())?;
+    let centre = bundle.inputs.centre_stats.then_some(bundle.model.config());
+    let (examples, skipped) =
+        examples_for(&utts, &all, &features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
     if examples.is_empty() {
         bail!("none of the {} utterances has audio or words this model uses", utts.len());
     }

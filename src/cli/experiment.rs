@@ -145,6 +145,7 @@ impl Experiment {
                 .with_level(config.level_dbfs)
                 .with_normalization(config.normalize)
                 .with_log_energy(config.log_energy)
+                .with_centred_stats(config.centre_stats)
         } else {
             InputSpec::new(emorec::features::FeatureSet::Compare2016, false)
         };
@@ -283,7 +284,8 @@ impl Experiment {
             }
             None => None,
         };
-        let make = |idx: &[usize]| examples_for(&self.utts, idx, &self.features, norm.as_ref(), vocab.as_ref());
+        let centre = self.inputs.centre_stats.then_some(&self.config.model);
+        let make = |idx: &[usize]| examples_for(&self.utts, idx, &self.features, norm.as_ref(), vocab.as_ref(), centre);
         let (train_set, _) = make(&fold.train)?;
         let (valid_set, _) = make(&fold.valid)?;
         let (test_set, _) = make(&fold.test)?;
@@ -300,7 +302,7 @@ impl Experiment {
             for copy in 1..=self.config.augment.copies {
                 eprintln!("augmented copy {copy}/{} of the training audio", self.config.augment.copies);
                 let features = self.augmented_features(&audio, copy)?;
-                let (set, _) = examples_for(&self.utts, &fold.train, &features, norm.as_ref(), vocab.as_ref())?;
+                let (set, _) = examples_for(&self.utts, &fold.train, &features, norm.as_ref(), vocab.as_ref(), centre)?;
                 views.push(set);
             }
         }
@@ -349,7 +351,9 @@ impl Experiment {
         let t = bundle.inputs.temperature.unwrap_or(1.0);
         let mut out = BTreeMap::new();
         for (corpus, idx) in by_corpus {
-            let (set, _) = examples_for(&self.utts, &idx, &self.features, bundle.norm.as_ref(), bundle.vocab.as_ref())?;
+            let centre = bundle.inputs.centre_stats.then_some(bundle.model.config());
+            let (set, _) =
+                examples_for(&self.utts, &idx, &self.features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
             if set.is_empty() {
                 continue;
             }

@@ -84,10 +84,11 @@ pub fn run(mut args: PredictArgs) -> Result<()> {
         }
         let recordings = args.speaker.iter().map(|p| decode(p)).collect::<Result<Vec<_>>>()?;
         let refs: Vec<(&[f32], u32)> = recordings.iter().map(|a| (a.samples.as_slice(), a.sample_rate)).collect();
-        Some(bundle.speaker_stats(&mut extractor, &refs)?)
+        Some(bundle.calibrate(&mut extractor, &refs)?)
     };
+    let speaker = speaker.as_ref().map(|c| bundle.check_calibration(c)).transpose()?;
     let input = Input::new(decoded.as_ref().map(|a| (a.samples.as_slice(), a.sample_rate)), args.text.as_deref())
-        .with_speaker(speaker.as_ref());
+        .with_calibration(speaker);
     let c = bundle.classify(&mut extractor, &input).map_err(|e| match &args.audio {
         Some(path) => anyhow::Error::new(e).context(format!("classifying {}", path.display())),
         None => e.into(),

@@ -54,6 +54,10 @@ pub struct Example {
     pub words: Option<Sequence>,
     /// Needed for training and evaluation only.
     pub label: Option<Emotion>,
+    /// The speaker's mean utterance statistics (`[config.stats_dim()]`, see
+    /// [`mean_statistics`]), subtracted from this utterance's before the
+    /// model reads them (`centre_stats`); `None`: nothing subtracted.
+    pub stats_offset: Option<Vec<f32>>,
 }
 
 impl Example {
@@ -92,6 +96,9 @@ pub struct Batch {
     pub words: Option<Padded>,
     /// Class indices, when every item is labelled.
     pub labels: Option<Vec<usize>>,
+    /// `[batch, stats_dim]`: each item's [`Example::stats_offset`] (zeros
+    /// where it has none); `None` when no item has one.
+    pub stats_offset: Option<Vec<f32>>,
 }
 
 /// Pads examples into [`Batch`]es for one model configuration (its input
@@ -105,6 +112,7 @@ pub struct Batcher {
     word_dim: usize,
     max_frames: usize,
     max_words: usize,
+    stats_dim: usize,
 }
 
 impl Batcher {
@@ -116,6 +124,7 @@ impl Batcher {
             word_dim: config.word_dim,
             max_frames: config.max_frames,
             max_words: config.max_words,
+            stats_dim: config.stats_dim(),
         }
     }
 
@@ -134,7 +143,25 @@ impl Batcher {
             None
         };
         let labels: Option<Vec<usize>> = examples.iter().map(|e| e.label.map(Emotion::index)).collect();
-        Ok(Batch { size: examples.len(), acoustic, words, labels })
+        let stats_offset = match examples.iter().any(|e| e.stats_offset.is_some()) {
+            true => {
+                let d = self.stats_dim;
+                let mut out = vec![0.0f32; examples.len() * d];
+                for (i, e) in examples.iter().enumerate() {
+                    let Some(o) = &e.stats_offset else { continue };
+                    if o.len() != d {
+                        return Err(ModelError::Input(format!(
+                            "a speaker's mean statistics have {} values, the model reads {d}",
+                            o.len()
+                        )));
+                    }
+                    out[i * d..(i + 1) * d].copy_from_slice(o);
+                }
+                Some(out)
+            }
+            false => None,
+        };
+        Ok(Batch { size: examples.len(), acoustic, words, labels, stats_offset })
     }
 }
 
@@ -217,6 +244,39 @@ pub(crate) fn utterance_stats(input: &Padded, config: &ModelConfig) -> (Vec<f32>
     (out, has)
 }
 
+/// [`utterance_stats`] of the batch's audio with each item's speaker offset
+/// ([`Batch::stats_offset`]) subtracted; `None` without audio or for a model
+/// without statistics. What every engine feeds its statistics layers.
+pub(crate) fn batch_stats(batch: &Batch, config: &ModelConfig) -> Option<(Vec<f32>, Vec<f32>)> {
+    let input = batch.acoustic.as_ref().filter(|_| config.acoustic_stats)?;
+    let (mut values, has) = utterance_stats(input, config);
+    if let Some(offset) = &batch.stats_offset {
+        values.iter_mut().zip(offset).for_each(|(v, o)| *v -= o);
+    }
+    Some((values, has))
+}
+
+/// The mean of the utterance statistics of `sequences` (one speaker's
+/// normalised descriptors, the frame cap applied as in a batch): what
+/// [`Example::stats_offset`] holds. Zeros for no sequence.
+pub fn mean_statistics<'a>(
+    sequences: impl IntoIterator<Item = &'a Sequence>,
+    config: &ModelConfig,
+) -> Result<Vec<f32>, ModelError> {
+    let d = config.stats_dim();
+    let mut sum = vec![0.0f64; d];
+    let mut n = 0usize;
+    let batcher = Batcher::new(config);
+    for s in sequences {
+        let e = Example { acoustic: Some(s.clone()), ..Default::default() };
+        let Some(input) = batcher.batch(&[&e])?.acoustic else { continue };
+        let (values, _) = utterance_stats(&input, config);
+        sum.iter_mut().zip(&values).for_each(|(a, &v)| *a += f64::from(v));
+        n += 1;
+    }
+    Ok(sum.iter().map(|&a| if n > 0 { (a / n as f64) as f32 } else { 0.0 }).collect())
+}
+
 /// Mean (first half of `out`) and population standard deviation (second
 /// half) of `columns` over the rows of `frames` that `keep` accepts, in f64;
 /// zeros when it accepts none. Returns how many rows it accepted.
@@ -255,8 +315,13 @@ mod tests {
     #[test]
     fn pads_truncates_and_marks_missing() {
         let config = ModelConfig { acoustic_dim: 2, word_dim: 3, max_frames: 4, ..Default::default() };
-        let a = Example { acoustic: Some(seq(6, 2, 1.0)), words: Some(seq(2, 3, 2.0)), label: Some(Emotion::Sad) };
-        let b = Example { acoustic: Some(seq(2, 2, 3.0)), words: None, label: Some(Emotion::Angry) };
+        let a = Example {
+            acoustic: Some(seq(6, 2, 1.0)),
+            words: Some(seq(2, 3, 2.0)),
+            label: Some(Emotion::Sad),
+            ..Default::default()
+        };
+        let b = Example { acoustic: Some(seq(2, 2, 3.0)), label: Some(Emotion::Angry), ..Default::default() };
         let batch = Batcher::new(&config).batch(&[&a, &b]).unwrap();
         let ac = batch.acoustic.unwrap();
         assert_eq!((ac.max_len, ac.lens.clone()), (4, vec![4, 2]));

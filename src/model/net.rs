@@ -4,7 +4,7 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Tensor, TensorData};
 
-use super::batch::{utterance_stats, Batch, Padded};
+use super::batch::{batch_stats, Batch, Padded};
 use super::config::{ModelConfig, Variant};
 use super::fusion::ModalityFusion;
 use super::init::uniform1;
@@ -171,11 +171,10 @@ impl Model {
         };
         let (mut audio, frame_attention) = encode(&self.acoustic, &batch.acoustic, rng.as_deref_mut());
         let mut head = None;
-        if let (Some(stats), Some(input)) = (&self.stats, &batch.acoustic) {
+        if let (Some(stats), Some((values, has))) = (&self.stats, batch_stats(batch, &self.config)) {
             if let Some(rng) = rng.as_deref_mut() {
                 audio = drop_items(audio, self.config.frame_dropout, rng);
             }
-            let (values, has) = utterance_stats(input, &self.config);
             let values = Tensor::<2>::from_data(TensorData::new(values, [b, self.config.stats_dim()]), &device);
             let has = Tensor::<2>::from_data(TensorData::new(has, [b, 1]), &device);
             if let Some(h) = &self.stats_head {

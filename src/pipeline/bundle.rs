@@ -13,8 +13,10 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::examples::{acoustic_example, text_example};
+use super::Speaker;
 use crate::data::norm::{group_stats, NormStats, Normalization};
 use crate::features::{FeatureMatrix, FeatureSet, FeatureSettings};
+use crate::model::batch::mean_statistics;
 use crate::model::host::weights as host_weights;
 #[cfg(feature = "burn")]
 use crate::model::Model;
@@ -52,6 +54,10 @@ pub struct InputSpec {
     /// before any statistics; absent: linear, as extracted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub log_energy: bool,
+    /// The speaker's mean utterance statistics are subtracted from each
+    /// utterance's (a calibration carries them); absent: not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub centre_stats: bool,
 }
 
 impl InputSpec {
@@ -64,11 +70,16 @@ impl InputSpec {
             temperature: None,
             normalize: Normalization::Global,
             log_energy: false,
+            centre_stats: false,
         }
     }
 
     pub fn with_log_energy(self, log_energy: bool) -> Self {
         InputSpec { log_energy, ..self }
+    }
+
+    pub fn with_centred_stats(self, centre_stats: bool) -> Self {
+        InputSpec { centre_stats, ..self }
     }
 
     /// Extracted descriptors as the model reads them, before any statistics:
@@ -310,19 +321,34 @@ impl Bundle {
     /// Builds the model's input from raw descriptors (un-normalised) and a
     /// transcript; either may be missing. Returns the example and the tokens
     /// the words came from. `speaker`: the speaker's own statistics, for a
-    /// bundle that normalises by speaker (without them, the utterance's own
-    /// statistics stand in); other bundles ignore them.
+    /// bundle that normalises by speaker (without them, the utterance
+    /// stands for its speaker: its own statistics stand in); other bundles
+    /// ignore them.
     pub fn example(
         &self,
         features: Option<&FeatureMatrix>,
         transcript: Option<&str>,
-        speaker: Option<&NormStats>,
+        speaker: Option<Speaker>,
     ) -> Result<(Example, Vec<String>)> {
         let acoustic = match (features, &self.norm) {
             (Some(m), Some(norm)) => {
-                let m = self.prenormalize(m, speaker)?;
+                let m = self.prenormalize(m, speaker.map(|s| s.stats))?;
                 Some(acoustic_example(&m, norm)?)
             }
+            _ => None,
+        };
+        let stats_offset = match (&acoustic, self.centres_statistics()) {
+            (Some(seq), true) => Some(match speaker {
+                Some(Speaker { statistics: Some(s), .. }) => s.to_vec(),
+                Some(Speaker { statistics: None, .. }) => {
+                    return Err(Error::Input(
+                        "this model also needs the speaker's mean utterance statistics, which a calibration \
+                         made by this version carries (Bundle::calibrate): calibrate again"
+                            .into(),
+                    ))
+                }
+                None => mean_statistics([seq], self.model.config())?,
+            }),
             _ => None,
         };
         let (words, tokens) = match (transcript, &self.vocab) {
@@ -334,7 +360,7 @@ impl Bundle {
             }
             _ => (None, Vec::new()),
         };
-        Ok((Example { acoustic, words, label: None }, tokens))
+        Ok((Example { acoustic, words, label: None, stats_offset }, tokens))
     }
 
     /// Extracted descriptors as the model reads them ([`InputSpec::view`]),

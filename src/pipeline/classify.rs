@@ -34,9 +34,20 @@ pub struct Input<'a> {
     /// Mono samples and their rate in Hz (any rate `audio::prepare` accepts).
     pub audio: Option<(&'a [f32], u32)>,
     pub transcript: Option<&'a str>,
-    /// The speaker's own statistics ([`Input::with_speaker`]), for bundles
-    /// that normalise by speaker.
-    pub speaker: Option<&'a NormStats>,
+    /// The speaker's own statistics ([`Input::with_speaker`],
+    /// [`Input::with_calibration`]), for bundles that normalise by speaker.
+    pub speaker: Option<Speaker<'a>>,
+}
+
+/// What a bundle normalised by speaker knows of the speaker: the statistics
+/// of their descriptors and, for a bundle that centres the utterance
+/// statistics (`InputSpec::centre_stats`), their mean utterance statistics
+/// (both from a [`super::Calibration`], which [`super::Bundle::check_calibration`]
+/// turns into this).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Speaker<'a> {
+    pub stats: &'a NormStats,
+    pub statistics: Option<&'a [f32]>,
 }
 
 impl<'a> Input<'a> {
@@ -52,6 +63,12 @@ impl<'a> Input<'a> {
     /// (`data::norm::group_stats` of the bundle's raw features), which a
     /// bundle trained with speaker normalisation standardises by.
     pub fn with_speaker(self, speaker: Option<&'a NormStats>) -> Self {
+        Input { speaker: speaker.map(|stats| Speaker { stats, statistics: None }), ..self }
+    }
+
+    /// The speaker as a checked calibration describes them
+    /// ([`super::Bundle::check_calibration`]).
+    pub fn with_calibration(self, speaker: Option<Speaker<'a>>) -> Self {
         Input { speaker, ..self }
     }
 }
@@ -188,7 +205,7 @@ impl Bundle {
     /// embedded with the bundle's vocabulary. Fails when nothing is given, or
     /// when what is given is nothing this model reads.
     pub fn prepare(&self, extractor: &mut Extractor, input: &Input) -> Result<Prepared> {
-        let input = Input::new(input.audio, input.transcript).with_speaker(input.speaker);
+        let input = Input::new(input.audio, input.transcript).with_calibration(input.speaker);
         if input.audio.is_none() && input.transcript.is_none() {
             return Err(Error::Input("nothing to classify: give audio, a transcript or both".into()));
         }

@@ -29,11 +29,15 @@ pub fn text_example(text: &str, vocab: &Vocabulary) -> Result<(Option<Sequence>,
 mod native {
     use std::path::PathBuf;
 
+    use std::collections::hash_map::Entry;
+    use std::collections::HashMap;
+
     use super::*;
     use crate::data::cache::FeatureCache;
     use crate::data::Utterance;
     use crate::features::FeatureSettings;
-    use crate::model::Example;
+    use crate::model::batch::mean_statistics;
+    use crate::model::{Example, ModelConfig};
     use crate::pipeline::InputSpec;
 
     /// Descriptors of every utterance with audio (from the cache, computing
@@ -74,7 +78,10 @@ mod native {
         for (i, (u, f)) in utts.iter().zip(features.iter_mut()).enumerate() {
             let Some(Ok(m)) = f else { continue };
             let key = match mode {
-                Normalization::Speaker => (u.corpus.as_deref().unwrap_or(""), u.speaker.as_str(), 0),
+                Normalization::Speaker => {
+                    let (corpus, speaker) = speaker_key(u);
+                    (corpus, speaker, 0)
+                }
                 Normalization::Utterance | Normalization::Global => ("", "", i),
             };
             items.push((key, m));
@@ -84,15 +91,20 @@ mod native {
 
     /// Examples for the utterances at `indices`, with the modalities the model
     /// uses. An utterance that ends up with neither modality is skipped and
-    /// counted.
+    /// counted. `centre`: the model's config when the bundle centres the
+    /// utterance statistics per speaker (`InputSpec::centre_stats`); each
+    /// example with audio then carries its speaker's mean statistics over
+    /// all their utterances in `utts` (no labels used).
     pub fn examples_for(
         utts: &[Utterance],
         indices: &[usize],
         features: &[Option<std::result::Result<FeatureMatrix, String>>],
         norm: Option<&NormStats>,
         vocab: Option<&Vocabulary>,
+        centre: Option<&ModelConfig>,
     ) -> Result<(Vec<Example>, usize)> {
         let mut out = Vec::with_capacity(indices.len());
+        let mut speakers = Vec::with_capacity(indices.len());
         let mut skipped = 0;
         for &i in indices {
             let u = &utts[i];
@@ -108,9 +120,37 @@ mod native {
                 skipped += 1;
                 continue;
             }
-            out.push(Example { acoustic, words, label: Some(u.label) });
+            speakers.push(speaker_key(u));
+            out.push(Example { acoustic, words, label: Some(u.label), stats_offset: None });
+        }
+        if let (Some(config), Some(norm)) = (centre, norm) {
+            let mut offsets: HashMap<(&str, &str), Vec<f32>> = HashMap::new();
+            for (e, key) in out.iter_mut().zip(speakers) {
+                if !e.has_audio() {
+                    continue;
+                }
+                let offset = match offsets.entry(key) {
+                    Entry::Occupied(o) => o.into_mut(),
+                    Entry::Vacant(v) => {
+                        let mut sequences = Vec::new();
+                        for (u, f) in utts.iter().zip(features) {
+                            if let (true, Some(Ok(m))) = (speaker_key(u) == key, f) {
+                                sequences.push(acoustic_example(m, norm)?);
+                            }
+                        }
+                        v.insert(mean_statistics(&sequences, config)?)
+                    }
+                };
+                e.stats_offset = Some(offset.clone());
+            }
         }
         Ok((out, skipped))
+    }
+
+    /// Who spoke an utterance: its corpus and speaker id, since corpora reuse
+    /// ids such as "01".
+    fn speaker_key(u: &Utterance) -> (&str, &str) {
+        (u.corpus.as_deref().unwrap_or(""), u.speaker.as_str())
     }
 }
 

@@ -11,7 +11,7 @@ mod speaker;
 mod timeline;
 
 pub use bundle::{Bundle, BundleFiles, InputSpec, INPUTS_FILE, NORM_FILE, VOCAB_FILE};
-pub use classify::{Classification, Input, Prepared};
+pub use classify::{Classification, Input, Prepared, Speaker};
 pub use examples::{acoustic_example, text_example};
 #[cfg(feature = "cli")]
 pub use examples::{compute_features, examples_for, prenormalize_features};

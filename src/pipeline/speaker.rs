@@ -5,9 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Bundle;
+use super::examples::acoustic_example;
+use super::{Bundle, Speaker};
 use crate::data::norm::{group_stats, NormStats, Normalization};
 use crate::features::{speech_presence_after_gain, Extractor};
+use crate::model::batch::mean_statistics;
 use crate::{audio, Error, Result};
 
 /// Version of [`Calibration`]'s JSON layout; bump when it changes.
@@ -33,6 +35,12 @@ pub struct Calibration {
     pub recordings: usize,
     pub used: usize,
     pub stats: NormStats,
+    /// For a bundle that centres the utterance statistics
+    /// ([`Bundle::centres_statistics`]): the mean of the model's utterance
+    /// statistics over the recordings, standardised by `stats` as
+    /// classification will standardise (absent for other bundles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<Vec<f32>>,
 }
 
 impl Bundle {
@@ -67,6 +75,18 @@ impl Bundle {
                 recordings.len()
             )));
         }
+        let stats = group_stats(&speech)?;
+        let statistics = match (self.centres_statistics(), &self.norm) {
+            (true, Some(norm)) => {
+                let mut sequences = Vec::with_capacity(speech.len());
+                for mut m in speech.iter().cloned() {
+                    stats.apply(&mut m)?;
+                    sequences.push(acoustic_example(&m, norm)?);
+                }
+                Some(mean_statistics(&sequences, self.model.config())?)
+            }
+            _ => None,
+        };
         Ok(Calibration {
             format: "emorec-calibration".into(),
             version: CALIBRATION_VERSION,
@@ -74,8 +94,15 @@ impl Bundle {
             seconds,
             recordings: recordings.len(),
             used: speech.len(),
-            stats: group_stats(&speech)?,
+            stats,
+            statistics,
         })
+    }
+
+    /// Whether the model reads its utterance statistics relative to the
+    /// speaker's mean (`InputSpec::centre_stats`, for a model that has them).
+    pub fn centres_statistics(&self) -> bool {
+        self.inputs.centre_stats && self.normalizes_by_speaker() && self.model.config().acoustic_stats
     }
 
     /// Whether the bundle standardises by the speaker's statistics (and so
@@ -84,9 +111,10 @@ impl Bundle {
         self.norm.is_some() && self.inputs.normalize == Normalization::Speaker
     }
 
-    /// The statistics of `calibration`, checked to be what this bundle's
-    /// descriptors are: the same format, settings and columns.
-    pub fn check_calibration<'c>(&self, calibration: &'c Calibration) -> Result<&'c NormStats> {
+    /// The speaker `calibration` describes, checked to be what this bundle's
+    /// descriptors are: the same format, settings and columns, and the mean
+    /// utterance statistics a bundle that centres them needs.
+    pub fn check_calibration<'c>(&self, calibration: &'c Calibration) -> Result<Speaker<'c>> {
         let bad = |why: String| Err(Error::Input(format!("this calibration cannot be used: {why}")));
         if calibration.format != "emorec-calibration" {
             return bad(format!("its format is {:?}, not \"emorec-calibration\"", calibration.format));
@@ -111,6 +139,22 @@ impl Bundle {
         if !s.mean.iter().chain(&s.std).all(|v| v.is_finite()) || s.std.iter().any(|&v| v < 0.0) {
             return bad("its statistics are not finite".into());
         }
-        Ok(s)
+        let statistics = match (self.centres_statistics(), calibration.statistics.as_deref()) {
+            (false, _) => None,
+            (true, None) => {
+                return bad("it lacks the mean utterance statistics this model reads: calibrate again".into())
+            }
+            (true, Some(v)) => {
+                let d = self.model.config().stats_dim();
+                if v.len() != d || !v.iter().all(|x| x.is_finite()) {
+                    return bad(format!(
+                        "its mean utterance statistics are {} values, the model reads {d} finite ones",
+                        v.len()
+                    ));
+                }
+                Some(v)
+            }
+        };
+        Ok(Speaker { stats: s, statistics })
     }
 }

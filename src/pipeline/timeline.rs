@@ -76,7 +76,7 @@ impl<'a> Plan<'a> {
             .iter()
             .map(|s| {
                 s.sound.then(|| {
-                    Input::new(Some((&samples[s.start..s.end], TARGET_RATE)), None).with_speaker(self.input.speaker)
+                    Input::new(Some((&samples[s.start..s.end], TARGET_RATE)), None).with_calibration(self.input.speaker)
                 })
             })
             .collect();
@@ -108,7 +108,7 @@ impl Bundle {
     /// Checks `input` and plans its classification: audio longer than
     /// [`Bundle::piece_s`] is resampled once and cut at its pauses.
     pub fn plan<'a>(&self, input: &Input<'a>) -> Result<Plan<'a>> {
-        let input = Input::new(input.audio, input.transcript).with_speaker(input.speaker);
+        let input = Input::new(input.audio, input.transcript).with_calibration(input.speaker);
         let max_s = self.piece_s();
         let duration_s = input.audio.map(|(s, rate)| s.len() as f64 / f64::from(rate.max(1)));
         let whole = Plan { input, cut: None, text_alone: false, duration_s, max_s };

@@ -65,6 +65,13 @@ pub struct TrainConfig {
     /// (`features::log_energies`), in training and in the bundle it writes.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub log_energy: bool,
+    /// With speaker normalisation and `acoustic_stats`: each speaker's mean
+    /// utterance statistics (over all their recordings, no labels) are
+    /// subtracted from each utterance's, in training and in the bundle it
+    /// writes (`InputSpec::centre_stats`), so the statistics say how an
+    /// utterance departs from the speaker's usual one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub centre_stats: bool,
     /// Epochs the utterance-statistics head (`stats_head`) is fitted alone,
     /// as a softmax regression, before the network trains (0: off; see
     /// `train::head`).
@@ -93,6 +100,7 @@ impl Default for TrainConfig {
             level_dbfs: None,
             normalize: Normalization::Global,
             log_energy: false,
+            centre_stats: false,
             head_epochs: 0,
             augment: AugmentConfig::default(),
             model: ModelConfig::default(),
@@ -129,6 +137,9 @@ impl TrainConfig {
         }
         if !(0.0..=1.0).contains(&self.modality_dropout) {
             return bad("modality_dropout must be in [0, 1]");
+        }
+        if self.centre_stats && !(self.model.acoustic_stats && self.normalize == Normalization::Speaker) {
+            return bad("centre_stats needs acoustic_stats and normalize = \"speaker\"");
         }
         if self.head_epochs > 0 && !self.model.stats_head {
             return bad("head_epochs needs a model with stats_head");

@@ -10,7 +10,7 @@
 //! network then starts from the classifier that generalises and learns what
 //! the frames add to it.
 
-use crate::model::batch::utterance_stats;
+use crate::model::batch::batch_stats;
 use crate::model::{Batcher, Example, ModelConfig, ModelError};
 use crate::rng::Rng;
 use crate::Emotion;
@@ -68,8 +68,7 @@ pub fn fit_stats_head(
     for e in train.iter().filter(|e| e.has_audio()) {
         let Some(label) = e.label else { continue };
         let batch = batcher.batch(&[e])?;
-        let input = batch.acoustic.as_ref().expect("an example with audio");
-        let (values, _) = utterance_stats(input, config);
+        let (values, _) = batch_stats(&batch, config).expect("an example with audio");
         xs.push(values.iter().map(|&v| f64::from(v)).collect());
         ys.push(label.index());
     }
@@ -169,8 +168,8 @@ mod tests {
                     (0..20).map(|t| class as f32 + 0.3 * rng.uniform(-1.0, 1.0) as f32 * (t % 2) as f32).collect();
                 Example {
                     acoustic: Some(Sequence::new(10, 2, data).unwrap()),
-                    words: None,
                     label: Emotion::from_index(class),
+                    ..Default::default()
                 }
             })
             .collect();
@@ -184,7 +183,7 @@ mod tests {
         assert!(fit.loss < 0.3, "loss {}", fit.loss);
         for e in &examples {
             let batch = Batcher::new(&config).batch(&[e]).unwrap();
-            let (x, _) = utterance_stats(batch.acoustic.as_ref().unwrap(), &config);
+            let (x, _) = batch_stats(&batch, &config).unwrap();
             let x: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
             let w: Vec<f64> = fit.weight.iter().map(|&v| f64::from(v)).collect();
             let b: Vec<f64> = fit.bias.iter().map(|&v| f64::from(v)).collect();

@@ -302,7 +302,7 @@ impl Inner {
             None => None,
         };
         let speaker = calibration.as_ref().map(|c| bundle.check_calibration(c)).transpose().map_err(js_error)?;
-        let input = Input::new(audio, transcript.as_deref()).with_speaker(speaker);
+        let input = Input::new(audio, transcript.as_deref()).with_calibration(speaker);
         let calibrated = speaker.is_some() && input.audio.is_some();
         let plan = bundle.plan(&input).map_err(js_error)?;
         let mut timings = Timings { features: 0.0, inference: 0.0 };

@@ -652,6 +652,9 @@ const calibration = {
     const stored = JSON.parse((await calibrationState(page)).stored);
     check(stored?.calibration?.format === 'emorec-calibration' && stored.calibration.seconds > 4,
       `localStorage holds ${JSON.stringify(stored)?.slice(0, 200)}`);
+    // The calibrated model centres its utterance statistics on the speaker's.
+    check(Array.isArray(stored.calibration.statistics) && stored.calibration.statistics.length > 0,
+      'the calibration carries the speaker\'s mean utterance statistics');
 
     await page.reload();
     await waitModelReady(page);
@@ -672,6 +675,24 @@ const calibration = {
     await waitModelReady(page);
     const after = await calibrationState(page);
     check(after.calibrated === 'false' && after.stored === null, `after reset and a reload: ${JSON.stringify(after)}`);
+
+    // A calibration saved by an earlier model (no mean statistics) is refused
+    // with the reason, and forgotten rather than failing every classification.
+    const { statistics: _, ...stale } = stored.calibration;
+    await page.evaluate((saved) => localStorage.setItem('emorec.calibration.v1', saved),
+      JSON.stringify({ calibration: stale, savedAt: stored.savedAt }));
+    await page.reload();
+    await waitModelReady(page);
+    check((await calibrationState(page)).calibrated === 'true', 'the stale calibration is loaded');
+    await page.getByTestId('audio-file').setInputFiles(cfg.audio);
+    await waitClassifyEnabled(page, 'decoding the file');
+    await page.getByTestId('classify').click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="calibration-status"]').dataset.calibrated === 'false',
+      null, { timeout: RESULT_TIMEOUT_MS });
+    const refused = (await page.getByTestId('error').textContent()).trim();
+    check(/calibrate again/.test(refused) && (await calibrationState(page)).stored === null,
+      `a stale calibration: the page says ${JSON.stringify(refused)}`);
     return { ...seen, label: `${seen.label} (calibrated from ${stored.calibration.seconds.toFixed(1)} s)` };
   },
 };

@@ -49,6 +49,7 @@ pub fn dataset(n: usize, seed: u64) -> Vec<Example> {
                 acoustic: Some(seq(&mut rng, frames, A_DIM, m)),
                 words: Some(seq(&mut rng, words, W_DIM, m)),
                 label: Emotion::from_index(c),
+                stats_offset: None,
             }
         })
         .collect()

@@ -21,7 +21,7 @@ pub mod weights;
 
 use std::borrow::Cow;
 
-use super::batch::{utterance_stats, Batcher, Example, Padded};
+use super::batch::{batch_stats, Batcher, Example, Padded};
 use super::lstm::recurrence::{self, Dims};
 use super::predict::{assemble, Readback};
 use super::{ModelConfig, ModelError, PoolKind, Prediction, Variant};
@@ -306,8 +306,7 @@ impl HostModel {
         };
         let (mut audio, frame_attention, has_audio) = encode(&self.acoustic, &batch.acoustic);
         let mut head = None;
-        if let (Some(stats), Some(input), true) = (&self.stats, &batch.acoustic, has_audio) {
-            let (values, _) = utterance_stats(input, &self.config);
+        if let (Some(stats), Some((values, _)), true) = (&self.stats, batch_stats(&batch, &self.config), has_audio) {
             let extra = stats.forward(&values, 1);
             audio.iter_mut().zip(extra).for_each(|(a, e)| *a += tanh(e));
             head = self.stats_head.as_ref().map(|h| h.forward(&values, 1));
