@@ -88,6 +88,12 @@ export interface Calibration {
   recordings: number;
   used: number;
   stats: { format: "emorec-norm"; version: number; columns: string[]; mean: number[]; std: number[]; std_floor: number; count: number[] };
+  /**
+   * For a model that centres its utterance statistics on the speaker's: the
+   * mean of those statistics over the recordings. A calibration without it
+   * is refused by such a model ("calibrate again").
+   */
+  statistics?: number[];
 }
 
 /** A file's bytes: a `Blob` / `File`, an `ArrayBuffer`, or a view of one (`Uint8Array`, ...). */
