@@ -196,10 +196,13 @@ impl Encoder {
         };
         match &self.pool {
             Pool::Attention { projection, context } => {
-                let keys = projection.forward(&out, steps);
+                let mut keys = projection.forward(&out, steps);
+                // In place over all keys at once, so that the polynomial
+                // tanh vectorises; then one dot product per step.
+                keys.iter_mut().for_each(|k| *k = recurrence::tanh(*k));
                 let scores: Vec<f32> = keys
                     .chunks_exact(context.len())
-                    .map(|k| k.iter().zip(context).map(|(&k, &u)| tanh(k) * u).sum())
+                    .map(|k| k.iter().zip(context).map(|(&k, &u)| k * u).sum())
                     .collect();
                 let w = masked_softmax(&scores, |_| true);
                 (weighted(&w), Some(w))
