@@ -41,7 +41,7 @@ pub struct OctaveScale {
     y: Vec<f64>,
     y2: Vec<f64>,
     u: Vec<f64>,
-    peaks: Vec<usize>,
+    peaks: Vec<u8>,
 }
 
 impl OctaveScale {
@@ -109,7 +109,7 @@ impl OctaveScale {
             y: vec![0.0; n],
             y2: vec![0.0; n],
             u: vec![0.0; n],
-            peaks: Vec::with_capacity(n / 2 + 2),
+            peaks: Vec::with_capacity(n),
         }
     }
 
@@ -156,35 +156,39 @@ impl OctaveScale {
 /// Keeps each spectral peak and two bins either side; zeroes the valley bins
 /// between consecutive peaks. With a single peak, openSMILE's routine keeps
 /// only the first three bins (an indexing quirk we reproduce).
-fn enhance_peaks(a: &mut [f64], peaks: &mut Vec<usize>) {
+///
+/// Written as two passes over flags rather than a list of peaks, so that
+/// both vectorise: a bin between the first and the last peak is a valley
+/// bin exactly when no peak lies within two bins of it (its nearest peaks
+/// either side are consecutive peaks), which is what openSMILE zeroes.
+fn enhance_peaks(a: &mut [f64], peaks: &mut Vec<u8>) {
     let n = a.len();
     if n < 2 {
         return;
     }
-    // Peaks are written without a branch per bin (the comparisons are as
-    // good as random on a spectrum, and mispredicting them cost more than the
-    // rest of this pass): every bin is written, and the count only moves on
-    // at a peak.
     peaks.clear();
     peaks.resize(n, 0);
-    let mut count = usize::from(a[0] > a[1]);
-    for (i, w) in a.windows(3).enumerate() {
-        peaks[count] = i + 1;
-        count += usize::from(w[1] > w[0] && w[1] >= w[2]);
+    peaks[0] = u8::from(a[0] > a[1]);
+    for (p, w) in peaks[1..n - 1].iter_mut().zip(a.windows(3)) {
+        *p = u8::from(w[1] > w[0]) & u8::from(w[1] >= w[2]);
     }
-    peaks[count] = n - 1;
-    count += usize::from(a[n - 1] > a[n - 2]);
-    peaks.truncate(count);
-    if peaks.len() == 1 {
+    peaks[n - 1] = u8::from(a[n - 1] > a[n - 2]);
+    let (Some(first), Some(last)) = (peaks.iter().position(|&p| p != 0), peaks.iter().rposition(|&p| p != 0)) else {
+        return;
+    };
+    if first == last {
         for v in a.iter_mut().skip(3) {
             *v = 0.0;
         }
         return;
     }
-    for w in peaks.windows(2) {
-        let (lo, hi) = (w[0] + 3, w[1].saturating_sub(3));
-        if lo <= hi && w[1] >= 3 {
-            a[lo..=hi].iter_mut().for_each(|v| *v = 0.0);
+    if first + 3 > last.saturating_sub(3) {
+        return;
+    }
+    let near = peaks[first + 1..last].windows(5);
+    for (v, w) in a[first + 3..=last - 3].iter_mut().zip(near) {
+        if (w[0] | w[1] | w[2] | w[3] | w[4]) == 0 {
+            *v = 0.0;
         }
     }
 }
@@ -209,8 +213,19 @@ mod tests {
         let mut a = vec![0.0, 1.0, 5.0, 1.0, 0.5, 0.4, 0.3, 0.4, 0.5, 1.0, 6.0, 1.0];
         let mut p = Vec::new();
         enhance_peaks(&mut a, &mut p);
-        assert_eq!(p, vec![2, 10]);
+        assert_eq!(p, vec![0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
         assert_eq!(a, vec![0.0, 1.0, 5.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.5, 1.0, 6.0, 1.0]);
+        // One peak: only the first three bins stay (openSMILE's quirk).
+        let mut one = vec![1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 3.0];
+        enhance_peaks(&mut one, &mut p);
+        assert_eq!(one, vec![1.0, 2.0, 3.0, 0.0, 0.0, 0.0, 0.0]);
+        // Peaks at both ends and one between, closer than three bins on one side.
+        let mut edges = vec![9.0, 1.0, 0.5, 0.4, 0.3, 0.2, 7.0, 0.1, 0.2, 8.0];
+        enhance_peaks(&mut edges, &mut p);
+        assert_eq!(edges, vec![9.0, 1.0, 0.5, 0.0, 0.3, 0.2, 7.0, 0.1, 0.2, 8.0]);
+        let mut wide = vec![9.0, 1.0, 0.5, 0.4, 0.3, 0.2, 0.1, 0.2, 7.0];
+        enhance_peaks(&mut wide, &mut p);
+        assert_eq!(wide, vec![9.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.1, 0.2, 7.0]);
     }
 
     #[test]
