@@ -297,6 +297,14 @@ export class Classifier {
         throw new TypeError(`recording ${i}: sampleRate must be a positive number of Hz, got ${r.sampleRate}`);
       }
     }
+    // The shipped model does not read a speaker's statistics; its
+    // speaker-normalised sibling, which classifies calibrated recordings, is
+    // the model the statistics must describe (its descriptors and its
+    // utterance statistics are its own).
+    if (!this.#inner.normalizesBySpeaker && this.#shipped) {
+      const calibrated = await this.#calibratedSibling();
+      return calibrated.calibrate(list);
+    }
     const total = list.reduce((n, r) => n + r.samples.length, 0);
     const all = new Float32Array(total);
     let at = 0;
