@@ -349,9 +349,9 @@ impl Experiment {
             by_corpus.entry(corpus).or_default().push(i);
         }
         let t = bundle.inputs.temperature.unwrap_or(1.0);
+        let centre = bundle.inputs.centre_stats.then_some(bundle.model.config());
         let mut out = BTreeMap::new();
         for (corpus, idx) in by_corpus {
-            let centre = bundle.inputs.centre_stats.then_some(bundle.model.config());
             let (set, _) =
                 examples_for(&self.utts, &idx, &self.features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
             if set.is_empty() {

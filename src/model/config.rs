@@ -165,7 +165,9 @@ pub struct ModelConfig {
     pub frame_dropout: f64,
 }
 
-fn is_zero(x: &f64) -> bool {
+/// serde's `skip_serializing_if` for a number whose default is 0 (the
+/// training config uses it too).
+pub(crate) fn is_zero(x: &f64) -> bool {
     *x == 0.0
 }
 

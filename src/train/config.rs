@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::augment::AugmentConfig;
 use crate::data::norm::Normalization;
+use crate::model::config::is_zero;
 use crate::model::{ModelConfig, ModelError};
 
 /// How the loss copes with unequal class sizes.
@@ -146,10 +147,6 @@ impl TrainConfig {
         }
         Ok(())
     }
-}
-
-fn is_zero(x: &f64) -> bool {
-    *x == 0.0
 }
 
 fn is_zero_usize(x: &usize) -> bool {
