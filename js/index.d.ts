@@ -94,6 +94,12 @@ export interface Calibration {
    * is refused by such a model ("calibrate again").
    */
   statistics?: number[];
+  /**
+   * For a model that also rescales those statistics by the speaker's own
+   * deviation: their deviation over the `used` recordings. A calibration
+   * without it is refused by such a model ("calibrate again").
+   */
+  statisticsSpread?: number[];
 }
 
 /** A file's bytes: a `Blob` / `File`, an `ArrayBuffer`, or a view of one (`Uint8Array`, ...). */

@@ -53,7 +53,7 @@ fn a_calibration_normalises_the_speaker_and_survives_json() {
     let calibrated =
         speaker.classify(&mut extractor, &Input::new(audio, None).with_calibration(Some(checked))).unwrap();
     let direct = speaker.speaker_stats(&mut extractor, &recordings).unwrap();
-    let by_stats = Speaker { stats: &direct, statistics: calibration.statistics.as_deref() };
+    let by_stats = Speaker { stats: &direct, statistics: calibration.statistics.as_deref(), spread: None };
     let by_stats = speaker.classify(&mut extractor, &Input::new(audio, None).with_calibration(Some(by_stats))).unwrap();
     assert_eq!(calibrated.probabilities, by_stats.probabilities);
     // The shipped model reads its utterance statistics against the
@@ -99,7 +99,7 @@ fn a_wrong_calibration_is_refused_with_the_reason() {
     refused(Calibration { statistics: None, ..good.clone() }, "calibrate again");
     let mut short = good;
     short.statistics.as_mut().unwrap().pop();
-    refused(short, "mean utterance statistics");
+    refused(short, "utterance statistics' mean");
 
     let silence = vec![0.0f32; 48_000];
     let e = speaker.calibrate(&mut extractor, &[(&silence, 16_000)]).unwrap_err().to_string();
@@ -144,7 +144,7 @@ fn centred_statistics_are_the_same_in_training_and_calibration() {
     prenormalize_features(&utts, &mut features, &speaker.inputs, Normalization::Speaker).unwrap();
     let all: Vec<usize> = (0..utts.len()).collect();
     let config = speaker.model.config();
-    let (trained, _) = examples_for(&utts, &all, &features, speaker.norm.as_ref(), None, Some(config)).unwrap();
+    let (trained, _) = examples_for(&utts, &all, &features, speaker.norm.as_ref(), None, speaker.centring()).unwrap();
     let offset = trained[0].stats_offset.as_ref().expect("an offset in training");
     let diff = offset.iter().zip(&statistics).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
     assert!(diff < 1e-4, "training and calibration differ by {diff}");
@@ -155,4 +155,24 @@ fn centred_statistics_are_the_same_in_training_and_calibration() {
     let frames = example.acoustic.as_ref().unwrap().data.iter().zip(&trained[2].acoustic.as_ref().unwrap().data);
     let diff = frames.map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
     assert!(diff < 1e-4, "the frames differ by {diff}");
+
+    // Standardised too (`statistics_spread`, here an arbitrary prior): the
+    // calibration carries the deviation, and the pipeline scales the
+    // statistics as training does.
+    let mut standardising = bundle("www/model-speaker");
+    let prior: Vec<f32> = (0..config.stats_dim()).map(|j| 0.2 + 0.01 * (j % 7) as f32).collect();
+    standardising.inputs.statistics_spread = Some(prior);
+    let calibration = standardising.calibrate(&mut extractor, &recordings).unwrap();
+    assert_eq!(calibration.used, own.len());
+    let (trained, _) =
+        examples_for(&utts, &all, &features, standardising.norm.as_ref(), None, standardising.centring()).unwrap();
+    let scale = trained[0].stats_scale.clone().expect("a scale in training");
+    assert!(scale.iter().any(|&s| (s - 1.0).abs() > 0.1), "the scale does something");
+    let checked = standardising.check_calibration(&calibration).unwrap();
+    let (example, _) = standardising.example(Some(&raw[2]), None, Some(checked)).unwrap();
+    let got = example.stats_scale.expect("a scale in classification");
+    let diff = got.iter().zip(&scale).map(|(a, b)| ((a - b) / b).abs()).fold(0.0, f32::max);
+    assert!(diff < 1e-3, "training and calibration scale the statistics differently (relative {diff})");
+    let e = standardising.check_calibration(&Calibration { statistics_spread: None, ..calibration }).unwrap_err();
+    assert!(e.to_string().contains("deviation") && e.to_string().contains("calibrate again"), "{e}");
 }

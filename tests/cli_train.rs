@@ -34,6 +34,7 @@ log_energy = true
 weight_decay = 0.001
 head_epochs = 20
 centre_stats = true
+standardise_stats = true
 
 [model]
 variant = "acoustic"
@@ -98,7 +99,7 @@ fn speaker_normalised_training_to_prediction() {
     let bundle = out.join("speaker_Actor_01");
     let inputs = std::fs::read_to_string(bundle.join("best/inputs.toml")).unwrap();
     assert!(inputs.contains("normalize = \"speaker\"") && inputs.contains("log_energy = true"), "{inputs}");
-    assert!(inputs.contains("centre_stats = true"), "{inputs}");
+    assert!(inputs.contains("centre_stats = true") && inputs.contains("statistics_spread = ["), "{inputs}");
     let config = std::fs::read_to_string(bundle.join("best/config.toml")).unwrap();
     assert!(config.contains("acoustic_stats = true") && config.contains("voiced_stats = true"), "{config}");
     assert!(config.contains("stats_head = true") && config.contains("frame_dropout = 0.5"), "{config}");

@@ -46,9 +46,10 @@ fn every_variant_and_pooling_matches_burn() {
     let device = Device::flex();
     let mut checked = 0;
     for base in all_configs() {
-        for (layers, stats, cap) in [(1, false, 0), (2, true, 0), (1, true, 5)] {
-            let config =
-                ModelConfig { layers, acoustic_stats: stats || base.stats_head, max_frames: cap, ..base.clone() };
+        for (layers, stats, cap, ngrams) in [(1, false, 0, 0), (2, true, 0, 64), (1, true, 5, 0)] {
+            let ngram_buckets = if base.variant.uses_text() { ngrams } else { 0 };
+            let acoustic_stats = stats || base.stats_head;
+            let config = ModelConfig { layers, acoustic_stats, max_frames: cap, ngram_buckets, ..base.clone() };
             let model = Model::new(&config, 11, &device).unwrap();
             let host = HostModel::from_model(&model).unwrap();
             for example in data.iter().chain([&audio_only, &text_only]) {
@@ -66,6 +67,35 @@ fn every_variant_and_pooling_matches_burn() {
         }
     }
     assert!(checked > 100, "only {checked} predictions compared");
+}
+
+/// The n-gram head (`ngram_buckets`): the engines agree, the transcript's
+/// spelling changes the output, and an item without text ignores it.
+#[test]
+fn the_ngram_head_matches_burn_and_reads_the_tokens() {
+    let data = dataset(4, 9);
+    let config = ModelConfig {
+        ngram_buckets: 32,
+        ..tiny(Variant::Mmmla, AcousticPooling::Attention, LexicalPooling::Attention)
+    };
+    let model = Model::new(&config, 3, &Device::flex()).unwrap();
+    let host = HostModel::from_model(&model).unwrap();
+    let plain = Model::new(&ModelConfig { ngram_buckets: 0, ..config.clone() }, 3, &Device::flex()).unwrap();
+    for e in &data {
+        let respelled = Example { tokens: vec!["something".into(), "else".into()], ..e.clone() };
+        let audio_only = Example { words: None, ..e.clone() };
+        for x in [e, &respelled, &audio_only] {
+            let (a, b) = (model.predict(x).unwrap(), host.predict(x).unwrap());
+            let d = prediction_diff(&a, &b);
+            assert!(d <= 1e-5, "the engines differ by {d}");
+        }
+        let (a, b) = (model.predict(e).unwrap(), model.predict(&respelled).unwrap());
+        assert!(max_diff(&a.probabilities, &b.probabilities) > 1e-6, "the tokens change nothing");
+        // The same weights apart from the head (drawn last): without text
+        // the head adds nothing.
+        let (a, b) = (model.predict(&audio_only).unwrap(), plain.predict(&audio_only).unwrap());
+        assert!(max_diff(&a.probabilities, &b.probabilities) < 1e-6, "the head reads an item without text");
+    }
 }
 
 #[test]
@@ -113,6 +143,17 @@ fn voiced_statistics_match_burn() {
             assert!(d <= 1e-5, "{config:?}, centred: the engines differ by {d}");
             let p = model.predict(e).unwrap();
             assert!(max_diff(&a.probabilities, &p.probabilities) > 1e-6, "the offset changes nothing");
+        }
+        // Divided by a speaker's deviation too (`statistics_spread`).
+        let scale: Vec<f32> = (0..config.stats_dim()).map(|j| 0.5 + 0.1 * (j % 11) as f32).collect();
+        for e in &examples {
+            let centred = Example { stats_offset: Some(offset.clone()), ..e.clone() };
+            let scaled = Example { stats_scale: Some(scale.clone()), ..centred.clone() };
+            let (a, b) = (model.predict(&scaled).unwrap(), host.predict(&scaled).unwrap());
+            let d = prediction_diff(&a, &b);
+            assert!(d <= 1e-5, "{config:?}, standardised: the engines differ by {d}");
+            let p = model.predict(&centred).unwrap();
+            assert!(max_diff(&a.probabilities, &p.probabilities) > 1e-6, "the scale changes nothing");
         }
         let wrong = Example { stats_offset: Some(vec![0.0; 3]), ..examples[0].clone() };
         assert!(model.predict(&wrong).is_err() && host.predict(&wrong).is_err(), "an offset of the wrong size");

@@ -95,7 +95,8 @@ fn strip(e: &Example, audio: bool, text: bool) -> Example {
         acoustic: if audio { e.acoustic.clone() } else { None },
         words: if text { e.words.clone() } else { None },
         label: e.label,
-        stats_offset: None,
+        tokens: if text { e.tokens.clone() } else { Vec::new() },
+        ..Default::default()
     }
 }
 

@@ -89,7 +89,8 @@ pub fn bench_model(shipped: &Model, runs: usize, progress: &mut dyn FnMut(&str))
         acoustic: Some(sequence(&mut rng, 500, shipped_config.acoustic_dim)),
         words: Some(sequence(&mut rng, 12, shipped_config.word_dim)),
         label: Some(Emotion::Neutral),
-        stats_offset: None,
+        tokens: (0..12).map(|i| format!("word{i}")).collect(),
+        ..Default::default()
     };
     let one = Batcher::new(&shipped_config).batch(&[&utterance]).expect("one utterance batches");
     let reference = ModelConfig::default();
@@ -98,7 +99,8 @@ pub fn bench_model(shipped: &Model, runs: usize, progress: &mut dyn FnMut(&str))
             acoustic: Some(sequence(&mut rng, 400, reference.acoustic_dim)),
             words: Some(sequence(&mut rng, 20, reference.word_dim)),
             label: Emotion::from_index(i % 4),
-            stats_offset: None,
+            tokens: (0..20).map(|i| format!("word{i}")).collect(),
+            ..Default::default()
         })
         .collect();
     let refs: Vec<&Example> = examples.iter().collect();

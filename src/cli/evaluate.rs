@@ -60,7 +60,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         vec![None; utts.len()]
     };
     let all: Vec<usize> = (0..utts.len()).collect();
-    let centre = bundle.inputs.centre_stats.then_some(bundle.model.config());
+    let centre = bundle.centring();
     let (examples, skipped) =
         examples_for(&utts, &all, &features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
     if examples.is_empty() {

@@ -19,7 +19,9 @@ use emorec::features::FeatureMatrix;
 // Atomic so that a run killed here and resumed never leaves a half-written file.
 use emorec::model::io::write_atomic;
 use emorec::model::Network;
-use emorec::pipeline::{compute_features, examples_for, prenormalize_features, Bundle, InputSpec};
+use emorec::pipeline::{
+    compute_features, examples_for, prenormalize_features, statistics_spread, Bundle, Centring, InputSpec,
+};
 use emorec::text::{BuildOptions, Glove, Vocabulary};
 use emorec::train::{
     evaluate_at, expected_calibration_error, fit_temperature, predict_batches, train_views, Bars, Evaluation,
@@ -284,7 +286,15 @@ impl Experiment {
             }
             None => None,
         };
-        let centre = self.inputs.centre_stats.then_some(&self.config.model);
+        let spread = match (&norm, self.inputs.centre_stats && self.config.standardise_stats) {
+            (Some(norm), true) => {
+                Some(statistics_spread(&self.utts, &fold.train, &self.features, norm, &self.config.model)?)
+            }
+            _ => None,
+        };
+        let inputs = InputSpec { statistics_spread: spread, ..self.inputs.clone() };
+        let centring = Centring { config: &self.config.model, spread: inputs.statistics_spread.as_deref() };
+        let centre = inputs.centre_stats.then_some(centring);
         let make = |idx: &[usize]| examples_for(&self.utts, idx, &self.features, norm.as_ref(), vocab.as_ref(), centre);
         let (train_set, _) = make(&fold.train)?;
         let (valid_set, _) = make(&fold.valid)?;
@@ -323,7 +333,7 @@ impl Experiment {
             );
             Some(t)
         };
-        let inputs = InputSpec { temperature, ..self.inputs.clone() };
+        let inputs = InputSpec { temperature, ..inputs.clone() };
         let bundle = Bundle { model: Network::Burn(report.model.clone()), inputs, norm, vocab };
         bundle.save(&report.model_dir)?;
         let test = if test_set.is_empty() {
@@ -349,7 +359,7 @@ impl Experiment {
             by_corpus.entry(corpus).or_default().push(i);
         }
         let t = bundle.inputs.temperature.unwrap_or(1.0);
-        let centre = bundle.inputs.centre_stats.then_some(bundle.model.config());
+        let centre = bundle.centring();
         let mut out = BTreeMap::new();
         for (corpus, idx) in by_corpus {
             let (set, _) =

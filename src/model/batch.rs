@@ -5,6 +5,7 @@
 //! builds its masks (pooling, attention and the BLSTM's backward direction
 //! all ignore padding, so an item's output does not depend on its batch).
 
+use crate::text::ngrams::hashed_ngrams;
 use crate::Emotion;
 
 use super::{ModelConfig, ModelError};
@@ -58,6 +59,14 @@ pub struct Example {
     /// [`mean_statistics`]), subtracted from this utterance's before the
     /// model reads them (`centre_stats`); `None`: nothing subtracted.
     pub stats_offset: Option<Vec<f32>>,
+    /// What the centred statistics are then multiplied by: one over the
+    /// speaker's deviation of each (`standardise_stats`, see
+    /// [`StatisticsMoments::scale`]); `None`: 1.
+    pub stats_scale: Option<Vec<f32>>,
+    /// The transcript's tokens, which the n-gram head reads
+    /// (`ModelConfig::ngram_buckets`; all of them, `max_words` caps only
+    /// the word vectors). Empty: none.
+    pub tokens: Vec<String>,
 }
 
 impl Example {
@@ -99,6 +108,13 @@ pub struct Batch {
     /// `[batch, stats_dim]`: each item's [`Example::stats_offset`] (zeros
     /// where it has none); `None` when no item has one.
     pub stats_offset: Option<Vec<f32>>,
+    /// `[batch, stats_dim]`: each item's [`Example::stats_scale`] (ones
+    /// where it has none); `None` when no item has one.
+    pub stats_scale: Option<Vec<f32>>,
+    /// Each item's hashed character n-grams (`text::ngrams::hashed_ngrams`;
+    /// empty for an item without text); `None` for a model without an
+    /// n-gram head.
+    pub ngrams: Option<Vec<Vec<(u32, f32)>>>,
 }
 
 /// Pads examples into [`Batch`]es for one model configuration (its input
@@ -113,6 +129,7 @@ pub struct Batcher {
     max_frames: usize,
     max_words: usize,
     stats_dim: usize,
+    ngram_buckets: usize,
 }
 
 impl Batcher {
@@ -125,6 +142,7 @@ impl Batcher {
             max_frames: config.max_frames,
             max_words: config.max_words,
             stats_dim: config.stats_dim(),
+            ngram_buckets: if config.variant.uses_text() { config.ngram_buckets } else { 0 },
         }
     }
 
@@ -143,25 +161,43 @@ impl Batcher {
             None
         };
         let labels: Option<Vec<usize>> = examples.iter().map(|e| e.label.map(Emotion::index)).collect();
-        let stats_offset = match examples.iter().any(|e| e.stats_offset.is_some()) {
-            true => {
-                let d = self.stats_dim;
-                let mut out = vec![0.0f32; examples.len() * d];
-                for (i, e) in examples.iter().enumerate() {
-                    let Some(o) = &e.stats_offset else { continue };
-                    if o.len() != d {
-                        return Err(ModelError::Input(format!(
-                            "a speaker's mean statistics have {} values, the model reads {d}",
-                            o.len()
-                        )));
-                    }
-                    out[i * d..(i + 1) * d].copy_from_slice(o);
-                }
-                Some(out)
+        let stats_offset = self.per_item(examples, |e| e.stats_offset.as_deref(), 0.0, "mean statistics")?;
+        let stats_scale = self.per_item(examples, |e| e.stats_scale.as_deref(), 1.0, "statistics scales")?;
+        let ngrams = (self.ngram_buckets > 0).then(|| {
+            let bag = |e: &&Example| match e.has_text() {
+                true => hashed_ngrams(&e.tokens, self.ngram_buckets),
+                false => Vec::new(),
+            };
+            examples.iter().map(bag).collect()
+        });
+        Ok(Batch { size: examples.len(), acoustic, words, labels, stats_offset, stats_scale, ngrams })
+    }
+
+    /// `[batch, stats_dim]` of one per-speaker vector of the examples
+    /// (`fill` where an item has none); `None` when no item has one.
+    fn per_item(
+        &self,
+        examples: &[&Example],
+        get: impl Fn(&Example) -> Option<&[f32]>,
+        fill: f32,
+        what: &str,
+    ) -> Result<Option<Vec<f32>>, ModelError> {
+        if !examples.iter().any(|e| get(e).is_some()) {
+            return Ok(None);
+        }
+        let d = self.stats_dim;
+        let mut out = vec![fill; examples.len() * d];
+        for (i, e) in examples.iter().enumerate() {
+            let Some(v) = get(e) else { continue };
+            if v.len() != d {
+                return Err(ModelError::Input(format!(
+                    "a speaker's {what} have {} values, the model reads {d}",
+                    v.len()
+                )));
             }
-            false => None,
-        };
-        Ok(Batch { size: examples.len(), acoustic, words, labels, stats_offset })
+            out[i * d..(i + 1) * d].copy_from_slice(v);
+        }
+        Ok(Some(out))
     }
 }
 
@@ -253,6 +289,9 @@ pub(crate) fn batch_stats(batch: &Batch, config: &ModelConfig) -> Option<(Vec<f3
     if let Some(offset) = &batch.stats_offset {
         values.iter_mut().zip(offset).for_each(|(v, o)| *v -= o);
     }
+    if let Some(scale) = &batch.stats_scale {
+        values.iter_mut().zip(scale).for_each(|(v, s)| *v *= s);
+    }
     Some((values, has))
 }
 
@@ -263,18 +302,90 @@ pub fn mean_statistics<'a>(
     sequences: impl IntoIterator<Item = &'a Sequence>,
     config: &ModelConfig,
 ) -> Result<Vec<f32>, ModelError> {
-    let d = config.stats_dim();
-    let mut sum = vec![0.0f64; d];
-    let mut n = 0usize;
-    let batcher = Batcher::new(config);
-    for s in sequences {
-        let e = Example { acoustic: Some(s.clone()), ..Default::default() };
-        let Some(input) = batcher.batch(&[&e])?.acoustic else { continue };
-        let (values, _) = utterance_stats(&input, config);
-        sum.iter_mut().zip(&values).for_each(|(a, &v)| *a += f64::from(v));
-        n += 1;
+    Ok(StatisticsMoments::of(sequences, config)?.mean)
+}
+
+/// How one speaker's utterance statistics spread over their recordings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatisticsMoments {
+    /// Mean of each utterance statistic (zeros for no recording).
+    pub mean: Vec<f32>,
+    /// Population deviation of each (zeros for fewer than two recordings).
+    pub std: Vec<f32>,
+    /// Recordings they come from.
+    pub count: usize,
+}
+
+/// Pseudo-recordings of the prior deviation that a speaker's own deviation
+/// is pooled with in [`StatisticsMoments::scale`]: a deviation from a few
+/// calibration recordings is mostly noise, one from sixty is the speaker's.
+pub const SPREAD_PRIOR_RECORDINGS: f64 = 8.0;
+
+impl StatisticsMoments {
+    /// Moments of the utterance statistics of `sequences` (one speaker's
+    /// normalised descriptors, the frame cap applied as in a batch).
+    pub fn of<'a>(sequences: impl IntoIterator<Item = &'a Sequence>, config: &ModelConfig) -> Result<Self, ModelError> {
+        let d = config.stats_dim();
+        let (mut sum, mut sq) = (vec![0.0f64; d], vec![0.0f64; d]);
+        let mut n = 0usize;
+        let batcher = Batcher::new(config);
+        for s in sequences {
+            let e = Example { acoustic: Some(s.clone()), ..Default::default() };
+            let Some(input) = batcher.batch(&[&e])?.acoustic else { continue };
+            let (values, _) = utterance_stats(&input, config);
+            for ((a, q), &v) in sum.iter_mut().zip(&mut sq).zip(&values) {
+                *a += f64::from(v);
+                *q += f64::from(v) * f64::from(v);
+            }
+            n += 1;
+        }
+        let k = n.max(1) as f64;
+        let mean: Vec<f32> = sum.iter().map(|&a| (a / k) as f32).collect();
+        let std = sum.iter().zip(&sq).map(|(&a, &q)| ((q / k - (a / k) * (a / k)).max(0.0)).sqrt() as f32).collect();
+        Ok(StatisticsMoments { mean, std, count: n })
     }
-    Ok(sum.iter().map(|&a| if n > 0 { (a / n as f64) as f32 } else { 0.0 }).collect())
+
+    /// What the centred statistics are multiplied by ([`Example::stats_scale`]):
+    /// the training speakers' typical within-speaker deviation `prior` over
+    /// the speaker's own, pooled with `prior` weighted as
+    /// [`SPREAD_PRIOR_RECORDINGS`] recordings (so that few recordings lean on
+    /// the prior). A speaker who varies twice as much as the typical one is
+    /// halved, and the statistics keep the size the model was trained on. A
+    /// statistic with no prior spread is left as it is.
+    pub fn scale(&self, prior: &[f32]) -> Vec<f32> {
+        spread_scale(&self.std, self.count, prior)
+    }
+}
+
+/// [`StatisticsMoments::scale`] of a deviation `std` over `count` recordings.
+pub fn spread_scale(std: &[f32], count: usize, prior: &[f32]) -> Vec<f32> {
+    let n = count as f64;
+    let k = SPREAD_PRIOR_RECORDINGS;
+    std.iter()
+        .zip(prior)
+        .map(|(&s, &p)| {
+            let (s, p) = (f64::from(s), f64::from(p));
+            let var = (n * s * s + k * p * p) / (n + k);
+            if p > 0.0 && var > 0.0 {
+                (p / var.sqrt()) as f32
+            } else {
+                1.0
+            }
+        })
+        .collect()
+}
+
+/// The training speakers' typical within-speaker deviation of each utterance
+/// statistic (root mean of their variances): the prior of
+/// [`StatisticsMoments::scale`].
+pub fn pooled_spread(speakers: &[StatisticsMoments]) -> Vec<f32> {
+    let Some(first) = speakers.first() else { return Vec::new() };
+    let mut var = vec![0.0f64; first.std.len()];
+    let used: Vec<_> = speakers.iter().filter(|m| m.count > 1).collect();
+    for m in &used {
+        var.iter_mut().zip(&m.std).for_each(|(v, &s)| *v += f64::from(s) * f64::from(s));
+    }
+    var.iter().map(|&v| (v / used.len().max(1) as f64).sqrt() as f32).collect()
 }
 
 /// Mean (first half of `out`) and population standard deviation (second
@@ -307,6 +418,32 @@ fn mean_and_std(frames: &[f32], d: usize, columns: &[usize], keep: impl Fn(&[f32
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Many recordings: the prior over the speaker's own deviation; none: 1; a
+    /// statistic with no prior spread is left as it is.
+    #[test]
+    fn spread_scale_pools_the_speaker_with_the_prior() {
+        let scale = spread_scale(&[0.5, 0.5, 2.0], 10_000, &[1.0, 0.0, 1.0]);
+        assert!((scale[0] - 2.0).abs() < 0.01 && scale[1] == 1.0 && (scale[2] - 0.5).abs() < 0.01, "{scale:?}");
+        assert_eq!(spread_scale(&[0.0, 3.0], 0, &[0.25, 2.0]), vec![1.0, 1.0]);
+        // Eight recordings weigh as much as the prior.
+        let s = spread_scale(&[1.0], SPREAD_PRIOR_RECORDINGS as usize, &[3.0])[0];
+        assert!((s - 3.0 / 5.0f32.sqrt()).abs() < 1e-6, "{s}");
+    }
+
+    /// The moments over recordings, and the prior as the root mean of the
+    /// speakers' variances (one-recording speakers say nothing of it).
+    #[test]
+    fn moments_and_pooled_spread() {
+        let config = ModelConfig { acoustic_dim: 1, acoustic_stats: true, ..Default::default() };
+        // Utterance statistics of a constant sequence: mean v, deviation 0.
+        let m = StatisticsMoments::of(&[seq(3, 1, 1.0), seq(5, 1, 3.0)], &config).unwrap();
+        assert_eq!((m.mean.clone(), m.std.clone(), m.count), (vec![2.0, 0.0], vec![1.0, 0.0], 2));
+        let other = StatisticsMoments { mean: vec![0.0; 2], std: vec![3.0, 0.0], count: 4 };
+        let lone = StatisticsMoments { mean: vec![0.0; 2], std: vec![100.0, 0.0], count: 1 };
+        let p = pooled_spread(&[m, other, lone]);
+        assert!((p[0] - 5.0f32.sqrt()).abs() < 1e-6 && p[1] == 0.0, "{p:?}");
+    }
 
     fn seq(len: usize, dim: usize, v: f32) -> Sequence {
         Sequence::new(len, dim, vec![v; len * dim]).unwrap()

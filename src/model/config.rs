@@ -163,7 +163,21 @@ pub struct ModelConfig {
     /// their own instead of leaning on what the frame path memorises.
     #[serde(skip_serializing_if = "is_zero")]
     pub frame_dropout: f64,
+    /// For a model that reads text: the buckets of hashed character n-grams
+    /// of the tokens (`text::ngrams`) that reach the logits straight through
+    /// one linear layer beside the word BLSTM (0: none). GloVe knows words,
+    /// not spelling; the n-grams err on other lines than the BLSTM does.
+    #[serde(skip_serializing_if = "is_zero_usize")]
+    pub ngram_buckets: usize,
 }
+
+/// serde's `skip_serializing_if` for a count whose default is 0.
+pub(crate) fn is_zero_usize(x: &usize) -> bool {
+    *x == 0
+}
+
+/// The most n-gram buckets a config may ask for (a 4 MB head in f32).
+pub const MAX_NGRAM_BUCKETS: usize = 1 << 18;
 
 /// serde's `skip_serializing_if` for a number whose default is 0 (the
 /// training config uses it too).
@@ -190,6 +204,7 @@ impl Default for ModelConfig {
             voiced_stats: false,
             stats_head: false,
             frame_dropout: 0.0,
+            ngram_buckets: 0,
         }
     }
 }
@@ -234,6 +249,12 @@ impl ModelConfig {
         }
         if self.frame_dropout > 0.0 && !self.acoustic_stats {
             return bad("frame_dropout needs acoustic_stats (without them nothing is left of the audio)");
+        }
+        if self.ngram_buckets > 0 && !self.variant.uses_text() {
+            return bad("ngram_buckets needs a variant that reads text");
+        }
+        if self.ngram_buckets > MAX_NGRAM_BUCKETS {
+            return bad(&format!("ngram_buckets must be at most {MAX_NGRAM_BUCKETS}"));
         }
         Ok(())
     }

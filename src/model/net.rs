@@ -90,6 +90,8 @@ pub struct Model {
     pub stats: Option<Dense>,
     /// Utterance statistics → the logits (`stats_head`).
     pub stats_head: Option<Dense>,
+    /// Hashed character n-grams of the transcript → the logits (`ngram_buckets`).
+    pub ngram_head: Option<Dense>,
     #[module(skip)]
     pub config: ModelConfig,
 }
@@ -122,7 +124,9 @@ impl Model {
             .then(|| Dense::new(rng, config.stats_dim(), pooled, device));
         let stats_head = (config.stats_head && config.variant.uses_audio())
             .then(|| Dense::new(rng, config.stats_dim(), Emotion::COUNT, device));
-        Ok(Model { acoustic, lexical, fusion, output, stats, stats_head, config: config.clone() })
+        let ngram_head = (config.ngram_buckets > 0 && config.variant.uses_text())
+            .then(|| Dense::new(rng, config.ngram_buckets, Emotion::COUNT, device));
+        Ok(Model { acoustic, lexical, fusion, output, stats, stats_head, ngram_head, config: config.clone() })
     }
 
     /// Every parameter value in a fixed order (struct order), for comparing
@@ -183,6 +187,20 @@ impl Model {
             audio = audio + tanh(stats.forward(values)) * has;
         }
         let (text, word_attention) = encode(&self.lexical, &batch.words, rng.as_deref_mut());
+        if let (Some(h), Some(bags)) = (&self.ngram_head, &batch.ngrams) {
+            let n = self.config.ngram_buckets;
+            let mut dense = vec![0.0f32; b * n];
+            for (i, bag) in bags.iter().enumerate() {
+                bag.iter().for_each(|&(j, w)| dense[i * n + j as usize] = w);
+            }
+            let has: Vec<f32> = text_lens.iter().map(|&l| if l > 0 { 1.0 } else { 0.0 }).collect();
+            let x = Tensor::<2>::from_data(TensorData::new(dense, [b, n]), &device);
+            let z = h.forward(x) * Tensor::<2>::from_data(TensorData::new(has, [b, 1]), &device);
+            head = Some(match head {
+                Some(h) => h + z,
+                None => z,
+            });
+        }
 
         let has_audio: Vec<bool> = audio_lens.iter().map(|&l| l > 0 && self.acoustic.is_some()).collect();
         let has_text: Vec<bool> = text_lens.iter().map(|&l| l > 0 && self.lexical.is_some()).collect();

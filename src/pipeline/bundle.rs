@@ -16,7 +16,7 @@ use super::examples::{acoustic_example, text_example};
 use super::Speaker;
 use crate::data::norm::{group_stats, NormStats, Normalization};
 use crate::features::{FeatureMatrix, FeatureSet, FeatureSettings};
-use crate::model::batch::mean_statistics;
+use crate::model::batch::{spread_scale, StatisticsMoments};
 use crate::model::host::weights as host_weights;
 #[cfg(feature = "burn")]
 use crate::model::Model;
@@ -58,6 +58,13 @@ pub struct InputSpec {
     /// utterance's (a calibration carries them); absent: not.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub centre_stats: bool,
+    /// With `centre_stats`: the training speakers' within-speaker deviation
+    /// of each utterance statistic. Present, the centred statistics are also
+    /// multiplied by this over the speaker's own deviation, pooled with this
+    /// as a prior (`StatisticsMoments::scale`; a calibration carries the
+    /// deviation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics_spread: Option<Vec<f32>>,
 }
 
 impl InputSpec {
@@ -71,6 +78,7 @@ impl InputSpec {
             normalize: Normalization::Global,
             log_energy: false,
             centre_stats: false,
+            statistics_spread: None,
         }
     }
 
@@ -337,19 +345,23 @@ impl Bundle {
             }
             _ => None,
         };
-        let stats_offset = match (&acoustic, self.centres_statistics()) {
-            (Some(seq), true) => Some(match speaker {
-                Some(Speaker { statistics: Some(s), .. }) => s.to_vec(),
-                Some(Speaker { statistics: None, .. }) => {
-                    return Err(Error::Input(
-                        "this model also needs the speaker's mean utterance statistics, which a calibration \
-                         made by this version carries (Bundle::calibrate): calibrate again"
-                            .into(),
-                    ))
+        let (stats_offset, stats_scale) = match (&acoustic, self.centring()) {
+            (Some(seq), Some(centring)) => match speaker {
+                Some(Speaker { statistics: Some(mean), spread, .. }) => {
+                    let scale = match (centring.spread, spread) {
+                        (Some(prior), Some((std, n))) => Some(spread_scale(std, n, prior)),
+                        (Some(_), None) => return Err(calibrate_again("deviation")),
+                        (None, _) => None,
+                    };
+                    (Some(mean.to_vec()), scale)
                 }
-                None => mean_statistics([seq], self.model.config())?,
-            }),
-            _ => None,
+                Some(Speaker { statistics: None, .. }) => return Err(calibrate_again("mean")),
+                None => {
+                    let (offset, scale) = centring.shift(&StatisticsMoments::of([seq], self.model.config())?);
+                    (Some(offset), scale)
+                }
+            },
+            _ => (None, None),
         };
         let (words, tokens) = match (transcript, &self.vocab) {
             (Some(t), Some(vocab)) => text_example(t, vocab)?,
@@ -360,7 +372,8 @@ impl Bundle {
             }
             _ => (None, Vec::new()),
         };
-        Ok((Example { acoustic, words, label: None, stats_offset }, tokens))
+        let example = Example { acoustic, words, label: None, stats_offset, stats_scale, tokens: tokens.clone() };
+        Ok((example, tokens))
     }
 
     /// Extracted descriptors as the model reads them ([`InputSpec::view`]),
@@ -385,4 +398,13 @@ impl Bundle {
         stats.apply(&mut m)?;
         Ok(Cow::Owned(m))
     }
+}
+
+/// Refuses a calibration made before its bundle read the speaker's `what`
+/// of the utterance statistics.
+fn calibrate_again(what: &str) -> Error {
+    Error::Input(format!(
+        "this model also needs the {what} of the speaker's utterance statistics, which a calibration made by \
+         this version carries (Bundle::calibrate): calibrate again"
+    ))
 }

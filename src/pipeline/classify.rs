@@ -48,6 +48,10 @@ pub struct Input<'a> {
 pub struct Speaker<'a> {
     pub stats: &'a NormStats,
     pub statistics: Option<&'a [f32]>,
+    /// For a bundle that also standardises them
+    /// (`InputSpec::statistics_spread`): their deviation, and over how many
+    /// recordings.
+    pub spread: Option<(&'a [f32], usize)>,
 }
 
 impl<'a> Input<'a> {
@@ -63,7 +67,7 @@ impl<'a> Input<'a> {
     /// (`data::norm::group_stats` of the bundle's raw features), which a
     /// bundle trained with speaker normalisation standardises by.
     pub fn with_speaker(self, speaker: Option<&'a NormStats>) -> Self {
-        Input { speaker: speaker.map(|stats| Speaker { stats, statistics: None }), ..self }
+        Input { speaker: speaker.map(|stats| Speaker { stats, statistics: None, spread: None }), ..self }
     }
 
     /// The speaker as a checked calibration describes them

@@ -3,7 +3,8 @@
 
 use crate::data::norm::NormStats;
 use crate::features::FeatureMatrix;
-use crate::model::Sequence;
+use crate::model::batch::StatisticsMoments;
+use crate::model::{ModelConfig, Sequence};
 use crate::text::Vocabulary;
 use crate::Result;
 
@@ -12,6 +13,28 @@ pub fn acoustic_example(m: &FeatureMatrix, norm: &NormStats) -> Result<Sequence>
     let mut m = m.clone();
     norm.apply(&mut m)?;
     Ok(Sequence::new(m.n_frames(), m.n_columns(), m.data)?)
+}
+
+/// How a bundle reads the utterance statistics relative to their speaker
+/// (`InputSpec::centre_stats`, `InputSpec::statistics_spread`).
+#[derive(Debug, Clone, Copy)]
+pub struct Centring<'a> {
+    pub config: &'a ModelConfig,
+    /// The training speakers' within-speaker deviation of each statistic:
+    /// present, the centred statistics are also rescaled by it over the
+    /// speaker's own deviation ([`StatisticsMoments::scale`]).
+    pub spread: Option<&'a [f32]>,
+}
+
+/// A speaker's offset and (optional) scale of the utterance statistics.
+pub type Shift = (Vec<f32>, Option<Vec<f32>>);
+
+impl Centring<'_> {
+    /// What an example of a speaker with these `moments` carries:
+    /// [`crate::model::Example::stats_offset`] and `stats_scale`.
+    pub fn shift(&self, moments: &StatisticsMoments) -> Shift {
+        (moments.mean.clone(), self.spread.map(|p| moments.scale(p)))
+    }
 }
 
 /// Word vectors of a transcript, and its tokens. A transcript with no words
@@ -36,8 +59,8 @@ mod native {
     use crate::data::cache::FeatureCache;
     use crate::data::Utterance;
     use crate::features::FeatureSettings;
-    use crate::model::batch::mean_statistics;
-    use crate::model::{Example, ModelConfig};
+    use crate::model::batch::pooled_spread;
+    use crate::model::Example;
     use crate::pipeline::InputSpec;
 
     /// Descriptors of every utterance with audio (from the cache, computing
@@ -91,9 +114,9 @@ mod native {
 
     /// Examples for the utterances at `indices`, with the modalities the model
     /// uses. An utterance that ends up with neither modality is skipped and
-    /// counted. `centre`: the model's config when the bundle centres the
-    /// utterance statistics per speaker (`InputSpec::centre_stats`); each
-    /// example with audio then carries its speaker's mean statistics over
+    /// counted. `centre`: set when the bundle reads the utterance statistics
+    /// relative to the speaker (`InputSpec::centre_stats`); each example
+    /// with audio then carries its speaker's mean statistics (and scale) over
     /// all their utterances in `utts` (no labels used).
     pub fn examples_for(
         utts: &[Utterance],
@@ -101,7 +124,7 @@ mod native {
         features: &[Option<std::result::Result<FeatureMatrix, String>>],
         norm: Option<&NormStats>,
         vocab: Option<&Vocabulary>,
-        centre: Option<&ModelConfig>,
+        centre: Option<Centring>,
     ) -> Result<(Vec<Example>, usize)> {
         let mut out = Vec::with_capacity(indices.len());
         let mut speakers = Vec::with_capacity(indices.len());
@@ -112,39 +135,70 @@ mod native {
                 (Some(norm), Some(Ok(m))) => Some(acoustic_example(m, norm)?),
                 _ => None,
             };
-            let words = match (vocab, u.transcript.as_deref()) {
-                (Some(v), Some(t)) => text_example(t, v)?.0,
-                _ => None,
+            let (words, tokens) = match (vocab, u.transcript.as_deref()) {
+                (Some(v), Some(t)) => text_example(t, v)?,
+                _ => (None, Vec::new()),
             };
             if acoustic.is_none() && words.is_none() {
                 skipped += 1;
                 continue;
             }
             speakers.push(speaker_key(u));
-            out.push(Example { acoustic, words, label: Some(u.label), stats_offset: None });
+            out.push(Example { acoustic, words, label: Some(u.label), tokens, ..Default::default() });
         }
-        if let (Some(config), Some(norm)) = (centre, norm) {
-            let mut offsets: HashMap<(&str, &str), Vec<f32>> = HashMap::new();
+        if let (Some(centre), Some(norm)) = (centre, norm) {
+            let mut shifts: HashMap<(&str, &str), Shift> = HashMap::new();
             for (e, key) in out.iter_mut().zip(speakers) {
                 if !e.has_audio() {
                     continue;
                 }
-                let offset = match offsets.entry(key) {
+                let (offset, scale) = match shifts.entry(key) {
                     Entry::Occupied(o) => o.into_mut(),
                     Entry::Vacant(v) => {
-                        let mut sequences = Vec::new();
-                        for (u, f) in utts.iter().zip(features) {
-                            if let (true, Some(Ok(m))) = (speaker_key(u) == key, f) {
-                                sequences.push(acoustic_example(m, norm)?);
-                            }
-                        }
-                        v.insert(mean_statistics(&sequences, config)?)
+                        v.insert(centre.shift(&speaker_moments(utts, features, norm, centre.config, key)?))
                     }
                 };
                 e.stats_offset = Some(offset.clone());
+                e.stats_scale = scale.clone();
             }
         }
         Ok((out, skipped))
+    }
+
+    /// The typical within-speaker deviation of the utterance statistics over
+    /// the speakers of the utterances at `indices` (each over all their
+    /// utterances in `utts`): the prior a bundle that standardises the
+    /// statistics per speaker keeps (`InputSpec::statistics_spread`).
+    pub fn statistics_spread(
+        utts: &[Utterance],
+        indices: &[usize],
+        features: &[Option<std::result::Result<FeatureMatrix, String>>],
+        norm: &NormStats,
+        config: &ModelConfig,
+    ) -> Result<Vec<f32>> {
+        let mut keys: Vec<_> = indices.iter().map(|&i| speaker_key(&utts[i])).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let moments =
+            keys.into_iter().map(|k| speaker_moments(utts, features, norm, config, k)).collect::<Result<Vec<_>>>()?;
+        Ok(pooled_spread(&moments))
+    }
+
+    /// How the utterance statistics of one speaker's utterances in `utts` spread.
+    fn speaker_moments(
+        utts: &[Utterance],
+        features: &[Option<std::result::Result<FeatureMatrix, String>>],
+        norm: &NormStats,
+        config: &ModelConfig,
+        key: (&str, &str),
+    ) -> Result<StatisticsMoments> {
+        let mut sequences = Vec::new();
+        for (u, f) in utts.iter().zip(features) {
+            if let (true, Some(Ok(m))) = (speaker_key(u) == key, f) {
+                sequences.push(acoustic_example(m, norm)?);
+            }
+        }
+        Ok(StatisticsMoments::of(&sequences, config)?)
     }
 
     /// Who spoke an utterance: its corpus and speaker id, since corpora reuse
@@ -155,4 +209,4 @@ mod native {
 }
 
 #[cfg(feature = "cli")]
-pub use native::{compute_features, examples_for, prenormalize_features};
+pub use native::{compute_features, examples_for, prenormalize_features, statistics_spread};

@@ -12,8 +12,8 @@ mod timeline;
 
 pub use bundle::{Bundle, BundleFiles, InputSpec, INPUTS_FILE, NORM_FILE, VOCAB_FILE};
 pub use classify::{Classification, Input, Prepared, Speaker};
-pub use examples::{acoustic_example, text_example};
+pub use examples::{acoustic_example, text_example, Centring};
 #[cfg(feature = "cli")]
-pub use examples::{compute_features, examples_for, prenormalize_features};
+pub use examples::{compute_features, examples_for, prenormalize_features, statistics_spread};
 pub use speaker::{Calibration, CALIBRATION_VERSION};
 pub use timeline::{Plan, Segment, Summary};

@@ -6,10 +6,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::examples::acoustic_example;
-use super::{Bundle, Speaker};
+use super::{Bundle, Centring, Speaker};
 use crate::data::norm::{group_stats, NormStats, Normalization};
 use crate::features::{speech_presence_after_gain, Extractor};
-use crate::model::batch::mean_statistics;
+use crate::model::batch::StatisticsMoments;
 use crate::{audio, Error, Result};
 
 /// Version of [`Calibration`]'s JSON layout; bump when it changes.
@@ -41,6 +41,10 @@ pub struct Calibration {
     /// classification will standardise (absent for other bundles).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<Vec<f32>>,
+    /// For a bundle that also standardises them (`InputSpec::statistics_spread`):
+    /// their deviation over the `used` recordings (absent for other bundles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics_spread: Option<Vec<f32>>,
 }
 
 impl Bundle {
@@ -76,16 +80,20 @@ impl Bundle {
             )));
         }
         let stats = group_stats(&speech)?;
-        let statistics = match (self.centres_statistics(), &self.norm) {
-            (true, Some(norm)) => {
+        let moments = match (self.centring(), &self.norm) {
+            (Some(centring), Some(norm)) => {
                 let mut sequences = Vec::with_capacity(speech.len());
                 for mut m in speech.iter().cloned() {
                     stats.apply(&mut m)?;
                     sequences.push(acoustic_example(&m, norm)?);
                 }
-                Some(mean_statistics(&sequences, self.model.config())?)
+                Some((StatisticsMoments::of(&sequences, self.model.config())?, centring.spread.is_some()))
             }
             _ => None,
+        };
+        let (statistics, statistics_spread) = match moments {
+            Some((m, spread)) => (Some(m.mean), spread.then_some(m.std)),
+            None => (None, None),
         };
         Ok(Calibration {
             format: "emorec-calibration".into(),
@@ -96,6 +104,7 @@ impl Bundle {
             used: speech.len(),
             stats,
             statistics,
+            statistics_spread,
         })
     }
 
@@ -103,6 +112,13 @@ impl Bundle {
     /// speaker's mean (`InputSpec::centre_stats`, for a model that has them).
     pub fn centres_statistics(&self) -> bool {
         self.inputs.centre_stats && self.normalizes_by_speaker() && self.model.config().acoustic_stats
+    }
+
+    /// How the model reads the utterance statistics relative to the speaker;
+    /// `None` for a bundle that does not ([`Bundle::centres_statistics`]).
+    pub fn centring(&self) -> Option<Centring<'_>> {
+        self.centres_statistics()
+            .then(|| Centring { config: self.model.config(), spread: self.inputs.statistics_spread.as_deref() })
     }
 
     /// Whether the bundle standardises by the speaker's statistics (and so
@@ -115,7 +131,8 @@ impl Bundle {
     /// descriptors are: the same format, settings and columns, and the mean
     /// utterance statistics a bundle that centres them needs.
     pub fn check_calibration<'c>(&self, calibration: &'c Calibration) -> Result<Speaker<'c>> {
-        let bad = |why: String| Err(Error::Input(format!("this calibration cannot be used: {why}")));
+        let refuse = |why: String| Error::Input(format!("this calibration cannot be used: {why}"));
+        let bad = |why: String| Err(refuse(why));
         if calibration.format != "emorec-calibration" {
             return bad(format!("its format is {:?}, not \"emorec-calibration\"", calibration.format));
         }
@@ -139,22 +156,23 @@ impl Bundle {
         if !s.mean.iter().chain(&s.std).all(|v| v.is_finite()) || s.std.iter().any(|&v| v < 0.0) {
             return bad("its statistics are not finite".into());
         }
-        let statistics = match (self.centres_statistics(), calibration.statistics.as_deref()) {
-            (false, _) => None,
-            (true, None) => {
-                return bad("it lacks the mean utterance statistics this model reads: calibrate again".into())
-            }
-            (true, Some(v)) => {
-                let d = self.model.config().stats_dim();
-                if v.len() != d || !v.iter().all(|x| x.is_finite()) {
-                    return bad(format!(
-                        "its mean utterance statistics are {} values, the model reads {d} finite ones",
-                        v.len()
-                    ));
-                }
-                Some(v)
-            }
+        let d = self.model.config().stats_dim();
+        let vector = |v: Option<&'c [f32]>, what: &str| match v {
+            None => Err(refuse(format!("it lacks the utterance statistics' {what} this model reads: calibrate again"))),
+            Some(v) if v.len() != d || !v.iter().all(|x| x.is_finite()) => Err(refuse(format!(
+                "its utterance statistics' {what} has {} values, the model reads {d} finite ones",
+                v.len()
+            ))),
+            Some(v) => Ok(v),
         };
-        Ok(Speaker { stats: s, statistics })
+        let statistics = match self.centres_statistics() {
+            true => Some(vector(calibration.statistics.as_deref(), "mean")?),
+            false => None,
+        };
+        let spread = match self.centring().and_then(|c| c.spread) {
+            Some(_) => Some((vector(calibration.statistics_spread.as_deref(), "deviation")?, calibration.used)),
+            None => None,
+        };
+        Ok(Speaker { stats: s, statistics, spread })
     }
 }

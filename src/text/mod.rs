@@ -5,6 +5,7 @@
 //!   directions);
 //! - [`tokenize`]: lower-case Penn-Treebank tokens as GloVe 6B was trained on;
 //! - [`glove`]: GloVe's text format (a build-time input);
+//! - [`ngrams`]: hashed character n-grams of the tokens, for the n-gram head;
 //! - [`Vocabulary`]: the pruned, quantised, versioned table the model ships,
 //!   loaded from bytes so it works the same natively and in wasm.
 //!
@@ -14,6 +15,7 @@
 
 pub mod format;
 pub mod glove;
+pub mod ngrams;
 pub mod normalize;
 pub mod quant;
 pub mod tokenize;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::augment::AugmentConfig;
 use crate::data::norm::Normalization;
-use crate::model::config::is_zero;
+use crate::model::config::{is_zero, is_zero_usize};
 use crate::model::{ModelConfig, ModelError};
 
 /// How the loss copes with unequal class sizes.
@@ -73,11 +73,22 @@ pub struct TrainConfig {
     /// utterance departs from the speaker's usual one.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub centre_stats: bool,
+    /// With `centre_stats`: the centred statistics are also rescaled by the
+    /// training speakers' typical deviation of each over the speaker's own
+    /// (`InputSpec::statistics_spread`), so that a speaker who varies little
+    /// counts as much as one who varies much.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub standardise_stats: bool,
     /// Epochs the utterance-statistics head (`stats_head`) is fitted alone,
     /// as a softmax regression, before the network trains (0: off; see
     /// `train::head`).
     #[serde(skip_serializing_if = "is_zero_usize")]
     pub head_epochs: usize,
+    /// L2 added to `weight_decay` while the heads are fitted alone: the
+    /// n-gram head's thousands of inputs fit any training set exactly
+    /// without it.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub head_weight_decay: f64,
     /// Waveform augmentation of the training audio (`[augment]`; off unless
     /// `copies` > 0).
     pub augment: AugmentConfig,
@@ -102,7 +113,9 @@ impl Default for TrainConfig {
             normalize: Normalization::Global,
             log_energy: false,
             centre_stats: false,
+            standardise_stats: false,
             head_epochs: 0,
+            head_weight_decay: 0.0,
             augment: AugmentConfig::default(),
             model: ModelConfig::default(),
         }
@@ -142,13 +155,12 @@ impl TrainConfig {
         if self.centre_stats && !(self.model.acoustic_stats && self.normalize == Normalization::Speaker) {
             return bad("centre_stats needs acoustic_stats and normalize = \"speaker\"");
         }
-        if self.head_epochs > 0 && !self.model.stats_head {
-            return bad("head_epochs needs a model with stats_head");
+        if self.standardise_stats && !self.centre_stats {
+            return bad("standardise_stats needs centre_stats");
+        }
+        if self.head_epochs > 0 && !(self.model.stats_head || self.model.ngram_buckets > 0) {
+            return bad("head_epochs needs a model with stats_head or ngram_buckets");
         }
         Ok(())
     }
-}
-
-fn is_zero_usize(x: &usize) -> bool {
-    *x == 0
 }

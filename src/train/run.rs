@@ -12,7 +12,7 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bytes, Device, Tensor, TensorData};
 
 use super::checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
-use super::head::{fit_stats_head, HeadSettings};
+use super::head::{fit_ngram_head, fit_stats_head, HeadFit, HeadSettings};
 use super::{evaluate, Balance, EpochLog, Evaluation, Progress, TrainConfig};
 use crate::model::io::{remove_stray_temps, write_atomic};
 use crate::model::layers::Dense;
@@ -259,7 +259,8 @@ pub fn train_views(
     })
 }
 
-/// `model` with its statistics head fitted alone first (`head_epochs`).
+/// `model` with its linear heads (statistics, n-grams) fitted alone first
+/// (`head_epochs`).
 fn with_fitted_head(
     mut model: Model,
     config: &TrainConfig,
@@ -268,34 +269,56 @@ fn with_fitted_head(
     device: &Device,
     progress: &mut dyn Progress,
 ) -> Result<Model, ModelError> {
-    let Some(head) = &model.stats_head else {
-        return Err(ModelError::Config("head_epochs needs a model with stats_head".into()));
-    };
-    let read = |t: Tensor<2>| t.into_data().convert::<f32>().try_into_vec::<f32>();
-    let weight = read(head.weight.val()).map_err(|e| ModelError::Format(format!("{e:?}")))?;
-    let bias = read(head.bias.val().unsqueeze_dim(0)).map_err(|e| ModelError::Format(format!("{e:?}")))?;
+    if model.stats_head.is_none() && model.ngram_head.is_none() {
+        return Err(ModelError::Config("head_epochs needs a model with stats_head or ngram_buckets".into()));
+    }
     let settings = HeadSettings {
         epochs: config.head_epochs,
         batch_size: config.batch_size,
         lr: config.lr,
         epsilon: config.epsilon,
-        weight_decay: config.weight_decay,
+        weight_decay: config.weight_decay + config.head_weight_decay,
     };
-    let start = Instant::now();
     let mut rng = Rng::derive(config.seed, 2);
-    let fit = fit_stats_head(&config.model, train, weights, settings, (&weight, &bias), &mut rng)?;
+    if let Some(head) = &model.stats_head {
+        let fitted = fit_head(head, "statistics", device, progress, config.head_epochs, |init| {
+            fit_stats_head(&config.model, train, weights, settings, init, &mut rng)
+        })?;
+        model.stats_head = Some(fitted);
+    }
+    if let Some(head) = &model.ngram_head {
+        let fitted = fit_head(head, "n-gram", device, progress, config.head_epochs, |init| {
+            fit_ngram_head(&config.model, train, weights, settings, init, &mut rng)
+        })?;
+        model.ngram_head = Some(fitted);
+    }
+    Ok(model)
+}
+
+/// `head` refitted by `fit` (from its current weights), with a progress line.
+fn fit_head(
+    head: &Dense,
+    what: &str,
+    device: &Device,
+    progress: &mut dyn Progress,
+    epochs: usize,
+    fit: impl FnOnce((&[f32], &[f32])) -> Result<HeadFit, ModelError>,
+) -> Result<Dense, ModelError> {
+    let read = |t: Tensor<2>| t.into_data().convert::<f32>().try_into_vec::<f32>();
+    let weight = read(head.weight.val()).map_err(|e| ModelError::Format(format!("{e:?}")))?;
+    let bias = read(head.bias.val().unsqueeze_dim(0)).map_err(|e| ModelError::Format(format!("{e:?}")))?;
+    let [d, c] = head.weight.val().dims();
+    let start = Instant::now();
+    let fit = fit((&weight, &bias))?;
     progress.message(&format!(
-        "statistics head fitted alone: {} epochs, training loss {:.4}, {:.1} s",
-        config.head_epochs,
+        "{what} head fitted alone: {epochs} epochs, training loss {:.4}, {:.1} s",
         fit.loss,
         start.elapsed().as_secs_f64()
     ));
-    let d = config.model.stats_dim();
-    model.stats_head = Some(Dense {
-        weight: Param::from_data(TensorData::new(fit.weight, [d, Emotion::COUNT]), device),
-        bias: Param::from_data(TensorData::new(fit.bias, [Emotion::COUNT]), device),
-    });
-    Ok(model)
+    Ok(Dense {
+        weight: Param::from_data(TensorData::new(fit.weight, [d, c]), device),
+        bias: Param::from_data(TensorData::new(fit.bias, [c]), device),
+    })
 }
 
 fn adam(config: &TrainConfig) -> AdamConfig {

@@ -27,6 +27,7 @@ pub fn tiny(variant: Variant, ap: AcousticPooling, lp: LexicalPooling) -> ModelC
         voiced_stats: false,
         stats_head: false,
         frame_dropout: 0.0,
+        ngram_buckets: 0,
     }
 }
 
@@ -49,7 +50,9 @@ pub fn dataset(n: usize, seed: u64) -> Vec<Example> {
                 acoustic: Some(seq(&mut rng, frames, A_DIM, m)),
                 words: Some(seq(&mut rng, words, W_DIM, m)),
                 label: Emotion::from_index(c),
-                stats_offset: None,
+                // Words that differ by class, for the n-gram head.
+                tokens: (0..words).map(|j| format!("{}{j}", ["grr", "yay", "meh", "sob"][c])).collect(),
+                ..Default::default()
             }
         })
         .collect()
@@ -79,6 +82,8 @@ pub fn all_configs() -> Vec<ModelConfig> {
         frame_dropout: 0.3,
         ..tiny(Variant::Mmmla, A::Attention, L::Attention)
     });
+    // Hashed character n-grams of the tokens straight to the logits.
+    v.push(ModelConfig { ngram_buckets: 16, ..tiny(Variant::Lexical, A::Attention, L::Attention) });
     v
 }
 

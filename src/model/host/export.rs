@@ -72,6 +72,9 @@ impl Model {
         if let Some(s) = &self.stats_head {
             out.dense("stats_head", s);
         }
+        if let Some(s) = &self.ngram_head {
+            out.dense("ngram_head", s);
+        }
         out.0
     }
 

@@ -238,6 +238,7 @@ pub struct HostModel {
     fusion: Option<Fusion>,
     stats: Option<Dense>,
     stats_head: Option<Dense>,
+    ngram_head: Option<Dense>,
     output: Dense,
 }
 
@@ -284,7 +285,11 @@ impl HostModel {
             true => Some(Dense::load(w, "stats_head", c.stats_dim(), Emotion::COUNT)?),
             false => None,
         };
-        Ok(HostModel { config: c.clone(), acoustic, lexical, fusion, stats, stats_head, output })
+        let ngram_head = match c.ngram_buckets > 0 && c.variant.uses_text() {
+            true => Some(Dense::load(w, "ngram_head", c.ngram_buckets, Emotion::COUNT)?),
+            false => None,
+        };
+        Ok(HostModel { config: c.clone(), acoustic, lexical, fusion, stats, stats_head, ngram_head, output })
     }
 
     pub fn config(&self) -> &ModelConfig {
@@ -315,6 +320,19 @@ impl HostModel {
             head = self.stats_head.as_ref().map(|h| h.forward(&values, 1));
         }
         let (text, word_attention, has_text) = encode(&self.lexical, &batch.words);
+        if let (Some(h), Some(bag), true) = (&self.ngram_head, batch.ngrams.as_ref().and_then(|b| b.first()), has_text)
+        {
+            // The sparse product: only the buckets the transcript fills.
+            let mut z = h.bias.clone();
+            for &(j, x) in bag {
+                let row = &h.weight[j as usize * Emotion::COUNT..(j as usize + 1) * Emotion::COUNT];
+                z.iter_mut().zip(row).for_each(|(z, w)| *z += x * w);
+            }
+            head = Some(match head {
+                Some(h) => h.iter().zip(&z).map(|(a, b)| a + b).collect(),
+                None => z,
+            });
+        }
         let present = [has_audio, has_text];
         let as_f32 = |p: bool| if p { 1.0f32 } else { 0.0 };
 
