@@ -229,3 +229,25 @@ fn frame_dropout_leaves_the_statistics_alone() {
     assert!(ModelConfig { frame_dropout: 1.0, ..base.clone() }.validate().is_err());
     assert!(ModelConfig { acoustic_stats: false, ..base }.validate().is_err(), "stats_head needs the statistics");
 }
+
+/// `ngram_apart`: in training mode the network runs without the n-gram
+/// head's scores (the same output as with no head at all, dropout masks
+/// alike), and in inference the head's scores join them.
+#[test]
+fn ngram_apart_keeps_the_head_out_of_training() {
+    let data = dataset(4, 2);
+    let refs: Vec<&Example> = data.iter().collect();
+    let config =
+        ModelConfig { ngram_buckets: 16, ngram_apart: true, ..tiny(Variant::Lexical, A::Attention, L::Attention) };
+    let model = Model::new(&config, 5, &device()).unwrap();
+    let mut headless = Model::new(&config, 5, &device()).unwrap();
+    headless.ngram_head = None;
+    let batch = Batcher::new(&config).batch(&refs).unwrap();
+    let train = |m: &Model| rows(m.forward(&batch, Some(&mut emorec::rng::Rng::new(3))).logits);
+    for (a, b) in train(&model).iter().zip(train(&headless)) {
+        assert!(close(a, &b, 0.0), "the head reaches training: {a:?} vs {b:?}");
+    }
+    let infer = |m: &Model| rows(m.forward(&batch, None).logits);
+    let differs = infer(&model).iter().zip(infer(&headless)).any(|(a, b)| !close(a, &b, 1e-6));
+    assert!(differs, "the head is missing in inference");
+}

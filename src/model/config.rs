@@ -169,6 +169,14 @@ pub struct ModelConfig {
     /// not spelling; the n-grams err on other lines than the BLSTM does.
     #[serde(skip_serializing_if = "is_zero_usize")]
     pub ngram_buckets: usize,
+    /// Training only: the network trains without the n-gram head's scores,
+    /// which join them at inference (and in validation, so early stopping
+    /// picks the epoch where the two together do best). Trained together,
+    /// the word BLSTM only learns what the head (fitted alone first) leaves
+    /// and ends where the head is; apart, the two are an ensemble of models
+    /// that err on different lines.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ngram_apart: bool,
 }
 
 /// serde's `skip_serializing_if` for a count whose default is 0.
@@ -205,6 +213,7 @@ impl Default for ModelConfig {
             stats_head: false,
             frame_dropout: 0.0,
             ngram_buckets: 0,
+            ngram_apart: false,
         }
     }
 }
@@ -252,6 +261,9 @@ impl ModelConfig {
         }
         if self.ngram_buckets > 0 && !self.variant.uses_text() {
             return bad("ngram_buckets needs a variant that reads text");
+        }
+        if self.ngram_apart && self.ngram_buckets == 0 {
+            return bad("ngram_apart needs ngram_buckets");
         }
         if self.ngram_buckets > MAX_NGRAM_BUCKETS {
             return bad(&format!("ngram_buckets must be at most {MAX_NGRAM_BUCKETS}"));

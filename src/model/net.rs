@@ -187,7 +187,8 @@ impl Model {
             audio = audio + tanh(stats.forward(values)) * has;
         }
         let (text, word_attention) = encode(&self.lexical, &batch.words, rng.as_deref_mut());
-        if let (Some(h), Some(bags)) = (&self.ngram_head, &batch.ngrams) {
+        let apart = self.config.ngram_apart && rng.is_some();
+        if let (Some(h), Some(bags), false) = (&self.ngram_head, &batch.ngrams, apart) {
             let n = self.config.ngram_buckets;
             let mut dense = vec![0.0f32; b * n];
             for (i, bag) in bags.iter().enumerate() {

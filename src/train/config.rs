@@ -161,6 +161,9 @@ impl TrainConfig {
         if self.head_epochs > 0 && !(self.model.stats_head || self.model.ngram_buckets > 0) {
             return bad("head_epochs needs a model with stats_head or ngram_buckets");
         }
+        if self.model.ngram_apart && self.head_epochs == 0 {
+            return bad("ngram_apart needs head_epochs: the network never trains the head it keeps apart");
+        }
         Ok(())
     }
 }

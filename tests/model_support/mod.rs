@@ -28,6 +28,7 @@ pub fn tiny(variant: Variant, ap: AcousticPooling, lp: LexicalPooling) -> ModelC
         stats_head: false,
         frame_dropout: 0.0,
         ngram_buckets: 0,
+        ngram_apart: false,
     }
 }
 
