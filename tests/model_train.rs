@@ -175,3 +175,35 @@ fn evaluation_metrics_follow_the_reference_tables() {
     }
     assert_eq!(emorec::train::class_weights(&dataset(8, 1)), [1.0; 4]);
 }
+
+/// The n-gram head fitted alone first and kept apart (`ngram_apart`): the
+/// network's training leaves the fitted head as it was, the saved model
+/// carries it, and the words alone (the dataset's tokens differ by class)
+/// classify the validation items.
+#[test]
+fn the_ngram_head_is_fitted_first_and_kept_apart() {
+    let train_set = dataset(48, 11);
+    let valid = dataset(16, 12);
+    let dir = temp_dir("ngram-apart");
+    let mut c = config(Variant::Lexical, 2);
+    c.head_epochs = 30;
+    c.ngram_weight_decay = 1e-4;
+    c.model.ngram_buckets = 64;
+    c.model.ngram_apart = true;
+    let report = train(&c, &train_set, &valid, &dir, &Device::flex(), &mut Quiet).unwrap();
+    let loaded = Model::load_dir(&report.model_dir, &Device::flex()).unwrap();
+    let head = loaded.ngram_head.as_ref().expect("the saved model has the head");
+    let fresh = Model::new(&c.model, c.seed, &Device::flex()).unwrap();
+    let (a, b) = (head.weight.val().into_data(), fresh.ngram_head.unwrap().weight.val().into_data());
+    assert_ne!(a, b, "the head was not fitted");
+    // Trained twice as long, the network changes and the head does not.
+    let mut longer = c.clone();
+    longer.epochs = 4;
+    let dir2 = temp_dir("ngram-apart-longer");
+    let report2 = train(&longer, &train_set, &valid, &dir2, &Device::flex(), &mut Quiet).unwrap();
+    let loaded2 = Model::load_dir(&report2.model_dir, &Device::flex()).unwrap();
+    assert_eq!(loaded2.ngram_head.unwrap().weight.val().into_data(), a, "training moved the head");
+    assert!(report.best.unwrap().ua > 0.9, "the words tell the classes apart");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&dir2);
+}

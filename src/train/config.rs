@@ -84,11 +84,11 @@ pub struct TrainConfig {
     /// `train::head`).
     #[serde(skip_serializing_if = "is_zero_usize")]
     pub head_epochs: usize,
-    /// L2 added to `weight_decay` while the heads are fitted alone: the
-    /// n-gram head's thousands of inputs fit any training set exactly
-    /// without it.
+    /// L2 added to `weight_decay` while the n-gram head is fitted alone: its
+    /// thousands of inputs fit any training set exactly without it (the
+    /// statistics head needs none).
     #[serde(skip_serializing_if = "is_zero")]
-    pub head_weight_decay: f64,
+    pub ngram_weight_decay: f64,
     /// Waveform augmentation of the training audio (`[augment]`; off unless
     /// `copies` > 0).
     pub augment: AugmentConfig,
@@ -115,7 +115,7 @@ impl Default for TrainConfig {
             centre_stats: false,
             standardise_stats: false,
             head_epochs: 0,
-            head_weight_decay: 0.0,
+            ngram_weight_decay: 0.0,
             augment: AugmentConfig::default(),
             model: ModelConfig::default(),
         }

@@ -277,7 +277,7 @@ fn with_fitted_head(
         batch_size: config.batch_size,
         lr: config.lr,
         epsilon: config.epsilon,
-        weight_decay: config.weight_decay + config.head_weight_decay,
+        weight_decay: config.weight_decay,
     };
     let mut rng = Rng::derive(config.seed, 2);
     if let Some(head) = &model.stats_head {
@@ -288,6 +288,7 @@ fn with_fitted_head(
     }
     if let Some(head) = &model.ngram_head {
         let fitted = fit_head(head, "n-gram", device, progress, config.head_epochs, |init| {
+            let settings = HeadSettings { weight_decay: config.weight_decay + config.ngram_weight_decay, ..settings };
             fit_ngram_head(&config.model, train, weights, settings, init, &mut rng)
         })?;
         model.ngram_head = Some(fitted);
