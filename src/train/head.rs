@@ -39,41 +39,64 @@ pub struct HeadSettings {
     pub weight_decay: f64,
 }
 
-/// Fits a softmax regression from each labelled example's utterance
-/// statistics (as `config`'s model computes them) to its class, with
-/// class-weighted cross-entropy (`class_weights`, normalised per batch as
-/// the network's loss is), L2 `weight_decay` and Adam, starting from
-/// `weight`/`bias`. Examples without audio are skipped.
-pub fn fit_stats_head(
-    config: &ModelConfig,
-    train: &[Example],
-    class_weights: &[f64; 4],
-    settings: HeadSettings,
-    init: (&[f32], &[f32]),
-    rng: &mut Rng,
-) -> Result<HeadFit, ModelError> {
-    let d = config.stats_dim();
-    if d == 0 {
-        return Err(ModelError::Config("head_epochs needs a model with acoustic_stats".into()));
-    }
-    let batcher = Batcher::new(config);
-    let mut items = Vec::new();
-    for e in train.iter().filter(|e| e.has_audio()) {
-        let Some(label) = e.label else { continue };
-        let batch = batcher.batch(&[e])?;
-        let (values, _) = batch_stats(&batch, config).expect("an example with audio");
-        items.push((values.iter().enumerate().map(|(j, &v)| (j, f64::from(v))).collect(), label.index()));
-    }
-    if items.is_empty() {
-        return Err(ModelError::Input("no labelled training example with audio to fit the statistics head on".into()));
-    }
-    fit_softmax(&items, d, "statistics", class_weights, settings, init, rng)
+/// Which linear head to fit: what its inputs are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinearHead {
+    /// `stats_head`: the utterance statistics (as `config`'s model computes
+    /// them, speaker offsets applied); examples without audio are skipped.
+    Statistics,
+    /// The n-gram head (`ngram_buckets`): the hashed character n-grams of the
+    /// tokens; examples without text are skipped.
+    Ngrams,
 }
 
-/// [`fit_stats_head`] for the n-gram head (`ngram_buckets`): the same
-/// regression from each labelled example's hashed character n-grams.
-/// Examples without text are skipped.
-pub fn fit_ngram_head(
+impl LinearHead {
+    fn name(self) -> &'static str {
+        match self {
+            LinearHead::Statistics => "statistics",
+            LinearHead::Ngrams => "n-gram",
+        }
+    }
+
+    /// Input columns (0: the model has none for this head).
+    fn columns(self, config: &ModelConfig) -> usize {
+        match self {
+            LinearHead::Statistics => config.stats_dim(),
+            LinearHead::Ngrams => config.ngram_buckets,
+        }
+    }
+
+    /// Each usable labelled example as a sparse input.
+    fn items(self, config: &ModelConfig, train: &[Example]) -> Result<Vec<Item>, ModelError> {
+        let mut items = Vec::new();
+        match self {
+            LinearHead::Statistics => {
+                let batcher = Batcher::new(config);
+                for e in train.iter().filter(|e| e.has_audio()) {
+                    let Some(label) = e.label else { continue };
+                    let batch = batcher.batch(&[e])?;
+                    let (values, _) = batch_stats(&batch, config).expect("an example with audio");
+                    items.push((values.iter().map(|&v| f64::from(v)).enumerate().collect(), label.index()));
+                }
+            }
+            LinearHead::Ngrams => {
+                for e in train.iter().filter(|e| e.has_text()) {
+                    let Some(label) = e.label else { continue };
+                    let bag = hashed_ngrams(&e.tokens, config.ngram_buckets);
+                    items.push((bag.into_iter().map(|(j, v)| (j as usize, f64::from(v))).collect(), label.index()));
+                }
+            }
+        }
+        Ok(items)
+    }
+}
+
+/// Fits a softmax regression from each labelled example's inputs (`head`) to
+/// its class, with class-weighted cross-entropy (`class_weights`, normalised
+/// per batch as the network's loss is), L2 `weight_decay` and Adam, starting
+/// from `weight`/`bias`.
+pub fn fit_linear_head(
+    head: LinearHead,
     config: &ModelConfig,
     train: &[Example],
     class_weights: &[f64; 4],
@@ -81,22 +104,17 @@ pub fn fit_ngram_head(
     init: (&[f32], &[f32]),
     rng: &mut Rng,
 ) -> Result<HeadFit, ModelError> {
-    let d = config.ngram_buckets;
+    let what = head.name();
+    let d = head.columns(config);
     if d == 0 {
-        return Err(ModelError::Config("the model has no n-gram head (ngram_buckets = 0)".into()));
+        return Err(ModelError::Config(format!("the model has no inputs for a {what} head")));
     }
-    let items: Vec<_> = train
-        .iter()
-        .filter(|e| e.has_text())
-        .filter_map(|e| {
-            let bag = hashed_ngrams(&e.tokens, d).into_iter().map(|(j, v)| (j as usize, f64::from(v))).collect();
-            Some((bag, e.label?.index()))
-        })
-        .collect();
+    let items = head.items(config, train)?;
     if items.is_empty() {
-        return Err(ModelError::Input("no labelled training example with text to fit the n-gram head on".into()));
+        let needs = if head == LinearHead::Statistics { "audio" } else { "text" };
+        return Err(ModelError::Input(format!("no labelled training example with {needs} to fit the {what} head on")));
     }
-    fit_softmax(&items, d, "n-gram", class_weights, settings, init, rng)
+    fit_softmax(&items, d, what, class_weights, settings, init, rng)
 }
 
 /// A sparse input (`(column, value)` pairs) and its class.
@@ -219,9 +237,27 @@ mod tests {
         let zeros = (vec![0.0f32; 4 * 4], vec![0.0f32; 4]);
         let untrained = HeadSettings { epochs: 0, ..settings };
         let weights = [1.0; 4];
-        let start = fit_stats_head(&config, &examples, &weights, untrained, (&zeros.0, &zeros.1), &mut rng).unwrap();
+        let start = fit_linear_head(
+            LinearHead::Statistics,
+            &config,
+            &examples,
+            &weights,
+            untrained,
+            (&zeros.0, &zeros.1),
+            &mut rng,
+        )
+        .unwrap();
         assert!((start.loss - 4f64.ln()).abs() < 1e-9, "{}", start.loss);
-        let fit = fit_stats_head(&config, &examples, &weights, settings, (&zeros.0, &zeros.1), &mut rng).unwrap();
+        let fit = fit_linear_head(
+            LinearHead::Statistics,
+            &config,
+            &examples,
+            &weights,
+            settings,
+            (&zeros.0, &zeros.1),
+            &mut rng,
+        )
+        .unwrap();
         assert!(fit.loss < 0.3, "loss {}", fit.loss);
         for e in &examples {
             let batch = Batcher::new(&config).batch(&[e]).unwrap();
@@ -233,7 +269,15 @@ mod tests {
             let best = (0..4).max_by(|&i, &j| z[i].total_cmp(&z[j])).unwrap();
             assert_eq!(Some(best), e.label.map(Emotion::index));
         }
-        let bad = fit_stats_head(&ModelConfig::default(), &examples, &weights, settings, (&[], &[]), &mut rng);
+        let bad = fit_linear_head(
+            LinearHead::Statistics,
+            &ModelConfig::default(),
+            &examples,
+            &weights,
+            settings,
+            (&[], &[]),
+            &mut rng,
+        );
         assert!(bad.is_err());
     }
 
@@ -254,10 +298,21 @@ mod tests {
         let settings = HeadSettings { epochs: 100, batch_size: 8, lr: 0.05, epsilon: 1e-8, weight_decay: 0.0 };
         let zeros = (vec![0.0f32; 256 * 4], vec![0.0f32; 4]);
         let mut rng = Rng::new(1);
-        let fit = fit_ngram_head(&config, &examples, &[1.0; 4], settings, (&zeros.0, &zeros.1), &mut rng).unwrap();
+        let fit = fit_linear_head(
+            LinearHead::Ngrams,
+            &config,
+            &examples,
+            &[1.0; 4],
+            settings,
+            (&zeros.0, &zeros.1),
+            &mut rng,
+        )
+        .unwrap();
         assert!(fit.loss < 0.1, "loss {}", fit.loss);
         let no_text: Vec<Example> = examples.iter().map(|e| Example { words: None, ..e.clone() }).collect();
-        let e = fit_ngram_head(&config, &no_text, &[1.0; 4], settings, (&zeros.0, &zeros.1), &mut rng).unwrap_err();
+        let e =
+            fit_linear_head(LinearHead::Ngrams, &config, &no_text, &[1.0; 4], settings, (&zeros.0, &zeros.1), &mut rng)
+                .unwrap_err();
         assert!(e.to_string().contains("with text"), "{e}");
     }
 }

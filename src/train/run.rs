@@ -12,7 +12,7 @@ use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bytes, Device, Tensor, TensorData};
 
 use super::checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
-use super::head::{fit_ngram_head, fit_stats_head, HeadFit, HeadSettings};
+use super::head::{fit_linear_head, HeadFit, HeadSettings, LinearHead};
 use super::{evaluate, Balance, EpochLog, Evaluation, Progress, TrainConfig};
 use crate::model::io::{remove_stray_temps, write_atomic};
 use crate::model::layers::Dense;
@@ -282,14 +282,14 @@ fn with_fitted_head(
     let mut rng = Rng::derive(config.seed, 2);
     if let Some(head) = &model.stats_head {
         let fitted = fit_head(head, "statistics", device, progress, config.head_epochs, |init| {
-            fit_stats_head(&config.model, train, weights, settings, init, &mut rng)
+            fit_linear_head(LinearHead::Statistics, &config.model, train, weights, settings, init, &mut rng)
         })?;
         model.stats_head = Some(fitted);
     }
     if let Some(head) = &model.ngram_head {
         let fitted = fit_head(head, "n-gram", device, progress, config.head_epochs, |init| {
             let settings = HeadSettings { weight_decay: config.weight_decay + config.ngram_weight_decay, ..settings };
-            fit_ngram_head(&config.model, train, weights, settings, init, &mut rng)
+            fit_linear_head(LinearHead::Ngrams, &config.model, train, weights, settings, init, &mut rng)
         })?;
         model.ngram_head = Some(fitted);
     }
