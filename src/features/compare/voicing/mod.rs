@@ -100,18 +100,15 @@ impl Voicing {
             // Frames that do not fit are silent: no candidates, no energy
             // (their lanes, and those past the end, compute on zeros and are
             // dropped).
-            let mut present = [false; LANES];
-            let mut energy = [0.0f32; LANES];
-            for (l, (present, energy)) in present.iter_mut().zip(&mut energy).enumerate() {
+            let frames: [&[f32]; LANES] = std::array::from_fn(|l| {
                 let start = (block + l) * HOP;
-                match x.get(start..start + FRAME).filter(|_| l < lanes) {
-                    Some(frame) => {
-                        let (mag, rms) = self.spectrum.analyse(frame);
-                        self.octave.load(l, mag);
-                        (*present, *energy) = (true, rms);
-                    }
-                    None => self.octave.load(l, &[]),
-                }
+                x.get(start..start + FRAME).filter(|_| l < lanes).unwrap_or(&[])
+            });
+            let present = frames.map(|f| !f.is_empty());
+            let energy = self.spectrum.rms(frames);
+            for (l, frame) in frames.iter().enumerate() {
+                let mag = if frame.is_empty() { &[] } else { self.spectrum.analyse(frame) };
+                self.octave.load(l, mag);
             }
             let cands = if present.iter().any(|&p| p) {
                 self.octave.apply(&mut self.octave_spec);

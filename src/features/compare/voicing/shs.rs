@@ -36,7 +36,8 @@ pub struct SubharmonicSummation {
     fmin_log2: f64,
     step_log2: f64,
     ss: Vec<Lanes>,
-    /// Bit `l` of entry `i`: `ss[i]` is a strict local maximum in lane `l`.
+    /// Bit `l` of entry `i`: `ss[i]` is a strict local maximum in lane `l`
+    /// (zero-padded to whole words of 8 entries, read eight at a time).
     peaks: Vec<u8>,
 }
 
@@ -57,7 +58,7 @@ impl SubharmonicSummation {
             fmin_log2: scale.fmin_log2,
             step_log2: scale.step_log2,
             ss: vec![[0.0; LANES]; scale.n_points()],
-            peaks: vec![0; scale.n_points()],
+            peaks: vec![0; scale.n_points().next_multiple_of(8)],
         }
     }
 
@@ -107,7 +108,7 @@ impl SubharmonicSummation {
             }
             *p = bits;
         }
-        let (ss, peaks) = (&self.ss[..n], &self.peaks[..n]);
+        let (ss, peaks) = (&self.ss[..n], &self.peaks[..]);
         std::array::from_fn(|l| self.candidates(ss, peaks, l, sum[l] / n as f64))
     }
 
@@ -120,10 +121,20 @@ impl SubharmonicSummation {
         let mut idx = [0usize; N_CANDIDATES];
         let mut score = [0.0f64; N_CANDIDATES];
         let mut count = 0;
-        for (i, &p) in peaks.iter().enumerate() {
-            if p & (1 << l) == 0 {
-                continue;
-            }
+        // Maxima are sparse: whole words of eight entries are tested at
+        // once, and only the set bits visited, in order.
+        let lane_bits = u64::from_le_bytes([1 << l; 8]);
+        let positions = peaks.chunks_exact(8).enumerate().flat_map(|(c, chunk)| {
+            let mut word = u64::from_le_bytes(chunk.try_into().expect("chunks of 8")) & lane_bits;
+            std::iter::from_fn(move || {
+                (word != 0).then(|| {
+                    let i = c * 8 + word.trailing_zeros() as usize / 8;
+                    word &= word - 1;
+                    i
+                })
+            })
+        });
+        for i in positions {
             let v = ss[i][l];
             // Slots hold peaks (all positive) in falling order: a peak no
             // higher than a full last slot goes nowhere.
