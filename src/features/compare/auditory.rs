@@ -89,7 +89,7 @@ pub const MEL_FLOOR: f64 = 0.00000000093;
 /// Auditory spectrum without temporal filtering: `(max(band, floor) * eql)^0.33`.
 pub fn auditory_spectrum(bands: &[f64], eql: &[f64], out: &mut [f64]) {
     for ((o, &b), &e) in out.iter_mut().zip(bands).zip(eql) {
-        *o = (b.max(MEL_FLOOR) * e).powf(COMPRESSION);
+        *o = (super::floor_at(b, MEL_FLOOR) * e).powf(COMPRESSION);
     }
 }
 
@@ -131,7 +131,7 @@ impl Rasta {
         let feedback = if settled { self.pole } else { 0.0 };
         let b = self.b;
         for (((o, &p), s), &le) in out.iter_mut().zip(bands).zip(self.state.iter_mut()).zip(log_eql) {
-            let x = p.max(MEL_FLOOR).ln();
+            let x = super::floor_at(p, MEL_FLOOR).ln();
             let y = b[0] * x + s[0];
             s[0] = b[1] * x + s[1] + feedback * y;
             s[1] = b[2] * x + s[2];

@@ -209,7 +209,7 @@ fn entropy(values: &[f64], sum: f64) -> f64 {
     let total = sum.max(FLOOR);
     let mut e = 0.0;
     for &v in values {
-        let p = v.max(FLOOR) / total;
+        let p = super::floor_at(v, FLOOR) / total;
         e += p * p.log2();
     }
     -e

@@ -335,17 +335,45 @@ fn correlation(x: &[f32], y: &[f32]) -> f64 {
 }
 
 /// Max minus min over the stretch without its first and last sample.
+///
+/// Comparisons rather than `f32::min`/`max` (the samples are finite, so the
+/// result is the same): in wasm those are calls to libm's `fminf`/`fmaxf`.
+/// Four running extremes per side let the loop vectorise.
 fn peak_to_peak(x: &[f32]) -> f64 {
     if x.len() < 3 {
         return 0.0;
     }
     let inner = &x[1..x.len() - 1];
-    let (mut lo, mut hi) = (inner[0], inner[0]);
-    for &v in inner {
-        lo = lo.min(v);
-        hi = hi.max(v);
+    let (mut lo, mut hi) = ([inner[0]; 4], [inner[0]; 4]);
+    let chunks = inner.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..4 {
+            lo[k] = if c[k] < lo[k] { c[k] } else { lo[k] };
+            hi[k] = if c[k] > hi[k] { c[k] } else { hi[k] };
+        }
+    }
+    let (mut lo, mut hi) = (lo.into_iter().fold(lo[0], min), hi.into_iter().fold(hi[0], max));
+    for &v in rest {
+        (lo, hi) = (min(lo, v), max(hi, v));
     }
     (hi - lo) as f64
+}
+
+fn min(a: f32, b: f32) -> f32 {
+    if b < a {
+        b
+    } else {
+        a
+    }
+}
+
+fn max(a: f32, b: f32) -> f32 {
+    if b > a {
+        b
+    } else {
+        a
+    }
 }
 
 #[cfg(test)]
