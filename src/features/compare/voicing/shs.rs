@@ -17,6 +17,9 @@ const N_HARMONICS: usize = 15;
 const COMPRESSION: f64 = 0.85;
 const MIN_PITCH: f32 = 52.0;
 const MAX_PITCH: f32 = 620.0;
+/// Points whose harmonic sums are formed together (see
+/// [`SubharmonicSummation::detect`]).
+const POINTS: usize = 4;
 
 /// F0 candidates of one frame, best score first; empty slots are 0 Hz with
 /// voicing 0.
@@ -35,7 +38,10 @@ pub struct SubharmonicSummation {
     shifts: Vec<(usize, f64)>,
     fmin_log2: f64,
     step_log2: f64,
+    /// Summed spectrum: `n_points` values, then up to [`POINTS`] - 1 more
+    /// computed on the padding and ignored.
     ss: Vec<Lanes>,
+    n_points: usize,
     /// Bit `l` of entry `i`: `ss[i]` is a strict local maximum in lane `l`
     /// (zero-padded to whole words of 8 entries, read eight at a time).
     peaks: Vec<u8>,
@@ -57,7 +63,8 @@ impl SubharmonicSummation {
             shifts,
             fmin_log2: scale.fmin_log2,
             step_log2: scale.step_log2,
-            ss: vec![[0.0; LANES]; scale.n_points()],
+            ss: vec![[0.0; LANES]; scale.n_points().next_multiple_of(POINTS)],
+            n_points: scale.n_points(),
             peaks: vec![0; scale.n_points().next_multiple_of(8)],
         }
     }
@@ -66,32 +73,42 @@ impl SubharmonicSummation {
     /// [`Self::detect`]: the largest shift, so that every shifted read is in
     /// bounds and the summation needs no per-harmonic end test.
     pub fn padding(&self) -> usize {
-        self.shifts.iter().map(|&(s, _)| s).max().unwrap_or(0)
+        self.shifts.iter().map(|&(s, _)| s).max().unwrap_or(0) + self.ss.len() - self.n_points
     }
 
     /// Candidates for a block of octave-scale spectra (`n_points` followed by
     /// [`Self::padding`] zeros), lane `l` of the result from lane `l` of
     /// `spec`.
     pub fn detect(&mut self, spec: &[Lanes]) -> [Candidates; LANES] {
-        let n = self.ss.len();
+        let n = self.n_points;
         let spec = &spec[..n + self.padding()];
         debug_assert!(spec[n..].iter().all(|v| *v == [0.0; LANES]));
-        // Each point's harmonics are summed in a register, in harmonic
-        // order (a shifted read past the end adds an exact +0, as a skipped
-        // term would: spectra are never negative).
+        // Each point's harmonics are summed in registers, in harmonic order
+        // (a shifted read past the end adds an exact +0, as a skipped term
+        // would: spectra are never negative), [`POINTS`] points at a time so
+        // that each harmonic costs one slice bounds test per group of points.
         let mut sum = [0.0f64; LANES];
-        for (i, s) in self.ss.iter_mut().enumerate() {
-            let mut acc = spec[i];
+        for (g, out) in self.ss.chunks_exact_mut(POINTS).enumerate() {
+            let i = g * POINTS;
+            let mut acc: [Lanes; POINTS] = spec[i..i + POINTS].try_into().expect("POINTS points");
             for &(shift, w) in &self.shifts {
-                let v = &spec[i + shift];
-                for l in 0..LANES {
-                    acc[l] += v[l] * w;
+                let v = &spec[i + shift..i + shift + POINTS];
+                for (acc, v) in acc.iter_mut().zip(v) {
+                    for l in 0..LANES {
+                        acc[l] += v[l] * w;
+                    }
                 }
             }
-            for l in 0..LANES {
-                let v = acc[l] / N_HARMONICS as f64;
-                s[l] = if v < 0.0 { 0.0 } else { v };
-                sum[l] += s[l];
+            for (p, (s, acc)) in out.iter_mut().zip(acc).enumerate() {
+                for l in 0..LANES {
+                    let v = acc[l] / N_HARMONICS as f64;
+                    s[l] = if v < 0.0 { 0.0 } else { v };
+                }
+                if i + p < n {
+                    for l in 0..LANES {
+                        sum[l] += s[l];
+                    }
+                }
             }
         }
         let ss = &self.ss[..n];

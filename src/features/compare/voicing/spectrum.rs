@@ -97,7 +97,13 @@ impl GaussSpectrum {
             let e = (z + zc) * 0.5;
             let o = (z - zc) * Complex::new(0.0, -0.5);
             let x = e + self.twiddle[k] * o;
-            self.mag[k] = ((x.re as f64) * (x.re as f64) + (x.im as f64) * (x.im as f64)).sqrt();
+            self.mag[k] = (x.re as f64) * (x.re as f64) + (x.im as f64) * (x.im as f64);
+        }
+        // The square roots in a pass of their own: this loop vectorises (the
+        // split above reads the spectrum backwards and does not), and square
+        // roots are the costly part.
+        for m in &mut self.mag[1..half] {
+            *m = m.sqrt();
         }
         &self.mag
     }
