@@ -233,16 +233,29 @@ fn entropy(values: &[f64], sum: f64) -> f64 {
 /// in order.
 fn harmonicity(power: &[f64], n_bins: f64, extrema: &mut Vec<f64>) -> f64 {
     let last = power.len() - 1;
+    // Bins 3..last-1, each with two neighbours either side: the five
+    // shifted views line up bin j's neighbourhood at one index, so the
+    // comparisons vectorise.
+    let m = last.saturating_sub(4);
+    let view = |shift: usize| &power[(1 + shift).min(power.len())..][..m];
+    let (a, b, v, c, d) = (view(0), view(1), view(2), view(3), view(4));
     extrema.clear();
-    extrema.resize(last, 0.0);
+    extrema.resize(m, 0.0);
+    let mut flags = [0u8; 64];
     let mut count = 0;
-    // Bins 3..last-1, each with two neighbours either side.
-    for w in power[1..].windows(5).take(last.saturating_sub(4)) {
-        let v = w[2];
-        let is_max = (w[0] < v) & (w[1] < v) & (v > w[3]) & (v > w[4]);
-        let is_min = (w[0] > v) & (w[1] > v) & (v < w[3]) & (v < w[4]);
-        extrema[count] = v;
-        count += usize::from(is_max | is_min);
+    for start in (0..m).step_by(flags.len()) {
+        let end = (start + flags.len()).min(m);
+        let flags = &mut flags[..end - start];
+        let rows = a[start..end].iter().zip(&b[start..end]).zip(&v[start..end]).zip(&c[start..end]).zip(&d[start..end]);
+        for (f, ((((&a, &b), &v), &c), &d)) in flags.iter_mut().zip(rows) {
+            let is_max = (a < v) & (b < v) & (v > c) & (v > d);
+            let is_min = (a > v) & (b > v) & (v < c) & (v < d);
+            *f = u8::from(is_max | is_min);
+        }
+        for (&f, &v) in flags.iter().zip(&v[start..end]) {
+            extrema[count] = v;
+            count += usize::from(f);
+        }
     }
     let mut sum = 0.0;
     for w in extrema[..count].windows(2) {

@@ -195,8 +195,10 @@ impl JitterTracker {
             let a0 = peak_to_peak(&wave[o..o + len]);
             let a1 = peak_to_peak(&wave[e..(e + len).min(wave.len())]);
             self.starts.push(os);
-            for (i, acc) in self.avg_period.iter_mut().take(t0f as usize).enumerate() {
-                *acc += at(os + i as i64);
+            // In bounds: the loop condition leaves two maximal periods.
+            let period = &self.wave[o..o + t0f as usize];
+            for (acc, &v) in self.avg_period.iter_mut().zip(period) {
+                *acc += v;
             }
             let c = &self.cc;
             let (vx, peak_cc) =
@@ -249,13 +251,15 @@ impl JitterTracker {
         let (mut en, mut n_en) = (0.0f64, 0u64);
         for (k, &b) in self.starts.iter().enumerate() {
             let e = self.starts.get(k + 1).copied().unwrap_or(sentinel);
-            let stop = e.min(b + t0f) - 2;
-            let mut j = b + 2;
-            while j < stop && j < n {
-                let delta = at(j) - self.avg_period[(j - b) as usize];
-                en += delta * delta;
-                n_en += 1;
-                j += 1;
+            // Samples b+2 .. min(stop, n) against the average from index 2.
+            let (lo, hi) = (b + 2, (e.min(b + t0f) - 2).min(n));
+            if lo < hi {
+                let period = &self.wave[lo as usize..hi as usize];
+                for (&x, &a) in period.iter().zip(&self.avg_period[2..]) {
+                    let delta = x - a;
+                    en += delta * delta;
+                }
+                n_en += (hi - lo) as u64;
             }
         }
         if n_en > 0 {
