@@ -4,16 +4,17 @@
 //! (only its L1 norm is kept) and RASTA-filtered across frames (26 bands plus
 //! their L1 norm). The same filterbank also feeds the MFCCs.
 
+use std::ops::Range;
+
 /// Triangular filters spaced evenly on the Mel scale, HTK style: each FFT bin
 /// between two centre frequencies splits its power between the two bands.
 pub struct MelFilterbank {
-    n_bands: usize,
-    /// First and one-past-last FFT bin that enter the bank.
-    bins: std::ops::Range<usize>,
-    /// For each bin, the lower band it feeds (band `b - 1`, or none at the edges).
-    lower_band: Vec<isize>,
-    /// Weight of the bin in its lower band; `1 - weight` goes to the band above.
+    /// Weight of each bin in its lower band; `1 - weight` goes to the band above.
     weight: Vec<f64>,
+    /// For each band, the bins of its rising slope (where it is the upper
+    /// band) and of its falling slope (where it is the lower band): each
+    /// band's power is summed in one go, rising then falling, in bin order.
+    slopes: Vec<(Range<usize>, Range<usize>)>,
     /// Centre frequency of each band in Hz.
     pub centres_hz: Vec<f64>,
 }
@@ -52,23 +53,30 @@ impl MelFilterbank {
             weight[n] = (edges[m + 1] - mel) / (edges[m + 1] - edges[m]);
         }
         let centres_hz = edges[1..=n_bands].iter().map(|&m| mel_to_hz(m)).collect();
-        MelFilterbank { n_bands, bins: first + 1..end, lower_band, weight, centres_hz }
+        // lower_band never falls with the bin, so each slope is a run of bins.
+        let run = |band: isize| match (first + 1..end).find(|&n| lower_band[n] == band) {
+            Some(start) => start..(start..end).find(|&n| lower_band[n] != band).unwrap_or(end),
+            None => 0..0,
+        };
+        let slopes = (0..n_bands as isize).map(|b| (run(b - 1), run(b))).collect();
+        MelFilterbank { weight, slopes, centres_hz }
     }
 
     /// Band powers from a power spectrum.
+    ///
+    /// Each band is summed in a register from its two runs of bins (the
+    /// same terms in the same order as adding every bin into its two bands
+    /// in turn, which made each band's sum a chain through memory).
     pub fn apply(&self, power: &[f64], bands: &mut [f64]) {
-        bands.fill(0.0);
-        for n in self.bins.clone() {
-            let p = power[n];
-            let lower = self.lower_band[n];
-            let a = p * self.weight[n];
-            if lower >= 0 {
-                bands[lower as usize] += a;
+        for (band, (rising, falling)) in bands.iter_mut().zip(&self.slopes) {
+            let mut sum = 0.0;
+            for (&p, &w) in power[rising.clone()].iter().zip(&self.weight[rising.clone()]) {
+                sum += p - p * w;
             }
-            let upper = lower + 1;
-            if upper >= 0 && (upper as usize) < self.n_bands {
-                bands[upper as usize] += p - a;
+            for (&p, &w) in power[falling.clone()].iter().zip(&self.weight[falling.clone()]) {
+                sum += p * w;
             }
+            *band = sum;
         }
     }
 }
@@ -89,7 +97,7 @@ pub const MEL_FLOOR: f64 = 0.00000000093;
 /// Auditory spectrum without temporal filtering: `(max(band, floor) * eql)^0.33`.
 pub fn auditory_spectrum(bands: &[f64], eql: &[f64], out: &mut [f64]) {
     for ((o, &b), &e) in out.iter_mut().zip(bands).zip(eql) {
-        *o = (b.max(MEL_FLOOR) * e).powf(COMPRESSION);
+        *o = (super::floor_at(b, MEL_FLOOR) * e).powf(COMPRESSION);
     }
 }
 
@@ -131,7 +139,7 @@ impl Rasta {
         let feedback = if settled { self.pole } else { 0.0 };
         let b = self.b;
         for (((o, &p), s), &le) in out.iter_mut().zip(bands).zip(self.state.iter_mut()).zip(log_eql) {
-            let x = p.max(MEL_FLOOR).ln();
+            let x = super::floor_at(p, MEL_FLOOR).ln();
             let y = b[0] * x + s[0];
             s[0] = b[1] * x + s[1] + feedback * y;
             s[1] = b[2] * x + s[2];

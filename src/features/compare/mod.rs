@@ -228,6 +228,19 @@ impl Compare2016 {
     }
 }
 
+/// `v.max(floor)` for a `floor` that is not NaN, as a comparison: the same
+/// value (NaN gives `floor`), but in wasm `f64::max` is a call to libm's
+/// `fmax` (wasm's own `f64.max` treats NaN differently), and these floors
+/// sit in per-bin loops.
+#[inline(always)]
+fn floor_at(v: f64, floor: f64) -> f64 {
+    if v > floor {
+        v
+    } else {
+        floor
+    }
+}
+
 /// openSMILE's `lengthL1norm`: the mean absolute value of the bands (its
 /// "ll1" vector operation divides the L1 norm by the vector length).
 fn l1_norm(v: &[f64]) -> f32 {

@@ -10,13 +10,22 @@
 pub const COUNT: usize = 15;
 
 pub struct SpectralShape {
-    bin_hz: f64,
     /// Bins 1..=last (DC excluded, Nyquist included).
     last: usize,
     bands: [BandSum; 2],
+    /// Each bin's frequency (`j * bin_hz`).
+    freq: Vec<f64>,
     sharpness_weight: Vec<f64>,
+    /// Sums of the bin frequencies and of their squares over 1..=last (the
+    /// slope's denominator depends on the frequency grid alone).
+    sum_freq: f64,
+    sum_freq_sq: f64,
     previous_magnitude: Vec<f64>,
     has_previous: bool,
+    /// Scratch: cumulative power over 1..=j at index j, and the local
+    /// extrema's values in order.
+    cumulative: Vec<f64>,
+    extrema: Vec<f64>,
 }
 
 /// A rectangular band with fractional edge bins, as openSMILE maps Hz to bins.
@@ -85,13 +94,23 @@ impl SpectralShape {
                 z * sharpness_g(z)
             })
             .collect();
+        let freq: Vec<f64> = (0..n_bins).map(|j| j as f64 * bin_hz).collect();
+        let (mut sum_freq, mut sum_freq_sq) = (0.0, 0.0);
+        for &f in &freq[1..=last] {
+            sum_freq += f;
+            sum_freq_sq += f * f;
+        }
         SpectralShape {
-            bin_hz,
             last,
             bands: [BandSum::new(250.0, 650.0, bin_hz, n_bins), BandSum::new(1000.0, 4000.0, bin_hz, n_bins)],
+            freq,
             sharpness_weight,
+            sum_freq,
+            sum_freq_sq,
             previous_magnitude: vec![0.0; n_bins],
             has_previous: false,
+            cumulative: vec![0.0; n_bins],
+            extrema: Vec::with_capacity(n_bins),
         }
     }
 
@@ -101,48 +120,65 @@ impl SpectralShape {
 
     /// Computes the 15 descriptors of one frame from its magnitude and power
     /// spectra.
+    ///
+    /// The sums over bins are serial chains; those that need nothing but the
+    /// spectra (total, frequency- and sharpness-weighted power, flux) share
+    /// one loop so that their chains run side by side. Each still adds its
+    /// terms in bin order from zero, so the results are those of one loop per
+    /// sum.
     pub fn compute(&mut self, magnitude: &[f64], power: &[f64], out: &mut [f64; COUNT]) {
-        let range = 1..=self.last;
-        let n_bins = self.last as f64;
-        let freq = |j: usize| j as f64 * self.bin_hz;
+        let last = self.last;
+        let n_bins = last as f64;
+        let (p, freq) = (&power[1..=last], &self.freq[1..=last]);
 
-        let total: f64 = power[range.clone()].iter().sum();
+        let (mut total, mut weighted, mut sharp, mut flux) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+        let rows = p
+            .iter()
+            .zip(freq)
+            .zip(&self.sharpness_weight[1..=last])
+            .zip(magnitude[1..=last].iter().zip(&self.previous_magnitude[1..=last]))
+            .zip(&mut self.cumulative[1..=last]);
+        for ((((&p, &f), &sw), (&m, &prev)), cumulative) in rows {
+            total += p;
+            *cumulative = total;
+            weighted += f * p;
+            sharp += sw * p;
+            flux += (m - prev).powi(2);
+        }
         out[0] = self.bands[0].sum(power) / n_bins;
         out[1] = self.bands[1].sum(power) / n_bins;
 
-        // Roll-off points: the first bin where the cumulative power reaches the share.
-        let shares = [0.25, 0.5, 0.75, 0.9];
-        let mut rolloff = [0.0f64; 4];
-        let mut cumulative = 0.0;
-        for j in range.clone() {
-            cumulative += power[j];
-            for (r, share) in rolloff.iter_mut().zip(shares) {
-                if *r == 0.0 && cumulative >= share * total {
-                    *r = freq(j);
+        // Roll-off points: the first bin where the cumulative power reaches
+        // the share (shares rise and the cumulative power never falls, so
+        // each search resumes where the previous one stopped; none found: 0).
+        let mut j = 1;
+        for (k, share) in [0.25, 0.5, 0.75, 0.9].into_iter().enumerate() {
+            let threshold = share * total;
+            match self.cumulative[j..=last].iter().position(|&c| c >= threshold) {
+                Some(at) => {
+                    j += at;
+                    out[2 + k] = self.freq[j];
+                }
+                None => {
+                    j = last + 1;
+                    out[2 + k] = 0.0;
                 }
             }
         }
-        out[2..6].copy_from_slice(&rolloff);
 
         // Flux: RMS difference of magnitudes to the previous frame (0 for the first).
-        out[6] = if self.has_previous {
-            let sq: f64 = range.clone().map(|j| (magnitude[j] - self.previous_magnitude[j]).powi(2)).sum();
-            (sq / n_bins).sqrt()
-        } else {
-            0.0
-        };
+        out[6] = if self.has_previous { (flux / n_bins).sqrt() } else { 0.0 };
         self.previous_magnitude.copy_from_slice(magnitude);
         self.has_previous = true;
 
         // Centroid and central moments of the power distribution over frequency.
-        let weighted: f64 = range.clone().map(|j| freq(j) * power[j]).sum();
         let centroid = if total != 0.0 { weighted / total } else { 0.0 };
         out[7] = centroid;
-        out[8] = entropy(&power[range.clone()]);
+        out[8] = entropy(p, total);
         let (mut m2, mut m3, mut m4) = (0.0, 0.0, 0.0);
-        for j in range.clone() {
-            let d = freq(j) - centroid;
-            let m = d * d * power[j];
+        for (&p, &f) in p.iter().zip(freq) {
+            let d = f - centroid;
+            let m = d * d * p;
             m2 += m;
             m3 += m * d;
             m4 += m * d * d;
@@ -153,52 +189,77 @@ impl SpectralShape {
         out[11] = if variance != 0.0 { m4 / (total * variance * variance) } else { 0.0 };
 
         // Least-squares slope of power over frequency, openSMILE-scaled.
-        let (mut sf, mut sf2) = (0.0, 0.0);
-        for j in range.clone() {
-            sf += freq(j);
-            sf2 += freq(j) * freq(j);
-        }
+        let (sf, sf2) = (self.sum_freq, self.sum_freq_sq);
         let denom = n_bins * sf2 - sf * sf;
         let slope = if denom != 0.0 { (n_bins * weighted - sf * total) / denom } else { 0.0 };
         out[12] = slope * (n_bins - 1.0);
 
         // Sharpness: Bark-weighted centroid, scaled by 0.11 (Zwicker).
-        let sharp: f64 = range.clone().map(|j| self.sharpness_weight[j] * power[j]).sum();
         out[13] = if total != 0.0 { 0.11 * sharp / total } else { 0.0 };
 
-        out[14] = harmonicity(&power[..=self.last], n_bins);
+        out[14] = harmonicity(&power[..=last], n_bins, &mut self.extrema);
     }
 }
 
 /// Shannon entropy (bits) of the spectrum read as a distribution; values at or
 /// below 1e-7 count as 1e-7 so that silent bins do not produce log(0).
-fn entropy(values: &[f64]) -> f64 {
+/// `sum` is the sum of `values` (added in order from zero).
+fn entropy(values: &[f64], sum: f64) -> f64 {
     const FLOOR: f64 = 1e-7;
-    let total: f64 = values.iter().sum::<f64>().max(FLOOR);
+    let total = sum.max(FLOOR);
+    // Bins at or below the floor all give the same term (about a fifth of
+    // the bins of real recordings): it is computed once, saving a log2 call
+    // for each of them.
+    let p_floor = FLOOR / total;
+    let floor_term = p_floor * p_floor.log2();
     let mut e = 0.0;
     for &v in values {
-        let p = v.max(FLOOR) / total;
-        e += p * p.log2();
+        e += if v > FLOOR {
+            let p = v / total;
+            p * p.log2()
+        } else {
+            floor_term
+        };
     }
     -e
 }
 
 /// Mean peak-to-valley distance of local extrema (each a strict extremum over
 /// two neighbours on each side), per bin: how "comb-like" the spectrum is.
-fn harmonicity(power: &[f64], n_bins: f64) -> f64 {
+///
+/// The extrema are gathered first without a branch (every bin is written,
+/// only an extremum advances the end), since whether a bin is one is close
+/// to random and a branch on it mispredicts; then their distances are summed
+/// in order.
+fn harmonicity(power: &[f64], n_bins: f64, extrema: &mut Vec<f64>) -> f64 {
     let last = power.len() - 1;
-    let mut sum = 0.0;
-    let mut previous: Option<f64> = None;
-    for j in 3..last.saturating_sub(1) {
-        let v = power[j];
-        let is_max = power[j - 2] < v && power[j - 1] < v && v > power[j + 1] && v > power[j + 2];
-        let is_min = power[j - 2] > v && power[j - 1] > v && v < power[j + 1] && v < power[j + 2];
-        if is_max || is_min {
-            if let Some(p) = previous {
-                sum += (v - p).abs();
-            }
-            previous = Some(v);
+    // Bins 3..last-1, each with two neighbours either side: the five
+    // shifted views line up bin j's neighbourhood at one index, so the
+    // comparisons vectorise.
+    let m = last.saturating_sub(4);
+    let view = |shift: usize| &power[(1 + shift).min(power.len())..][..m];
+    let (a, b, v, c, d) = (view(0), view(1), view(2), view(3), view(4));
+    extrema.clear();
+    extrema.resize(m, 0.0);
+    let mut flags = [0u8; 64];
+    let mut count = 0;
+    for start in (0..m).step_by(flags.len()) {
+        let end = (start + flags.len()).min(m);
+        let flags = &mut flags[..end - start];
+        let rows = a[start..end].iter().zip(&b[start..end]).zip(&v[start..end]).zip(&c[start..end]).zip(&d[start..end]);
+        for (f, ((((&a, &b), &v), &c), &d)) in flags.iter_mut().zip(rows) {
+            let is_max = (a < v) & (b < v) & (v > c) & (v > d);
+            let is_min = (a > v) & (b > v) & (v < c) & (v < d);
+            *f = u8::from(is_max | is_min);
         }
+        for (&f, &v) in flags.iter().zip(&v[start..end]) {
+            extrema[count] = v;
+            count += usize::from(f);
+        }
+    }
+    let mut sum = 0.0;
+    for w in extrema[..count].windows(2) {
+        sum += (w[1] - w[0]).abs();
     }
     sum / 2.0 / n_bins
 }
@@ -233,6 +294,6 @@ mod tests {
 
     #[test]
     fn entropy_of_a_flat_spectrum_is_log2_of_its_size() {
-        assert!((entropy(&[3.0; 256]) - 8.0).abs() < 1e-9);
+        assert!((entropy(&[3.0; 256], 768.0) - 8.0).abs() < 1e-9);
     }
 }

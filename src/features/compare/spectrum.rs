@@ -54,8 +54,13 @@ impl MagnitudeSpectrum {
         self.fft
             .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch)
             .expect("buffer sizes come from the plan");
+        // Squares, then square roots in a pass of their own, which
+        // vectorises whatever the complex layout does to the first.
         for (m, c) in self.magnitude.iter_mut().zip(&self.output) {
-            *m = c.norm_sqr().sqrt();
+            *m = c.norm_sqr();
+        }
+        for m in &mut self.magnitude {
+            *m = m.sqrt();
         }
         // openSMILE stores the Nyquist bin's real part with its sign (set
         // after the loop, which then has no branch and vectorises).

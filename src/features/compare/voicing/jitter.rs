@@ -158,8 +158,18 @@ impl JitterTracker {
         let mut pp = 0i64;
         while start < n - 2 * t0max - 1 {
             let s = start as usize;
-            for (k, c) in self.cc.iter_mut().enumerate() {
-                let lag = t0min as usize + k;
+            // Two lags at a time: their dot products share the first
+            // stretch's loads and run as independent chains.
+            let lag0 = t0min as usize;
+            let mut pairs = self.cc.chunks_exact_mut(2);
+            for (k, c) in pairs.by_ref().enumerate() {
+                let lag = lag0 + 2 * k;
+                let [x0, x1] = cross_products_2(&self.wave, s, lag);
+                c[0] = correlation_from(x0, &self.sum, &self.sum_sq, s, lag);
+                c[1] = correlation_from(x1, &self.sum, &self.sum_sq, s, lag + 1);
+            }
+            if let [c] = pairs.into_remainder() {
+                let lag = lag0 + span - 1;
                 *c = lagged_correlation(&self.wave, &self.sum, &self.sum_sq, s, lag);
             }
             let mut best: Option<usize> = None;
@@ -185,8 +195,10 @@ impl JitterTracker {
             let a0 = peak_to_peak(&wave[o..o + len]);
             let a1 = peak_to_peak(&wave[e..(e + len).min(wave.len())]);
             self.starts.push(os);
-            for (i, acc) in self.avg_period.iter_mut().take(t0f as usize).enumerate() {
-                *acc += at(os + i as i64);
+            // In bounds: the loop condition leaves two maximal periods.
+            let period = &self.wave[o..o + t0f as usize];
+            for (acc, &v) in self.avg_period.iter_mut().zip(period) {
+                *acc += v;
             }
             let c = &self.cc;
             let (vx, peak_cc) =
@@ -239,13 +251,15 @@ impl JitterTracker {
         let (mut en, mut n_en) = (0.0f64, 0u64);
         for (k, &b) in self.starts.iter().enumerate() {
             let e = self.starts.get(k + 1).copied().unwrap_or(sentinel);
-            let stop = e.min(b + t0f) - 2;
-            let mut j = b + 2;
-            while j < stop && j < n {
-                let delta = at(j) - self.avg_period[(j - b) as usize];
-                en += delta * delta;
-                n_en += 1;
-                j += 1;
+            // Samples b+2 .. min(stop, n) against the average from index 2.
+            let (lo, hi) = (b + 2, (e.min(b + t0f) - 2).min(n));
+            if lo < hi {
+                let period = &self.wave[lo as usize..hi as usize];
+                for (&x, &a) in period.iter().zip(&self.avg_period[2..]) {
+                    let delta = x - a;
+                    en += delta * delta;
+                }
+                n_en += (hi - lo) as u64;
             }
         }
         if n_en > 0 {
@@ -287,21 +301,57 @@ impl JitterTracker {
 /// using prefix sums `sum`/`sum_sq` of `w` (length `w.len() + 1`) for the
 /// means and variances. NaN when either stretch is flat (never a peak).
 fn lagged_correlation(w: &[f64], sum: &[f64], sum_sq: &[f64], s: usize, lag: usize) -> f64 {
-    let n = lag as f64;
     let (a, b) = (&w[s..s + lag], &w[s + lag..s + 2 * lag]);
     // Four partial sums so the dot product pipelines.
     let mut p = [0.0f64; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
+    for (x, y) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
         for k in 0..4 {
             p[k] += x[k] * y[k];
         }
     }
+    correlation_from(finish_dot(p, a, b), sum, sum_sq, s, lag)
+}
+
+/// The cross products [`lagged_correlation`] forms for `lag` and `lag + 1`,
+/// each added in exactly its order (four partial sums over whole chunks of
+/// four, combined pairwise, then the leftover terms), computed in one pass.
+fn cross_products_2(w: &[f64], s: usize, lag: usize) -> [f64; 2] {
+    let a = &w[s..s + lag + 1];
+    let (b, c) = (&w[s + lag..s + 2 * lag], &w[s + lag + 1..s + 2 * lag + 2]);
+    let (mut p, mut q) = ([0.0f64; 4], [0.0f64; 4]);
+    // Whole chunks common to both lags (lag / 4 of them).
+    let chunks = a.chunks_exact(4).zip(b.chunks_exact(4)).zip(c.chunks_exact(4));
+    for ((x, y), z) in chunks {
+        for k in 0..4 {
+            p[k] += x[k] * y[k];
+            q[k] += x[k] * z[k];
+        }
+    }
+    // lag + 1 may have one more whole chunk.
+    let (whole_b, whole_c) = (lag / 4 * 4, (lag + 1) / 4 * 4);
+    if whole_c > whole_b {
+        for k in 0..4 {
+            q[k] += a[whole_b + k] * c[whole_b + k];
+        }
+    }
+    [finish_dot(p, &a[..lag], b), finish_dot(q, a, c)]
+}
+
+/// Combines the four partial sums over the whole chunks of `a`·`b` and adds
+/// the leftover terms.
+fn finish_dot(p: [f64; 4], a: &[f64], b: &[f64]) -> f64 {
+    let whole = a.len() / 4 * 4;
     let mut sxy = (p[0] + p[1]) + (p[2] + p[3]);
-    for (x, y) in ra.iter().zip(rb) {
+    for (x, y) in a[whole..].iter().zip(&b[whole..]) {
         sxy += x * y;
     }
+    sxy
+}
+
+/// The Pearson correlation of `w[s..s+lag]` and the next `lag` samples from
+/// their cross product `sxy` and the prefix sums.
+fn correlation_from(sxy: f64, sum: &[f64], sum_sq: &[f64], s: usize, lag: usize) -> f64 {
+    let n = lag as f64;
     let (sx, sy) = (sum[s + lag] - sum[s], sum[s + 2 * lag] - sum[s + lag]);
     let (sxx, syy) = (sum_sq[s + lag] - sum_sq[s], sum_sq[s + 2 * lag] - sum_sq[s + lag]);
     let cov = sxy - sx * sy / n;
@@ -335,17 +385,45 @@ fn correlation(x: &[f32], y: &[f32]) -> f64 {
 }
 
 /// Max minus min over the stretch without its first and last sample.
+///
+/// Comparisons rather than `f32::min`/`max` (the samples are finite, so the
+/// result is the same): in wasm those are calls to libm's `fminf`/`fmaxf`.
+/// Four running extremes per side let the loop vectorise.
 fn peak_to_peak(x: &[f32]) -> f64 {
     if x.len() < 3 {
         return 0.0;
     }
     let inner = &x[1..x.len() - 1];
-    let (mut lo, mut hi) = (inner[0], inner[0]);
-    for &v in inner {
-        lo = lo.min(v);
-        hi = hi.max(v);
+    let (mut lo, mut hi) = ([inner[0]; 4], [inner[0]; 4]);
+    let chunks = inner.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..4 {
+            lo[k] = if c[k] < lo[k] { c[k] } else { lo[k] };
+            hi[k] = if c[k] > hi[k] { c[k] } else { hi[k] };
+        }
+    }
+    let (mut lo, mut hi) = (lo.into_iter().fold(lo[0], min), hi.into_iter().fold(hi[0], max));
+    for &v in rest {
+        (lo, hi) = (min(lo, v), max(hi, v));
     }
     (hi - lo) as f64
+}
+
+fn min(a: f32, b: f32) -> f32 {
+    if b < a {
+        b
+    } else {
+        a
+    }
+}
+
+fn max(a: f32, b: f32) -> f32 {
+    if b > a {
+        b
+    } else {
+        a
+    }
 }
 
 #[cfg(test)]
@@ -371,9 +449,26 @@ mod tests {
         }
         for (s, lag) in [(0, 50), (17, 133), (100, 223), (3, 7)] {
             let a = lagged_correlation(&w, &sum, &sq, s, lag);
+            for lag in [lag, lag + 1, lag + 2, lag + 3] {
+                let pair = cross_products_2(&w, s, lag).map(|x| x.to_bits());
+                let one = |lag| finish_dot_alone(&w, s, lag).to_bits();
+                assert_eq!(pair, [one(lag), one(lag + 1)], "lags {lag} and {}: bit for bit", lag + 1);
+            }
             let b = correlation(&x[s..s + lag], &x[s + lag..s + 2 * lag]);
             assert!((a - b).abs() < 1e-9, "{a} vs {b}");
         }
+    }
+
+    /// The cross product as [`lagged_correlation`] forms it, alone.
+    fn finish_dot_alone(w: &[f64], s: usize, lag: usize) -> f64 {
+        let (a, b) = (&w[s..s + lag], &w[s + lag..s + 2 * lag]);
+        let mut p = [0.0f64; 4];
+        for (x, y) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
+            for k in 0..4 {
+                p[k] += x[k] * y[k];
+            }
+        }
+        finish_dot(p, a, b)
     }
 
     #[test]

@@ -33,6 +33,14 @@ use viterbi::PitchViterbi;
 /// F0final, voicingFinalUnclipped, jitterLocal, jitterDDP, shimmerLocal, logHNR.
 pub type VoicingFrame = [f32; 6];
 
+/// Frames that go through the octave scale and sub-harmonic summation
+/// together, one per lane of each value (see [`octave::OctaveScale`]).
+/// Four fill two 128-bit vectors (wasm SIMD128, SSE2) per step, so each
+/// serial chain has another independent one beside it.
+const LANES: usize = 4;
+/// One value per frame of a block.
+type Lanes = [f64; LANES];
+
 /// Window length (60 ms at 16 kHz) and hop (10 ms).
 const FRAME: usize = 960;
 const HOP: usize = 160;
@@ -52,8 +60,8 @@ pub struct Voicing {
     /// their allocation across calls).
     candidates: Vec<Candidates>,
     energy: Vec<f32>,
-    /// Scratch: octave-scale spectrum.
-    octave_spec: Vec<f64>,
+    /// Scratch: octave-scale spectra of one block.
+    octave_spec: Vec<Lanes>,
 }
 
 impl Default for Voicing {
@@ -68,7 +76,7 @@ impl Voicing {
         let octave = OctaveScale::new(spectrum.n_bins(), spectrum.bin_hz());
         let shs = SubharmonicSummation::new(&octave);
         Voicing {
-            octave_spec: vec![0.0; octave.n_points()],
+            octave_spec: vec![[0.0; LANES]; octave.n_points() + shs.padding()],
             spectrum,
             octave,
             shs,
@@ -87,17 +95,31 @@ impl Voicing {
         self.energy.clear();
         self.candidates.reserve(n_frames);
         self.energy.reserve(n_frames);
-        for t in 0..n_frames {
-            let start = t * HOP;
-            let Some(frame) = x.get(start..start + FRAME) else {
-                self.candidates.push(Candidates::default());
-                self.energy.push(0.0);
-                continue;
+        for block in (0..n_frames).step_by(LANES) {
+            let lanes = LANES.min(n_frames - block);
+            // Frames that do not fit are silent: no candidates, no energy
+            // (their lanes, and those past the end, compute on zeros and are
+            // dropped).
+            let frames: [&[f32]; LANES] = std::array::from_fn(|l| {
+                let start = (block + l) * HOP;
+                x.get(start..start + FRAME).filter(|_| l < lanes).unwrap_or(&[])
+            });
+            let present = frames.map(|f| !f.is_empty());
+            let energy = self.spectrum.rms(frames);
+            for (l, frame) in frames.iter().enumerate() {
+                let mag = if frame.is_empty() { &[] } else { self.spectrum.analyse(frame) };
+                self.octave.load(l, mag);
+            }
+            let cands = if present.iter().any(|&p| p) {
+                self.octave.apply(&mut self.octave_spec);
+                self.shs.detect(&self.octave_spec)
+            } else {
+                [Candidates::default(); LANES]
             };
-            let (mag, rms) = self.spectrum.analyse(frame);
-            self.energy.push(rms);
-            self.octave.apply(mag, &mut self.octave_spec);
-            self.candidates.push(self.shs.detect(&self.octave_spec));
+            for l in 0..lanes {
+                self.candidates.push(if present[l] { cands[l] } else { Candidates::default() });
+                self.energy.push(energy[l]);
+            }
         }
 
         let mut out = vec![[0.0f32; 6]; n_frames];

@@ -17,8 +17,18 @@
 /// Lowest frequency of the octave axis.
 const MIN_HZ: f64 = 25.0;
 
+use super::{Lanes, LANES};
+
 /// Precomputed spline and weighting geometry; per-frame work is two linear
 /// passes plus the spline solve.
+///
+/// Frames go through in blocks of [`LANES`], one frame per lane of every
+/// value (`[f64; LANES]` per bin): the spline solve is two serial chains per
+/// frame, so one frame alone waits on the latency of every step, while
+/// independent frames side by side fill the pipeline and share vector
+/// instructions. Each lane does exactly the arithmetic of a lone frame, in
+/// the same order, so the results are bit for bit those of one frame at a
+/// time.
 pub struct OctaveScale {
     /// Elimination factors of the natural-spline tridiagonal system (σ_i/p_i
     /// and the back-substitution factor), from x alone.
@@ -37,10 +47,11 @@ pub struct OctaveScale {
     pub step_log2: f64,
     /// Output points per octave (as openSMILE defines it: points / octaves).
     pub points_per_octave: f64,
-    // scratch
-    y: Vec<f64>,
-    y2: Vec<f64>,
-    u: Vec<f64>,
+    // scratch: each lane's enhanced bins, then the block's smoothed lanes
+    frames: [Vec<f64>; LANES],
+    y: Vec<Lanes>,
+    y2: Vec<Lanes>,
+    u: Vec<Lanes>,
     peaks: Vec<u8>,
 }
 
@@ -106,9 +117,10 @@ impl OctaveScale {
             fmin_log2: fmin,
             step_log2: step,
             points_per_octave: ppo,
-            y: vec![0.0; n],
-            y2: vec![0.0; n],
-            u: vec![0.0; n],
+            frames: std::array::from_fn(|_| vec![0.0; n]),
+            y: vec![[0.0; LANES]; n],
+            y2: vec![[0.0; LANES]; n],
+            u: vec![[0.0; LANES]; n],
             peaks: Vec::with_capacity(n),
         }
     }
@@ -117,14 +129,22 @@ impl OctaveScale {
         self.seg.len()
     }
 
-    /// Writes the octave-scale spectrum of `mag` into `out` (length `n_points`).
-    pub fn apply(&mut self, mag: &[f64], out: &mut [f64]) {
+    /// Puts the magnitudes `mag` of one frame into lane `lane` of the next
+    /// block, peak-enhanced (the one step whose control flow depends on the
+    /// data, so it runs per frame). Missing bins are zero.
+    pub fn load(&mut self, lane: usize, mag: &[f64]) {
+        let frame = &mut self.frames[lane];
+        let m = mag.len().min(frame.len());
+        frame[..m].copy_from_slice(&mag[..m]);
+        frame[m..].fill(0.0);
+        enhance_peaks(frame, &mut self.peaks);
+    }
+
+    /// Writes the octave-scale spectra of the loaded lanes into `out`
+    /// (length `n_points`, lane `l` being the frame loaded into lane `l`).
+    pub fn apply(&mut self, out: &mut [Lanes]) {
         let n = self.y.len();
-        for (y, m) in self.y.iter_mut().zip(mag.iter().chain(std::iter::repeat(&0.0))) {
-            *y = *m;
-        }
-        enhance_peaks(&mut self.y, &mut self.peaks);
-        smooth_121(&mut self.y);
+        smooth_121(&self.frames, &mut self.y);
 
         // Natural cubic spline: second derivatives y2 by forward elimination
         // (factors precomputed from x) and back substitution.
@@ -132,23 +152,30 @@ impl OctaveScale {
         // the next stays in a register (read back from memory it would add
         // a store-to-load delay to every step of the chain).
         let (y, y2, u) = (&self.y, &mut self.y2, &mut self.u);
-        u[0] = 0.0;
-        let mut prev = 0.0;
+        u[0] = [0.0; LANES];
+        let mut prev = [0.0; LANES];
         let rows = y.windows(3).zip(self.inv_dx.windows(2)).zip(&self.six_inv_span[1..]).zip(&self.sigma[1..]);
-        for ((((w, dx), six), sigma), u) in rows.zip(&mut u[1..n - 1]) {
-            let d = (w[2] - w[1]) * dx[1] - (w[1] - w[0]) * dx[0];
-            prev = d * six - sigma * prev;
+        for ((((w, dx), &six), &sigma), u) in rows.zip(&mut u[1..n - 1]) {
+            for l in 0..LANES {
+                let d = (w[2][l] - w[1][l]) * dx[1] - (w[1][l] - w[0][l]) * dx[0];
+                prev[l] = d * six - sigma * prev[l];
+            }
             *u = prev;
         }
-        y2[n - 1] = 0.0;
-        let mut next = 0.0;
-        for ((y2, &elim), &u) in y2[..n - 1].iter_mut().zip(&self.elim[..n - 1]).zip(&u[..n - 1]).rev() {
-            next = elim * next + u;
+        y2[n - 1] = [0.0; LANES];
+        let mut next = [0.0; LANES];
+        for ((y2, &elim), u) in y2[..n - 1].iter_mut().zip(&self.elim[..n - 1]).zip(&u[..n - 1]).rev() {
+            for l in 0..LANES {
+                next[l] = elim * next[l] + u[l];
+            }
             *y2 = next;
         }
-        for ((o, &(k, a, c, d)), w) in out.iter_mut().zip(&self.seg).zip(&self.weight) {
-            let v = a * y[k] + (1.0 - a) * y[k + 1] + c * y2[k] + d * y2[k + 1];
-            *o = if v > 0.0 { v * w } else { 0.0 };
+        for ((o, &(k, a, c, d)), &w) in out.iter_mut().zip(&self.seg).zip(&self.weight) {
+            let (y0, y1, s0, s1) = (&y[k], &y[k + 1], &y2[k], &y2[k + 1]);
+            for l in 0..LANES {
+                let v = a * y0[l] + (1.0 - a) * y1[l] + c * s0[l] + d * s1[l];
+                o[l] = if v > 0.0 { v * w } else { 0.0 };
+            }
         }
     }
 }
@@ -186,22 +213,29 @@ fn enhance_peaks(a: &mut [f64], peaks: &mut Vec<u8>) {
         return;
     }
     let near = peaks[first + 1..last].windows(5);
+    // A select, not a conditional store, so that the loop vectorises.
     for (v, w) in a[first + 3..=last - 3].iter_mut().zip(near) {
-        if (w[0] | w[1] | w[2] | w[3] | w[4]) == 0 {
-            *v = 0.0;
-        }
+        *v = if (w[0] | w[1] | w[2] | w[3] | w[4]) == 0 { 0.0 } else { *v };
     }
 }
 
-/// In-place [1 2 1]/4 smoothing with a zero before the first bin; the last
-/// bin is left as is.
-fn smooth_121(a: &mut [f64]) {
-    let mut prev = 0.0;
-    for i in 0..a.len().saturating_sub(1) {
-        let cur = a[i];
-        a[i] = (prev + 2.0 * cur + a[i + 1]) / 4.0;
-        prev = cur;
+/// [1 2 1]/4 smoothing of each lane's bins, with a zero before the first
+/// bin (the last bin is left as is), written interleaved: bin `i` of lane
+/// `l` goes to `out[i][l]`. Gathering the lanes here, from contiguous rows,
+/// costs no pass of its own.
+fn smooth_121(frames: &[Vec<f64>; LANES], out: &mut [Lanes]) {
+    let n = out.len();
+    if n < 2 {
+        out.iter_mut().for_each(|o| *o = std::array::from_fn(|l| frames[l][0]));
+        return;
     }
+    out[0] = std::array::from_fn(|l| (0.0 + 2.0 * frames[l][0] + frames[l][1]) / 4.0);
+    for (i, o) in out[..n - 1].iter_mut().enumerate().skip(1) {
+        for (l, f) in frames.iter().enumerate() {
+            o[l] = (f[i - 1] + 2.0 * f[i] + f[i + 1]) / 4.0;
+        }
+    }
+    out[n - 1] = std::array::from_fn(|l| frames[l][n - 1]);
 }
 
 #[cfg(test)]
@@ -234,11 +268,16 @@ mod tests {
         // touches bin 0 (below 25 Hz), so away from the bottom the spline
         // returns the constant times the auditory weight.
         let mut s = OctaveScale::new(513, 15.625);
-        let mag = vec![2.0; 513];
-        let mut out = vec![0.0; 513];
-        s.apply(&mag, &mut out);
+        for lane in 0..LANES {
+            s.load(lane, &vec![2.0 + lane as f64; 513]);
+        }
+        let mut out = vec![[0.0; LANES]; 513];
+        s.apply(&mut out);
         for (i, v) in out.iter().enumerate().skip(100) {
-            assert!((v - 2.0 * s.weight[i]).abs() < 1e-4, "{i}: {v}");
+            for (lane, v) in v.iter().enumerate() {
+                let want = (2.0 + lane as f64) * s.weight[i];
+                assert!((v - want).abs() < 1e-4 * (1.0 + lane as f64), "{i}, lane {lane}: {v}");
+            }
         }
         assert!((s.points_per_octave - 61.644368).abs() < 1e-5);
     }

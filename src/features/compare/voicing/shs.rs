@@ -9,6 +9,7 @@
 //! 52..620 Hz are dropped, as in openSMILE's `cPitchShs` + `cPitchBase`.
 
 use super::octave::OctaveScale;
+use super::{Lanes, LANES};
 
 /// Ranked candidates per frame.
 pub const N_CANDIDATES: usize = 6;
@@ -16,6 +17,9 @@ const N_HARMONICS: usize = 15;
 const COMPRESSION: f64 = 0.85;
 const MIN_PITCH: f32 = 52.0;
 const MAX_PITCH: f32 = 620.0;
+/// Points whose harmonic sums are formed together (see
+/// [`SubharmonicSummation::detect`]).
+const POINTS: usize = 4;
 
 /// F0 candidates of one frame, best score first; empty slots are 0 Hz with
 /// voicing 0.
@@ -25,12 +29,22 @@ pub struct Candidates {
     pub voicing: [f32; N_CANDIDATES],
 }
 
+/// Sub-harmonic summation over a block of frames, one per lane (see
+/// [`super::octave::OctaveScale`]): the summation and the mean are the same
+/// per-lane arithmetic as for one frame, as vector operations; only the peak
+/// picking, whose control flow depends on the data, runs per frame.
 pub struct SubharmonicSummation {
     /// (shift in points, weight) for harmonics 2..=15.
     shifts: Vec<(usize, f64)>,
     fmin_log2: f64,
     step_log2: f64,
-    ss: Vec<f64>,
+    /// Summed spectrum: `n_points` values, then up to [`POINTS`] - 1 more
+    /// computed on the padding and ignored.
+    ss: Vec<Lanes>,
+    n_points: usize,
+    /// Bit `l` of entry `i`: `ss[i]` is a strict local maximum in lane `l`
+    /// (zero-padded to whole words of 8 entries, read eight at a time).
+    peaks: Vec<u8>,
 }
 
 impl SubharmonicSummation {
@@ -49,42 +63,99 @@ impl SubharmonicSummation {
             shifts,
             fmin_log2: scale.fmin_log2,
             step_log2: scale.step_log2,
-            ss: vec![0.0; scale.n_points()],
+            ss: vec![[0.0; LANES]; scale.n_points().next_multiple_of(POINTS)],
+            n_points: scale.n_points(),
+            peaks: vec![0; scale.n_points().next_multiple_of(8)],
         }
     }
 
-    /// Candidates for one octave-scale spectrum (length `n_points`).
-    pub fn detect(&mut self, spec: &[f64]) -> Candidates {
-        let n = self.ss.len().min(spec.len());
-        let ss = &mut self.ss[..n];
-        ss.copy_from_slice(&spec[..n]);
-        for &(shift, w) in &self.shifts {
-            if shift >= n {
-                continue;
-            }
-            for (s, v) in ss.iter_mut().zip(&spec[shift..n]) {
-                *s += v * w;
-            }
-        }
-        for s in ss.iter_mut() {
-            *s /= N_HARMONICS as f64;
-            if *s < 0.0 {
-                *s = 0.0;
-            }
-        }
-        let mut cands = Candidates::default();
-        if n < 3 {
-            return cands;
-        }
+    /// Zero points that must follow the `n_points` of a spectrum given to
+    /// [`Self::detect`]: the largest shift, so that every shifted read is in
+    /// bounds and the summation needs no per-harmonic end test.
+    pub fn padding(&self) -> usize {
+        self.shifts.iter().map(|&(s, _)| s).max().unwrap_or(0) + self.ss.len() - self.n_points
+    }
 
+    /// Candidates for a block of octave-scale spectra (`n_points` followed by
+    /// [`Self::padding`] zeros), lane `l` of the result from lane `l` of
+    /// `spec`.
+    pub fn detect(&mut self, spec: &[Lanes]) -> [Candidates; LANES] {
+        let n = self.n_points;
+        let spec = &spec[..n + self.padding()];
+        debug_assert!(spec[n..].iter().all(|v| *v == [0.0; LANES]));
+        // Each point's harmonics are summed in registers, in harmonic order
+        // (a shifted read past the end adds an exact +0, as a skipped term
+        // would: spectra are never negative), [`POINTS`] points at a time so
+        // that each harmonic costs one slice bounds test per group of points.
+        let mut sum = [0.0f64; LANES];
+        for (g, out) in self.ss.chunks_exact_mut(POINTS).enumerate() {
+            let i = g * POINTS;
+            let mut acc: [Lanes; POINTS] = spec[i..i + POINTS].try_into().expect("POINTS points");
+            for &(shift, w) in &self.shifts {
+                let v = &spec[i + shift..i + shift + POINTS];
+                for (acc, v) in acc.iter_mut().zip(v) {
+                    for l in 0..LANES {
+                        acc[l] += v[l] * w;
+                    }
+                }
+            }
+            for (p, (s, acc)) in out.iter_mut().zip(acc).enumerate() {
+                for l in 0..LANES {
+                    let v = acc[l] / N_HARMONICS as f64;
+                    s[l] = if v < 0.0 { 0.0 } else { v };
+                }
+                if i + p < n {
+                    for l in 0..LANES {
+                        sum[l] += s[l];
+                    }
+                }
+            }
+        }
+        let ss = &self.ss[..n];
+        if n < 3 {
+            return [Candidates::default(); LANES];
+        }
+        let peaks = &mut self.peaks[..n];
+        peaks[0] = 0;
+        peaks[n - 1] = 0;
+        for (p, w) in peaks[1..n - 1].iter_mut().zip(ss.windows(3)) {
+            let mut bits = 0u8;
+            for (l, ((a, b), c)) in w[0].iter().zip(&w[1]).zip(&w[2]).enumerate() {
+                bits |= (u8::from(a < b) & u8::from(b > c)) << l;
+            }
+            *p = bits;
+        }
+        let (ss, peaks) = (&self.ss[..n], &self.peaks[..]);
+        std::array::from_fn(|l| self.candidates(ss, peaks, l, sum[l] / n as f64))
+    }
+
+    /// The candidates of lane `l`, given its summed spectrum, local maxima and
+    /// mean.
+    fn candidates(&self, ss: &[Lanes], peaks: &[u8], l: usize, mean: f64) -> Candidates {
+        let n = ss.len();
         // Local maxima, kept sorted by height (a new peak goes before the
         // first weaker or empty slot).
         let mut idx = [0usize; N_CANDIDATES];
         let mut score = [0.0f64; N_CANDIDATES];
         let mut count = 0;
-        for i in 1..n - 1 {
-            let v = ss[i];
-            if !(ss[i - 1] < v && v > ss[i + 1]) {
+        // Maxima are sparse: whole words of eight entries are tested at
+        // once, and only the set bits visited, in order.
+        let lane_bits = u64::from_le_bytes([1 << l; 8]);
+        let positions = peaks.chunks_exact(8).enumerate().flat_map(|(c, chunk)| {
+            let mut word = u64::from_le_bytes(chunk.try_into().expect("chunks of 8")) & lane_bits;
+            std::iter::from_fn(move || {
+                (word != 0).then(|| {
+                    let i = c * 8 + word.trailing_zeros() as usize / 8;
+                    word &= word - 1;
+                    i
+                })
+            })
+        });
+        for i in positions {
+            let v = ss[i][l];
+            // Slots hold peaks (all positive) in falling order: a peak no
+            // higher than a full last slot goes nowhere.
+            if count == N_CANDIDATES && score[N_CANDIDATES - 1] >= v {
                 continue;
             }
             if let Some(j) = (0..N_CANDIDATES).find(|&j| score[j] == 0.0 || score[j] < v) {
@@ -97,16 +168,17 @@ impl SubharmonicSummation {
                 count = (count + 1).min(N_CANDIDATES);
             }
         }
-        let mean = ss.iter().sum::<f64>() / n as f64;
+        debug_assert!(idx[..count].iter().all(|&i| i >= 1 && i + 1 < n));
 
         // Parabolic refinement on the log2 axis, voicing, range check.
+        let at = |k: usize| ss[k][l];
         let mut f0 = [0.0f32; N_CANDIDATES];
         let mut voicing = [0.0f32; N_CANDIDATES];
         let mut refined = [0.0f64; N_CANDIDATES];
         let mut kept = 0;
         for &j in &idx[..count] {
             let xs = |k: usize| k as f64 * self.step_log2 + self.fmin_log2;
-            let (xv, peak) = parabola_vertex(xs(j - 1), ss[j - 1], xs(j), ss[j], xs(j + 1), ss[j + 1]);
+            let (xv, peak) = parabola_vertex(xs(j - 1), at(j - 1), xs(j), at(j), xs(j + 1), at(j + 1));
             let hz = xv.exp2() as f32;
             if !(MIN_PITCH..=MAX_PITCH).contains(&hz) {
                 continue;
@@ -125,9 +197,7 @@ impl SubharmonicSummation {
         }
         f0.swap(0, best);
         voicing.swap(0, best);
-        cands.f0 = f0;
-        cands.voicing = voicing;
-        cands
+        Candidates { f0, voicing }
     }
 }
 

@@ -70,18 +70,19 @@ impl GaussSpectrum {
         16_000.0 / self.n_fft as f64
     }
 
-    /// Magnitudes of the windowed `frame` (length `frame_len`) and its RMS
-    /// energy after windowing.
-    pub fn analyse(&mut self, frame: &[f32]) -> (&[f64], f32) {
-        let mut energy = 0.0f64;
-        let sample = |i: usize| match (frame.get(i), self.window.get(i)) {
-            (Some(x), Some(w)) => x * w,
-            _ => 0.0,
-        };
-        for (k, c) in self.buf.iter_mut().enumerate() {
-            let (a, b) = (sample(2 * k), sample(2 * k + 1));
-            energy += (a as f64) * (a as f64) + (b as f64) * (b as f64);
-            *c = Complex::new(a, b);
+    /// Magnitudes of the windowed `frame` (length `frame_len`).
+    pub fn analyse(&mut self, frame: &[f32]) -> &[f64] {
+        let n = frame.len().min(self.window.len());
+        let (x, w) = (&frame[..n], &self.window[..n]);
+        let pairs = x.chunks_exact(2).zip(w.chunks_exact(2));
+        let filled = pairs.len();
+        for (c, (x, w)) in self.buf.iter_mut().zip(pairs) {
+            *c = Complex::new(x[0] * w[0], x[1] * w[1]);
+        }
+        let rest = &mut self.buf[filled..];
+        rest.fill(Complex::default());
+        if let (Some(c), Some(&x), Some(&w)) = (rest.first_mut(), x.get(2 * filled), w.get(2 * filled)) {
+            c.re = x * w;
         }
         self.fft.process_with_scratch(&mut self.buf, &mut self.scratch);
         // Split: X[k] = E[k] + w^k O[k], with E, O the transforms of the even
@@ -96,10 +97,55 @@ impl GaussSpectrum {
             let e = (z + zc) * 0.5;
             let o = (z - zc) * Complex::new(0.0, -0.5);
             let x = e + self.twiddle[k] * o;
-            self.mag[k] = ((x.re as f64) * (x.re as f64) + (x.im as f64) * (x.im as f64)).sqrt();
+            self.mag[k] = (x.re as f64) * (x.re as f64) + (x.im as f64) * (x.im as f64);
         }
-        let rms = (energy / self.window.len() as f64).sqrt() as f32;
-        (&self.mag, rms)
+        // The square roots in a pass of their own: this loop vectorises (the
+        // split above reads the spectrum backwards and does not), and square
+        // roots are the costly part.
+        for m in &mut self.mag[1..half] {
+            *m = m.sqrt();
+        }
+        &self.mag
+    }
+
+    /// RMS energies after windowing of the frames of a block (each of
+    /// length `frame_len`, or empty for none: 0).
+    ///
+    /// Each energy is one serial chain of adds over the frame; computing a
+    /// block's side by side, one per lane, overlaps the chains (each lane
+    /// adds its frame's terms in sample-pair order, as one frame alone).
+    pub fn rms<const L: usize>(&self, frames: [&[f32]; L]) -> [f32; L] {
+        let half = self.window.len() / 2;
+        let mut energy = [0.0f64; L];
+        let sample = |x: &[f32], i: usize| match (x.get(i), self.window.get(i)) {
+            (Some(x), Some(w)) => (x * w) as f64,
+            _ => 0.0,
+        };
+        // The terms past an empty (or short) frame are zeros, which leave
+        // its sum unchanged; the full-length lanes take the fast path.
+        if frames.iter().all(|f| f.len() == self.window.len()) {
+            for (k, w) in self.window.chunks_exact(2).enumerate() {
+                for (e, x) in energy.iter_mut().zip(&frames) {
+                    let (a, b) = ((x[2 * k] * w[0]) as f64, (x[2 * k + 1] * w[1]) as f64);
+                    *e += a * a + b * b;
+                }
+            }
+        } else {
+            for k in 0..half {
+                for (e, x) in energy.iter_mut().zip(&frames) {
+                    let (a, b) = (sample(x, 2 * k), sample(x, 2 * k + 1));
+                    *e += a * a + b * b;
+                }
+            }
+        }
+        let odd = self.window.len() % 2 == 1;
+        for (e, x) in energy.iter_mut().zip(&frames) {
+            if odd {
+                let a = sample(x, 2 * half);
+                *e += a * a + 0.0 * 0.0;
+            }
+        }
+        energy.map(|e| (e / self.window.len() as f64).sqrt() as f32)
     }
 }
 
@@ -124,7 +170,8 @@ mod tests {
     fn sine_peaks_at_its_bin() {
         let mut s = GaussSpectrum::new(960);
         let x: Vec<f32> = (0..960).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16000.0).sin()).collect();
-        let (mag, rms) = s.analyse(&x);
+        let rms = s.rms([&x[..]])[0];
+        let mag = s.analyse(&x);
         let peak = mag.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
         assert_eq!(peak, 64); // 1000 Hz / 15.625 Hz
         assert!(rms > 0.1 && rms < 0.71);
@@ -135,7 +182,7 @@ mod tests {
         let mut s = GaussSpectrum::new(960);
         let x: Vec<f32> = (0..960).map(|i| ((i * 37 % 101) as f32 / 50.0 - 1.0) * 0.3).collect();
         let w = gauss_window(960, SIGMA);
-        let mag = s.analyse(&x).0.to_vec();
+        let mag = s.analyse(&x).to_vec();
         for k in [0usize, 1, 2, 100, 255, 256, 257, 511, 512] {
             let (mut re, mut im) = (0.0f64, 0.0f64);
             for (n, (&v, &g)) in x.iter().zip(&w).enumerate() {
