@@ -4,6 +4,7 @@
 //! (only its L1 norm is kept) and RASTA-filtered across frames (26 bands plus
 //! their L1 norm). The same filterbank also feeds the MFCCs.
 
+use super::maths;
 use std::ops::Range;
 
 /// Triangular filters spaced evenly on the Mel scale, HTK style: each FFT bin
@@ -95,9 +96,13 @@ pub const COMPRESSION: f64 = 0.33;
 pub const MEL_FLOOR: f64 = 0.00000000093;
 
 /// Auditory spectrum without temporal filtering: `(max(band, floor) * eql)^0.33`.
+///
+/// The power is taken as e^(0.33 ln x) with the branch-free maths (the
+/// bands are positive and normal after the floor), so the loop vectorises
+/// instead of calling `pow` per band; it agrees with `powf` to a few ulps.
 pub fn auditory_spectrum(bands: &[f64], eql: &[f64], out: &mut [f64]) {
     for ((o, &b), &e) in out.iter_mut().zip(bands).zip(eql) {
-        *o = (super::floor_at(b, MEL_FLOOR) * e).powf(COMPRESSION);
+        *o = maths::pow(super::floor_at(b, MEL_FLOOR) * e, COMPRESSION);
     }
 }
 
@@ -134,19 +139,29 @@ impl Rasta {
     }
 
     /// Filters one frame of band powers into its RASTA auditory spectrum.
+    ///
+    /// The logs are taken first and the exponentials last, each in a loop
+    /// of their own over the bands with the branch-free maths (bit-identical
+    /// to wasm's libm), so that they vectorise around the filter.
     pub fn process(&mut self, bands: &[f64], log_eql: &[f64], out: &mut [f64]) {
         let settled = self.frames_seen >= RASTA_WARMUP;
         let feedback = if settled { self.pole } else { 0.0 };
         let b = self.b;
-        for (((o, &p), s), &le) in out.iter_mut().zip(bands).zip(self.state.iter_mut()).zip(log_eql) {
-            let x = super::floor_at(p, MEL_FLOOR).ln();
+        for (o, &p) in out.iter_mut().zip(bands) {
+            *o = maths::ln(super::floor_at(p, MEL_FLOOR));
+        }
+        for ((o, s), &le) in out.iter_mut().zip(self.state.iter_mut()).zip(log_eql) {
+            let x = *o;
             let y = b[0] * x + s[0];
             s[0] = b[1] * x + s[1] + feedback * y;
             s[1] = b[2] * x + s[2];
             s[2] = b[3] * x + s[3];
             s[3] = b[4] * x;
             let filtered = if settled { y } else { 0.0 };
-            *o = ((filtered + le) * COMPRESSION).exp();
+            *o = (filtered + le) * COMPRESSION;
+        }
+        for o in out.iter_mut() {
+            *o = maths::exp(*o);
         }
         if self.frames_seen < RASTA_WARMUP {
             self.frames_seen += 1;

@@ -36,7 +36,7 @@ impl Mfcc {
     /// `bands`: Mel band powers of [-1, 1] samples.
     pub fn compute(&mut self, bands: &[f64], out: &mut [f64]) {
         for (l, &b) in self.log_bands.iter_mut().zip(bands) {
-            *l = super::floor_at(b * HTK_POWER_SCALE, 1.0).ln();
+            *l = super::maths::ln(super::floor_at(b * HTK_POWER_SCALE, 1.0));
         }
         for (o, row) in out.iter_mut().zip(self.basis.chunks_exact(self.n_bands)) {
             *o = row.iter().zip(&self.log_bands).map(|(a, b)| a * b).sum();

@@ -7,6 +7,7 @@
 
 mod auditory;
 mod energy;
+mod maths;
 mod mfcc;
 mod spectral;
 mod spectrum;

@@ -19,6 +19,7 @@
 //! frame is decided once all surviving paths agree on it, or forced from the
 //! currently best path when it falls 30 frames behind.
 
+use super::super::maths::ln;
 use super::shs::{Candidates, N_CANDIDATES};
 
 const N_STATES: usize = N_CANDIDATES + 1;
@@ -125,7 +126,9 @@ impl PitchViterbi {
                 if f0 == 0.0 || f1 == 0.0 {
                     return EMPTY_SLOT_COST;
                 }
-                let r = ((f1 / f0) as f64).ln();
+                // Inlined musl log (the ratio of two pitches is positive and
+                // normal): no library call in the inner loop of the search.
+                let r = ln((f1 / f0) as f64);
                 let c = W_TVV * r.abs() + W_TVVD * (r - self.last_change).abs();
                 self.last_change = r;
                 c
@@ -143,7 +146,7 @@ fn local_cost(state: usize, frame: &Candidates) -> f64 {
     if state < UNVOICED {
         let p = (frame.voicing[state] as f64).clamp(0.01, 1.0);
         let thr = if p < VOICING_THRESHOLD { W_THR } else { 0.0 };
-        (-p.ln() + thr) * W_LOCAL + range_penalty(frame.f0[state] as f64) * W_RANGE
+        (-ln(p) + thr) * W_LOCAL + range_penalty(frame.f0[state] as f64) * W_RANGE
     } else if frame.voicing.iter().any(|&v| v as f64 >= VOICING_THRESHOLD) {
         W_LOCAL * W_THR
     } else {
