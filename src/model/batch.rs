@@ -59,9 +59,9 @@ pub struct Example {
     /// [`mean_statistics`]), subtracted from this utterance's before the
     /// model reads them (`centre_stats`); `None`: nothing subtracted.
     pub stats_offset: Option<Vec<f32>>,
-    /// What the centred statistics are then multiplied by: one over the
-    /// speaker's deviation of each (`standardise_stats`, see
-    /// [`StatisticsMoments::scale`]); `None`: 1.
+    /// What the centred statistics are then multiplied by: the training
+    /// speakers' typical deviation of each over this speaker's
+    /// (`standardise_stats`, see [`StatisticsMoments::scale`]); `None`: 1.
     pub stats_scale: Option<Vec<f32>>,
     /// The transcript's tokens, which the n-gram head reads
     /// (`ModelConfig::ngram_buckets`; all of them, `max_words` caps only

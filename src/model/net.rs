@@ -187,6 +187,9 @@ impl Model {
             audio = audio + tanh(stats.forward(values)) * has;
         }
         let (text, word_attention) = encode(&self.lexical, &batch.words, rng.as_deref_mut());
+        let has_audio: Vec<bool> = audio_lens.iter().map(|&l| l > 0 && self.acoustic.is_some()).collect();
+        let has_text: Vec<bool> = text_lens.iter().map(|&l| l > 0 && self.lexical.is_some()).collect();
+        let (present, absent) = presence(&has_audio, &has_text, &device);
         let apart = self.config.ngram_apart && rng.is_some();
         if let (Some(h), Some(bags), false) = (&self.ngram_head, &batch.ngrams, apart) {
             let n = self.config.ngram_buckets;
@@ -194,18 +197,14 @@ impl Model {
             for (i, bag) in bags.iter().enumerate() {
                 bag.iter().for_each(|&(j, w)| dense[i * n + j as usize] = w);
             }
-            let has: Vec<f32> = text_lens.iter().map(|&l| if l > 0 { 1.0 } else { 0.0 }).collect();
             let x = Tensor::<2>::from_data(TensorData::new(dense, [b, n]), &device);
-            let z = h.forward(x) * Tensor::<2>::from_data(TensorData::new(has, [b, 1]), &device);
+            // Items without text get nothing from the head, not its bias.
+            let z = h.forward(x) * present.clone().slice([0..b, 1..2]);
             head = Some(match head {
                 Some(h) => h + z,
                 None => z,
             });
         }
-
-        let has_audio: Vec<bool> = audio_lens.iter().map(|&l| l > 0 && self.acoustic.is_some()).collect();
-        let has_text: Vec<bool> = text_lens.iter().map(|&l| l > 0 && self.lexical.is_some()).collect();
-        let (present, absent) = presence(&has_audio, &has_text, &device);
 
         let (features, modality_weights) = match (&self.fusion, self.config.variant) {
             (Some(fusion), _) => fusion.forward(audio, text, absent, present),

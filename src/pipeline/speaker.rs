@@ -80,20 +80,19 @@ impl Bundle {
             )));
         }
         let stats = group_stats(&speech)?;
-        let moments = match (self.centring(), &self.norm) {
+        // The mean for a bundle that centres the utterance statistics, and
+        // their deviation too for one that also rescales them.
+        let (statistics, statistics_spread) = match (self.centring(), &self.norm) {
             (Some(centring), Some(norm)) => {
                 let mut sequences = Vec::with_capacity(speech.len());
                 for mut m in speech.iter().cloned() {
                     stats.apply(&mut m)?;
                     sequences.push(acoustic_example(&m, norm)?);
                 }
-                Some((StatisticsMoments::of(&sequences, self.model.config())?, centring.spread.is_some()))
+                let moments = StatisticsMoments::of(&sequences, self.model.config())?;
+                (Some(moments.mean), centring.spread.map(|_| moments.std))
             }
-            _ => None,
-        };
-        let (statistics, statistics_spread) = match moments {
-            Some((m, spread)) => (Some(m.mean), spread.then_some(m.std)),
-            None => (None, None),
+            _ => (None, None),
         };
         Ok(Calibration {
             format: "emorec-calibration".into(),
