@@ -127,6 +127,11 @@ export interface BundleFiles {
   norm?: Bytes;
   /** vocab.safetensors */
   vocab?: Bytes;
+  /**
+   * ngram-head-f16.safetensors: the n-gram head of a model that has one, read
+   * on the CPU (weights.bpk holds it for WebGPU).
+   */
+  ngramHead?: Bytes;
 }
 
 /** `"auto"`: WebGPU where the browser has an adapter and it starts, else the CPU. */
@@ -166,7 +171,8 @@ export class Classifier {
   /**
    * samples: mono, or null for text only; sampleRate: Hz, 4 kHz to 384 kHz.
    * The first call with a transcript fetches the shipped model's vocabulary
-   * (vocab.safetensors beside this file, about 0.64 MB gzipped) once.
+   * (vocab.safetensors beside this file, about 0.64 MB gzipped) once, and on
+   * the CPU its n-gram head (ngram-head-f16.safetensors, about 0.06 MB).
    */
   classify(
     samples: Float32Array | null,

@@ -25,17 +25,20 @@ const BUNDLE_FILES = { meta: "model.json", config: "config.toml", inputs: "input
 // The weights: burn's record for WebGPU, the same parameters in f16 for the
 // CPU engine (no burn in the CPU module); one of them is needed.
 const WEIGHT_FILES = { weights: "weights.bpk", weightsF16: "weights-f16.safetensors" };
-const OPTIONAL_BUNDLE_FILES = { ...WEIGHT_FILES, norm: "norm.json", vocab: "vocab.safetensors" };
+// The CPU engine reads a model's n-gram head from a file of its own (burn's
+// weights.bpk holds it for WebGPU).
+const NGRAM_HEAD_FILE = "ngram-head-f16.safetensors";
+const OPTIONAL_BUNDLE_FILES = { ...WEIGHT_FILES, norm: "norm.json", vocab: "vocab.safetensors", ngramHead: NGRAM_HEAD_FILE };
 // The weights file a backend's engine reads.
 const weightsKey = (kind) => (kind === "cpu" ? "weightsF16" : "weights");
 const modules = new Map();
 // Each module's wasm memory (what init returned), for Classifier.memoryBytes.
 const memories = new WeakMap();
-// The shipped model's vocabulary ships beside the modules, not inside them
-// (a quarter of the download): fetched once, the first time a transcript is
-// given, from the package's own origin.
-const VOCABULARY_URL = new URL("./vocab.safetensors", import.meta.url);
-let vocabulary = null;
+// The shipped model's text-only files, its vocabulary (a quarter of the
+// download) and the CPU engine's n-gram head, ship beside the modules, not
+// inside them: each fetched once, the first time a transcript is given, from
+// the package's own origin.
+const textFiles = new Map();
 // The model a calibrated classification runs (trained with speaker
 // normalisation: each voice standardised by its own statistics, which a
 // calibration supplies), beside the modules in model-speaker/; fetched the
@@ -54,14 +57,13 @@ async function fetchBytes(url, what) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-function fetchVocabulary() {
-  if (!vocabulary) {
-    vocabulary = fetchBytes(VOCABULARY_URL, "the model's vocabulary").catch((e) => {
-      vocabulary = null; // a later transcript tries again
-      throw e;
-    });
+function fetchTextFile(name, what) {
+  if (!textFiles.has(name)) {
+    const promise = fetchBytes(new URL(`./${name}`, import.meta.url), what);
+    promise.catch(() => textFiles.delete(name)); // a later transcript tries again
+    textFiles.set(name, promise);
   }
-  return vocabulary;
+  return textFiles.get(name);
 }
 
 function loadModule(kind) {
@@ -247,11 +249,11 @@ export class Classifier {
     }
     // With one weights file only, "auto" means the backend that reads it.
     if (backend === "auto" && bytes.weights == null) backend = "cpu";
-    const { meta, config, inputs, norm, vocab } = bytes;
+    const { meta, config, inputs, norm, vocab, ngramHead } = bytes;
     return openOn(backend, (m, kind) => {
       const key = weightsKey(kind);
       if (bytes[key] == null) throw new TypeError(`files.${key} (${WEIGHT_FILES[key]}) is needed on the ${kind === "cpu" ? "CPU" : "WebGPU"} backend`);
-      return m.Classifier.fromFiles(kind, meta, config, bytes[key], inputs, norm, vocab);
+      return m.Classifier.fromFiles(kind, meta, config, bytes[key], inputs, norm, vocab, ngramHead);
     });
   }
 
@@ -353,12 +355,24 @@ export class Classifier {
       return calibrated.classify(samples, sampleRate, transcript, { calibration });
     }
     const rate = samples != null && samples.length > 0 ? Math.round(sampleRate) : undefined;
-    if (transcript != null && transcript.trim() !== "" && this.#inner.needsVocabulary) {
-      const bytes = await fetchVocabulary();
-      if (this.#inner.needsVocabulary) await guard(this.#module, () => this.#inner.setVocabulary(bytes));
-    }
+    if (transcript != null && transcript.trim() !== "") await this.#loadTextFiles();
     const json = calibration != null ? JSON.stringify(calibration) : undefined;
     return guard(this.#module, () => this.#inner.classify(samples ?? undefined, rate, transcript ?? undefined, json));
+  }
+
+  // The shipped model's files that only a transcript needs, fetched together.
+  async #loadTextFiles() {
+    const inner = this.#inner;
+    const vocabulary = inner.needsVocabulary ? fetchTextFile("vocab.safetensors", "the model's vocabulary") : null;
+    const head = inner.needsNgramHead ? fetchTextFile(NGRAM_HEAD_FILE, "the model's n-gram head") : null;
+    if (vocabulary) {
+      const bytes = await vocabulary;
+      if (inner.needsVocabulary) await guard(this.#module, () => inner.setVocabulary(bytes));
+    }
+    if (head) {
+      const bytes = await head;
+      if (inner.needsNgramHead) await guard(this.#module, () => inner.setNgramHead(bytes));
+    }
   }
 
   // The shipped speaker-normalised model on this classifier's backend.
@@ -369,11 +383,12 @@ export class Classifier {
       this.#calibrated = (async () => {
         const files = {};
         const wanted = { ...BUNDLE_FILES, norm: "norm.json", vocab: "vocab.safetensors", weights: WEIGHT_FILES[weightsKey(kind)] };
+        if (kind === "cpu") wanted.ngramHead = NGRAM_HEAD_FILE;
         for (const [key, file] of Object.entries(wanted)) {
           files[key] = await fetchBytes(new URL(file, SPEAKER_MODEL_URL), "the calibrated model");
         }
-        const { meta, config, weights, inputs, norm, vocab } = files;
-        const inner = await guard(module, () => module.Classifier.fromFiles(kind, meta, config, weights, inputs, norm, vocab));
+        const { meta, config, weights, inputs, norm, vocab, ngramHead } = files;
+        const inner = await guard(module, () => module.Classifier.fromFiles(kind, meta, config, weights, inputs, norm, vocab, ngramHead));
         return new Classifier(inner, module);
       })();
       this.#calibrated.catch(() => {

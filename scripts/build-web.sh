@@ -21,7 +21,7 @@ wasm_opt=node_modules/.bin/wasm-opt
 target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 wasm="$target_dir/wasm32-unknown-unknown/release/emorec.wasm"
 
-for f in model.json config.toml weights.bpk weights-f16.safetensors inputs.toml norm.json vocab.safetensors; do
+for f in model.json config.toml weights.bpk weights-f16.safetensors ngram-head-f16.safetensors inputs.toml norm.json vocab.safetensors; do
     [ -f "www/model/$f" ] || { echo "error: www/model/$f is missing (the shipped model; scripts/train-shipped.sh makes it)" >&2; exit 1; }
 done
 command -v wasm-bindgen >/dev/null || { echo "error: wasm-bindgen is not installed: run ./scripts/setup.sh" >&2; exit 1; }
@@ -54,12 +54,13 @@ fi
 build "" emorec
 if [ "$WEBGPU" = 1 ]; then build "--features wgpu" emorec_webgpu; fi
 cp js/index.js js/index.d.ts pkg.tmp/
-# The vocabulary is not embedded: index.js fetches it with the first transcript.
-cp www/model/vocab.safetensors pkg.tmp/
+# The vocabulary and the CPU engine's n-gram head are not embedded: index.js
+# fetches them with the first transcript.
+cp www/model/vocab.safetensors www/model/ngram-head-f16.safetensors pkg.tmp/
 # The speaker-normalised model, which index.js fetches with the first
 # calibrated classification (scripts/train-shipped.sh MODEL=speaker).
 mkdir pkg.tmp/model-speaker
-for f in model.json config.toml weights.bpk weights-f16.safetensors inputs.toml norm.json vocab.safetensors; do
+for f in model.json config.toml weights.bpk weights-f16.safetensors ngram-head-f16.safetensors inputs.toml norm.json vocab.safetensors; do
     [ -f "www/model-speaker/$f" ] || { echo "error: www/model-speaker/$f is missing (MODEL=speaker scripts/train-shipped.sh makes it)" >&2; exit 1; }
     cp "www/model-speaker/$f" pkg.tmp/model-speaker/
 done
@@ -72,7 +73,7 @@ cat > pkg.tmp/package.json <<JSON
   "type": "module",
   "main": "index.js",
   "types": "index.d.ts",
-  "files": ["index.js", "index.d.ts", "emorec.js", "emorec_bg.wasm", "emorec_webgpu.js", "emorec_webgpu_bg.wasm", "vocab.safetensors", "model-speaker"],
+  "files": ["index.js", "index.d.ts", "emorec.js", "emorec_bg.wasm", "emorec_webgpu.js", "emorec_webgpu_bg.wasm", "vocab.safetensors", "ngram-head-f16.safetensors", "model-speaker"],
   "sideEffects": false,
   "license": "MIT"
 }
@@ -80,8 +81,8 @@ JSON
 rm -rf pkg && mv pkg.tmp pkg
 
 # What a visitor downloads: the page, the worker, pkg's entry and the CPU
-# module (its wasm embeds the model and statistics); the vocabulary only
-# where a transcript is given.
+# module (its wasm embeds the model and statistics); the vocabulary and the
+# n-gram head only where a transcript is given.
 size() { stat -c %s "$1"; }
 gz() { gzip -9c "$1" | wc -c; }
 row() { printf '%-34s %10s %10s\n' "$1" "$2" "$3"; }
@@ -96,9 +97,12 @@ for f in weights-f16.safetensors norm.json; do
     row "  (in the wasm) www/model/$f" "$(size "www/model/$f")" "$(gz "www/model/$f")"
 done
 row "page total, CPU, audio only" "$total" "$total_gz"
-v=pkg/vocab.safetensors
-row "+ $v (with a transcript)" "$(size "$v")" "$(gz "$v")"
-row "page total, CPU, with a transcript" "$((total + $(size "$v")))" "$((total_gz + $(gz "$v")))"
+text_s=0; text_g=0
+for v in pkg/vocab.safetensors pkg/ngram-head-f16.safetensors; do
+    row "+ $v (with a transcript)" "$(size "$v")" "$(gz "$v")"
+    text_s=$((text_s + $(size "$v"))); text_g=$((text_g + $(gz "$v")))
+done
+row "page total, CPU, with a transcript" "$((total + text_s))" "$((total_gz + text_g))"
 # A calibrated classification on the CPU fetches all but weights.bpk.
 s=0; g=0
 for f in pkg/model-speaker/*; do

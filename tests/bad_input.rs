@@ -196,8 +196,13 @@ fn truncated_files_decode_their_first_part_with_a_warning() {
 /// DC offset and full-scale clipping of real speech: still speech, still a
 /// label; the offset does not move the probabilities (`audio::prepare`
 /// removes it), clipping is kept as the recording has it (not "repaired")
-/// and moves them a little. Pure DC and a full-scale square wave are no
-/// speech.
+/// and may move them: 18 dB of clipping changes the voice's spectrum. Over
+/// 121 utterances of the three corpora, the largest change of a
+/// probability was 0.095 at the median (0.47 at the 90th percentile) with
+/// the model shipped on 2026-12-06 and 0.12 (0.54) with the one before;
+/// on this utterance 0.13 and 0.013. The bound is what a typical utterance
+/// does, not this one's luck. Pure DC and a full-scale
+/// square wave are no speech.
 #[test]
 fn dc_offset_and_clipping_give_a_defined_result() {
     let dir = scratch("dc");
@@ -220,7 +225,7 @@ fn dc_offset_and_clipping_give_a_defined_result() {
     let moved_clip = max_diff(&probabilities(&c), &probabilities(&k));
     eprintln!("DC offset 0.2 moves a probability by {moved_dc:.4}; clipping by 18 dB by {moved_clip:.4}");
     assert!(moved_dc <= 0.01, "a DC offset moved a probability by {moved_dc}");
-    assert!(moved_clip <= 0.1, "clipping moved a probability by {moved_clip}");
+    assert!(moved_clip <= 0.25, "clipping moved a probability by {moved_clip}");
 
     let n = 3 * rate as usize;
     let square: Vec<f32> = (0..n).map(|i| if (i / 120) % 2 == 0 { 1.0 } else { -1.0 }).collect();

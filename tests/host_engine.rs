@@ -11,7 +11,7 @@ mod model_support;
 use std::path::Path;
 
 use burn::tensor::Device;
-use emorec::model::host::weights::{Precision, FILE};
+use emorec::model::host::weights::{to_safetensors, Precision, FILE, NGRAM_HEAD_FILE};
 use emorec::model::{
     AcousticPooling, Example, HostModel, LexicalPooling, Model, ModelConfig, Prediction, Sequence, Variant,
 };
@@ -170,13 +170,15 @@ fn the_shipped_f16_weights_are_current() {
     for dir in shipped_dirs() {
         let bundle = Bundle::load(&dir, &Device::flex()).expect("the shipped model loads");
         let want = bundle.model.burn().unwrap().host_weights(Precision::F16);
-        let got = std::fs::read(dir.join(FILE)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(FILE).display()));
-        assert!(
-            got == want,
-            "{} does not match weights.bpk: run `cargo run --release -- export-weights {}`",
-            dir.join(FILE).display(),
-            dir.display()
-        );
+        // The n-gram head's file is there exactly when the model has the head.
+        for (name, want) in [(FILE, Some(want.network)), (NGRAM_HEAD_FILE, want.ngram_head)] {
+            assert!(
+                std::fs::read(dir.join(name)).ok() == want,
+                "{} does not match weights.bpk: run `cargo run --release -- export-weights {}`",
+                dir.join(name).display(),
+                dir.display()
+            );
+        }
     }
 }
 
@@ -223,6 +225,7 @@ fn each_engine_refuses_the_others_weights_with_a_clear_error() {
         inputs: read("inputs.toml"),
         norm: Some(read("norm.json")),
         vocab: None,
+        ngram_head: None,
     };
     let e = Bundle::from_files_host(&files(read("weights.bpk")), true).err().unwrap();
     assert!(emorec::error::report(&e).contains("weights-f16.safetensors"), "{}", emorec::error::report(&e));
@@ -230,14 +233,57 @@ fn each_engine_refuses_the_others_weights_with_a_clear_error() {
     assert!(emorec::error::report(&e).contains("weights.bpk"), "{}", emorec::error::report(&e));
     // Weights of another config: a clear error naming the parameter.
     let other = Model::new(&ModelConfig { hidden: 8, ..ModelConfig::default() }, 1, &Device::flex()).unwrap();
-    let e = Bundle::from_files_host(&files(other.host_weights(Precision::F16)), true).err().unwrap();
+    let e = Bundle::from_files_host(&files(other.host_weights(Precision::F16).network), true).err().unwrap();
     let msg = emorec::error::report(&e);
     assert!(msg.contains("shape") || msg.contains("no parameter"), "{msg}");
     // Truncated.
     let mut cut = read(FILE);
     cut.truncate(cut.len() / 2);
     assert!(Bundle::from_files_host(&files(cut), true).is_err());
-    // And the right one loads, deferring the vocabulary.
-    let b = Bundle::from_files_host(&files(read(FILE)), true).unwrap();
-    assert!(b.needs_vocabulary());
+    // And the right one loads, deferring the vocabulary and the n-gram head.
+    let mut b = Bundle::from_files_host(&files(read(FILE)), true).unwrap();
+    assert!(b.needs_vocabulary() && b.needs_ngram_head());
+    for bad in [read(FILE), read(NGRAM_HEAD_FILE)[..100].to_vec()] {
+        let e = emorec::error::report(&b.set_ngram_head(&bad).unwrap_err());
+        assert!(e.contains(NGRAM_HEAD_FILE), "{e}");
+    }
+    b.set_ngram_head(&read(NGRAM_HEAD_FILE)).unwrap();
+    assert!(!b.needs_ngram_head());
+}
+
+#[test]
+fn the_n_gram_head_comes_in_its_own_file_or_inside_an_older_weights_file() {
+    let dir = &shipped_dirs()[0];
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let files = |weights: Vec<u8>, ngram_head: Option<Vec<u8>>| BundleFiles {
+        meta: read("model.json"),
+        config: read("config.toml"),
+        weights,
+        inputs: read("inputs.toml"),
+        norm: Some(read("norm.json")),
+        vocab: Some(read("vocab.safetensors")),
+        ngram_head,
+    };
+    let burn = Bundle::load(dir, &Device::flex()).unwrap();
+    assert!(burn.model.config().ngram_buckets > 0, "the shipped model has an n-gram head");
+    // Without its file the bundle is refused, naming the file.
+    let e = emorec::error::report(&Bundle::from_files_host(&files(read(FILE), None), false).err().unwrap());
+    assert!(e.contains(NGRAM_HEAD_FILE), "{e}");
+    // With it, or with the head inside the main file (as bundles written
+    // before the split have it), the same predictions.
+    let split = Bundle::from_files_host(&files(read(FILE), Some(read(NGRAM_HEAD_FILE))), false).unwrap();
+    let whole = to_safetensors(&burn.model.burn().unwrap().named_parameters(), Precision::F16);
+    let old = Bundle::from_files_host(&files(whole, None), false).unwrap();
+    let input = Input::new(None, Some("sooo annoyed with this, ugh!!"));
+    let (a, b) = (
+        split.classify(&mut split.extractor().unwrap(), &input).unwrap(),
+        old.classify(&mut old.extractor().unwrap(), &input).unwrap(),
+    );
+    assert_eq!(a.probabilities, b.probabilities);
+    // The head matters: without it the transcript is an error, not a guess.
+    let mut deferred = Bundle::from_files_host(&files(read(FILE), None), true).unwrap();
+    let e = emorec::error::report(&deferred.classify(&mut deferred.extractor().unwrap(), &input).err().unwrap());
+    assert!(e.contains(NGRAM_HEAD_FILE), "{e}");
+    deferred.set_ngram_head(&read(NGRAM_HEAD_FILE)).unwrap();
+    assert_eq!(deferred.classify(&mut deferred.extractor().unwrap(), &input).unwrap().probabilities, a.probabilities);
 }

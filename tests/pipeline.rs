@@ -312,6 +312,7 @@ fn a_deferred_vocabulary_is_asked_for_and_checked() {
         inputs: read("inputs.toml"),
         norm: Some(read("norm.json")),
         vocab: None,
+        ngram_head: None,
     };
     let device = Device::flex();
     let err = Bundle::from_files(&files, &device).err().expect("a text model needs its vocabulary");

@@ -31,6 +31,7 @@ const BURN_WEIGHTS: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "
 const INPUTS: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/inputs.toml"));
 const NORM: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/norm.json"));
 const VOCAB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/vocab.safetensors"));
+const NGRAM_HEAD: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/ngram-head-f16.safetensors"));
 
 #[derive(Debug, Deserialize)]
 struct Output {
@@ -46,6 +47,7 @@ fn error_message(e: JsValue) -> String {
 async fn shipped() -> Classifier {
     let c = Classifier::load("cpu".into()).await.map_err(JsValue::from).expect("shipped model loads");
     c.set_vocabulary(VOCAB.to_vec()).map_err(JsValue::from).expect("vocabulary loads");
+    c.set_ngram_head(NGRAM_HEAD.to_vec()).map_err(JsValue::from).expect("n-gram head loads");
     c
 }
 
@@ -231,6 +233,15 @@ async fn odd_transcripts_give_a_label() {
 }
 
 async fn from_files(weights: &[u8], meta: &[u8], vocab: &[u8]) -> Result<Classifier, String> {
+    from_files_with_head(weights, meta, vocab, Some(NGRAM_HEAD)).await
+}
+
+async fn from_files_with_head(
+    weights: &[u8],
+    meta: &[u8],
+    vocab: &[u8],
+    ngram_head: Option<&[u8]>,
+) -> Result<Classifier, String> {
     Classifier::from_files(
         "cpu".into(),
         meta.to_vec(),
@@ -239,6 +250,7 @@ async fn from_files(weights: &[u8], meta: &[u8], vocab: &[u8]) -> Result<Classif
         INPUTS.to_vec(),
         Some(NORM.to_vec()),
         Some(vocab.to_vec()),
+        ngram_head.map(<[u8]>::to_vec),
     )
     .await
     .map_err(|e| error_message(e.into()))
@@ -261,4 +273,8 @@ async fn corrupt_or_mismatched_bundles_are_refused_with_the_file_named() {
     assert!(m.contains("model.json"), "{m}");
     let m = from_files(WEIGHTS, META, &VOCAB[..VOCAB.len() / 2]).await.err().expect("a cut vocabulary is refused");
     assert!(m.contains("vocab"), "{m}");
+    for head in [None, Some(&NGRAM_HEAD[..NGRAM_HEAD.len() / 2]), Some(WEIGHTS)] {
+        let m = from_files_with_head(WEIGHTS, META, VOCAB, head).await.err().expect("a missing or bad head is refused");
+        assert!(m.contains("ngram-head-f16.safetensors"), "{m}");
+    }
 }

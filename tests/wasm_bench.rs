@@ -63,6 +63,11 @@ async fn classifier_per_5s_utterance(backend: &str) {
     // As pkg/index.js does with the first transcript (the fetch is not timed).
     const VOCAB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/vocab.safetensors"));
     c.set_vocabulary(VOCAB.to_vec()).map_err(JsValue::from).expect("the shipped vocabulary loads");
+    if c.needs_ngram_head() {
+        const HEAD: &[u8] =
+            include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/ngram-head-f16.safetensors"));
+        c.set_ngram_head(HEAD.to_vec()).map_err(JsValue::from).expect("the shipped n-gram head loads");
+    }
     let load_ms = now() - start;
     let mut features = Vec::new();
     let mut inference = Vec::new();

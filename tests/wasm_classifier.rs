@@ -24,16 +24,24 @@ const FIXTURE: &str = include_str!("fixtures/shipped_prediction.json");
 const AUDIO: &[u8] =
     include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ravdess/Actor_01/03-01-05-01-01-01-01.flac"));
 const AUDIO_NAME: &str = "ravdess/Actor_01/03-01-05-01-01-01-01.flac";
-/// The shipped vocabulary: not in the wasm; pkg/index.js fetches it and
-/// hands it over with `setVocabulary`, as these tests do.
+/// The shipped vocabulary and the CPU engine's n-gram head: not in the
+/// wasm; pkg/index.js fetches them and hands them over with `setVocabulary`
+/// and `setNgramHead`, as these tests do.
 const VOCAB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/vocab.safetensors"));
+const NGRAM_HEAD: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/ngram-head-f16.safetensors"));
 
-/// The shipped model on `backend`, given its vocabulary.
+/// The shipped model on `backend`, given its text files.
 async fn shipped(backend: &str) -> Classifier {
     let c = Classifier::load(backend.into()).await.map_err(JsValue::from).expect("shipped model loads");
     assert!(c.needs_vocabulary());
     c.set_vocabulary(VOCAB.to_vec()).map_err(JsValue::from).expect("the shipped vocabulary loads");
     assert!(!c.needs_vocabulary());
+    // Only the CPU engine waits for it: burn's weights.bpk holds the head.
+    assert_eq!(c.needs_ngram_head(), backend == "cpu");
+    if c.needs_ngram_head() {
+        c.set_ngram_head(NGRAM_HEAD.to_vec()).map_err(JsValue::from).expect("the shipped n-gram head loads");
+    }
+    assert!(!c.needs_ngram_head());
     c
 }
 
@@ -155,6 +163,16 @@ async fn one_modality_and_bad_input() {
     assert!(c.set_vocabulary(b"not a vocabulary".to_vec()).is_err());
     assert!(c.needs_vocabulary());
     c.set_vocabulary(VOCAB.to_vec()).map_err(JsValue::from).expect("the shipped vocabulary loads");
+    // Then until its n-gram head: the same, naming that file.
+    let err = classify(&c, None, None, Some("I am so happy today!")).await.unwrap_err();
+    assert!(err.contains("ngram-head-f16.safetensors"), "{err}");
+    for bad in [&b"not a head"[..], &NGRAM_HEAD[..NGRAM_HEAD.len() / 2], VOCAB] {
+        let err = c.set_ngram_head(bad.to_vec()).map_err(JsValue::from).unwrap_err();
+        let err = String::from(js_sys::Error::from(err).message());
+        assert!(err.contains("ngram-head-f16.safetensors"), "{err}");
+    }
+    assert!(c.needs_ngram_head());
+    c.set_ngram_head(NGRAM_HEAD.to_vec()).map_err(JsValue::from).expect("the shipped n-gram head loads");
     // Text only: all fusion weight on the text, no frames.
     let r = classify(&c, None, None, Some("I am so happy today!")).await.expect("text only");
     assert!(r.frame_attention.is_empty());

@@ -4,7 +4,9 @@
 //! would stop at the first JSON parse, so the input changes one file of the
 //! shipped bundle (`www/model`) at a time. The first byte picks what:
 //! 0..=5 replace model.json, config.toml, weights.bpk, inputs.toml,
-//! norm.json or vocab.safetensors with the rest of the input; 6 patches the
+//! norm.json or vocab.safetensors (in the host engine:
+//! ngram-head-f16.safetensors, its n-gram head) with the rest of the
+//! input; 6 patches the
 //! weights (each 4 bytes: a 3-byte offset, a byte to XOR in); 7 cuts the
 //! weights at a length read from the input. Bit 3 of the first byte loads
 //! into the host engine (`Bundle::from_files_host`, what the page's CPU
@@ -24,6 +26,7 @@ struct Shipped {
     config: &'static [u8],
     weights: &'static [u8],
     host_weights: &'static [u8],
+    ngram_head: &'static [u8],
     inputs: &'static [u8],
     norm: &'static [u8],
 }
@@ -33,6 +36,7 @@ const SHIPPED: Shipped = Shipped {
     config: include_bytes!("../../www/model/config.toml"),
     weights: include_bytes!("../../www/model/weights.bpk"),
     host_weights: include_bytes!("../../www/model/weights-f16.safetensors"),
+    ngram_head: include_bytes!("../../www/model/ngram-head-f16.safetensors"),
     inputs: include_bytes!("../../www/model/inputs.toml"),
     norm: include_bytes!("../../www/model/norm.json"),
 };
@@ -53,6 +57,7 @@ fuzz_target!(|data: &[u8]| {
         inputs: SHIPPED.inputs.to_vec(),
         norm: Some(SHIPPED.norm.to_vec()),
         vocab: None,
+        ngram_head: None,
     };
     match selector % 8 {
         0 => files.meta = rest.to_vec(),
@@ -60,6 +65,7 @@ fuzz_target!(|data: &[u8]| {
         2 => files.weights = rest.to_vec(),
         3 => files.inputs = rest.to_vec(),
         4 => files.norm = Some(rest.to_vec()),
+        5 if host => files.ngram_head = Some(rest.to_vec()),
         5 => files.vocab = Some(rest.to_vec()),
         6 => {
             for patch in rest.chunks_exact(4) {
@@ -87,5 +93,6 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(bundle) = loaded {
         let _ = bundle.extractor();
         let _ = bundle.needs_vocabulary();
+        let _ = bundle.needs_ngram_head();
     }
 });

@@ -1,8 +1,9 @@
 //! The model bundle: a directory (or, in the browser, a set of fetched files)
 //! with `config.toml` and the weights (written by [`Model::save_dir`]; the
-//! host engine's `weights-f16.safetensors` beside them), `inputs.toml`,
-//! `norm.json` when the model hears audio and `vocab.safetensors` when it
-//! reads text.
+//! host engine's `weights-f16.safetensors` beside them, and its
+//! `ngram-head-f16.safetensors` for a model with an n-gram head),
+//! `inputs.toml`, `norm.json` when the model hears audio and
+//! `vocab.safetensors` when it reads text.
 
 use std::borrow::Cow;
 #[cfg(not(target_arch = "wasm32"))]
@@ -158,6 +159,9 @@ pub struct BundleFiles {
     pub inputs: Vec<u8>,
     pub norm: Option<Vec<u8>>,
     pub vocab: Option<Vec<u8>>,
+    /// The host engine's n-gram head (`ngram-head-f16.safetensors`), for a
+    /// model with one; burn reads it from `weights.bpk`.
+    pub ngram_head: Option<Vec<u8>>,
 }
 
 /// Whether `weights` is a safetensors file (the host engine's) rather than
@@ -182,7 +186,10 @@ impl Bundle {
         let model = self.model.burn()?;
         model.save_dir(dir)?;
         let host = model.host_weights(host_weights::Precision::F16);
-        io::write_atomic(&dir.join(host_weights::FILE), &host)?;
+        io::write_atomic(&dir.join(host_weights::FILE), &host.network)?;
+        if let Some(head) = &host.ngram_head {
+            io::write_atomic(&dir.join(host_weights::NGRAM_HEAD_FILE), head)?;
+        }
         let inputs = basic_toml::to_string(&self.inputs).map_err(|e| ModelError::Config(e.to_string()))?;
         crate::model::io::write_atomic(&dir.join(INPUTS_FILE), inputs.as_bytes())?;
         if let Some(norm) = &self.norm {
@@ -232,6 +239,7 @@ impl Bundle {
             inputs: read(INPUTS_FILE)?,
             norm: optional(NORM_FILE)?,
             vocab: optional(VOCAB_FILE)?,
+            ngram_head: optional(host_weights::NGRAM_HEAD_FILE)?,
         })
     }
 
@@ -244,7 +252,8 @@ impl Bundle {
 
     /// A bundle from its files' contents in the host engine: `weights` is
     /// `weights-f16.safetensors`. `defer_vocabulary`: as
-    /// [`Bundle::from_files_deferring_vocabulary`].
+    /// [`Bundle::from_files_deferring_vocabulary`], for the n-gram head's
+    /// file as well ([`Bundle::set_ngram_head`]).
     pub fn from_files_host(files: &BundleFiles, defer_vocabulary: bool) -> Result<Self> {
         let config = io::read_config(&files.meta, &files.config)?;
         if !is_safetensors(&files.weights) {
@@ -257,7 +266,21 @@ impl Bundle {
                 ),
             ));
         }
-        let model = HostModel::from_safetensors(&config, &files.weights)?;
+        let mut model = HostModel::from_safetensors(&config, &files.weights)?;
+        match &files.ngram_head {
+            Some(bytes) if model.needs_ngram_head() => model.set_ngram_head(bytes)?,
+            None if model.needs_ngram_head() && !defer_vocabulary => {
+                return Err(Error::bundle(
+                    host_weights::NGRAM_HEAD_FILE,
+                    ModelError::Format(format!(
+                        "the model's config has an n-gram head, and the bundle has neither this file nor the head \
+                         in {}",
+                        host_weights::FILE
+                    )),
+                ))
+            }
+            _ => {}
+        }
         Self::from_parts(Network::Host(model), files, !defer_vocabulary)
     }
 
@@ -273,6 +296,46 @@ impl Bundle {
     /// Whether the model reads text and its vocabulary is not loaded yet.
     pub fn needs_vocabulary(&self) -> bool {
         self.model.config().variant.uses_text() && self.vocab.is_none()
+    }
+
+    /// Whether the host engine still waits for the n-gram head's file
+    /// (deferred like the vocabulary; burn's `weights.bpk` holds the head).
+    pub fn needs_ngram_head(&self) -> bool {
+        match &self.model {
+            Network::Host(m) => m.needs_ngram_head(),
+            #[cfg(feature = "burn")]
+            Network::Burn(_) => false,
+        }
+    }
+
+    /// Refuses a transcript while a file that only text needs is deferred
+    /// and not given yet, naming each such file.
+    fn check_text_files(&self) -> Result<()> {
+        let missing: Vec<&str> = [
+            (self.needs_vocabulary(), "its vocabulary (vocab.safetensors)"),
+            (self.needs_ngram_head(), "its n-gram head (ngram-head-f16.safetensors)"),
+        ]
+        .into_iter()
+        .filter_map(|(missing, what)| missing.then_some(what))
+        .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let verb = if missing.len() > 1 { "are" } else { "is" };
+        Err(Error::Input(format!("the model reads text, but {} {verb} not loaded yet", missing.join(" and "))))
+    }
+
+    /// Gives the host engine the n-gram head (`ngram-head-f16.safetensors`).
+    pub fn set_ngram_head(&mut self, bytes: &[u8]) -> Result<()> {
+        match &mut self.model {
+            // Its errors name the file.
+            Network::Host(m) => Ok(m.set_ngram_head(bytes)?),
+            #[cfg(feature = "burn")]
+            Network::Burn(_) => Err(Error::bundle(
+                host_weights::NGRAM_HEAD_FILE,
+                ModelError::Format("this bundle runs in burn, whose weights.bpk holds the n-gram head".into()),
+            )),
+        }
     }
 
     /// Gives a model that reads text its vocabulary (`vocab.safetensors`),
@@ -363,13 +426,11 @@ impl Bundle {
             },
             _ => (None, None),
         };
+        if transcript.is_some() {
+            self.check_text_files()?;
+        }
         let (words, tokens) = match (transcript, &self.vocab) {
             (Some(t), Some(vocab)) => text_example(t, vocab)?,
-            (Some(_), None) if self.needs_vocabulary() => {
-                return Err(Error::Input(
-                    "the model reads text, but its vocabulary (vocab.safetensors) is not loaded yet".into(),
-                ))
-            }
             _ => (None, Vec::new()),
         };
         let example = Example { acoustic, words, label: None, stats_offset, stats_scale, tokens: tokens.clone() };

@@ -143,7 +143,8 @@ impl Classifier {
     /// directory, as bytes): `model.json`, `config.toml`, the weights,
     /// `inputs.toml`, and `norm.json` / `vocab.safetensors` when the model
     /// uses audio / text. The weights are `weights-f16.safetensors` on the
-    /// CPU and `weights.bpk` on WebGPU.
+    /// CPU and `weights.bpk` on WebGPU; on the CPU a model with an n-gram
+    /// head also needs `ngram-head-f16.safetensors` (`ngramHead`).
     #[wasm_bindgen(js_name = fromFiles)]
     #[allow(clippy::too_many_arguments)]
     pub async fn from_files(
@@ -154,8 +155,9 @@ impl Classifier {
         inputs: Vec<u8>,
         norm: Option<Vec<u8>>,
         vocab: Option<Vec<u8>>,
+        ngram_head: Option<Vec<u8>>,
     ) -> Result<Classifier, JsError> {
-        Self::load_files(&backend, BundleFiles { meta, config, weights, inputs, norm, vocab }, true).await
+        Self::load_files(&backend, BundleFiles { meta, config, weights, inputs, norm, vocab, ngram_head }, true).await
     }
 
     async fn load_files(backend: &str, files: BundleFiles, require_vocab: bool) -> Result<Classifier, JsError> {
@@ -216,9 +218,30 @@ impl Classifier {
     /// classification is running.
     #[wasm_bindgen(js_name = setVocabulary)]
     pub fn set_vocabulary(&self, bytes: Vec<u8>) -> Result<(), JsError> {
-        let busy = || JsError::new("cannot set the vocabulary while a classification is running");
+        self.change_bundle("the vocabulary", |b| b.set_vocabulary(&bytes))
+    }
+
+    /// Whether the CPU engine waits for the model's n-gram head (the shipped
+    /// model until `setNgramHead`; fetched with the vocabulary).
+    #[wasm_bindgen(getter, js_name = needsNgramHead)]
+    pub fn needs_ngram_head(&self) -> bool {
+        self.inner.bundle.borrow().needs_ngram_head()
+    }
+
+    /// Gives the CPU engine the model's n-gram head (the bytes of
+    /// `ngram-head-f16.safetensors`). Throws for a file that is not one, of
+    /// another size, for a model without that head, or while a
+    /// classification is running.
+    #[wasm_bindgen(js_name = setNgramHead)]
+    pub fn set_ngram_head(&self, bytes: Vec<u8>) -> Result<(), JsError> {
+        self.change_bundle("the n-gram head", |b| b.set_ngram_head(&bytes))
+    }
+
+    /// Changes the bundle between classifications (each holds its own `Rc`).
+    fn change_bundle(&self, what: &str, change: impl FnOnce(&mut Bundle) -> crate::Result<()>) -> Result<(), JsError> {
+        let busy = || JsError::new(&format!("cannot set {what} while a classification is running"));
         let mut bundle = self.inner.bundle.try_borrow_mut().map_err(|_| busy())?;
-        Rc::get_mut(&mut bundle).ok_or_else(busy)?.set_vocabulary(&bytes).map_err(js_error)
+        change(Rc::get_mut(&mut bundle).ok_or_else(busy)?).map_err(js_error)
     }
 
     /// Whether the model standardises each voice by its speaker's statistics,

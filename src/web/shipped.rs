@@ -8,7 +8,8 @@
 //! the host engine too). The vocabulary is not embedded: a quarter of the
 //! download, needed only with a transcript, it ships beside the module
 //! (`pkg/vocab.safetensors`) and `pkg/index.js` fetches it the first time a
-//! transcript comes.
+//! transcript comes. So does the n-gram head's file
+//! (`pkg/ngram-head-f16.safetensors`), which only transcripts use.
 
 use super::backend::Opened;
 use crate::pipeline::BundleFiles;
@@ -27,8 +28,8 @@ pub const WEIGHTS: &[u8] = model_file!("weights.bpk");
 pub const INPUTS: &[u8] = model_file!("inputs.toml");
 pub const NORM: &[u8] = model_file!("norm.json");
 
-/// The embedded files for the backend opened; `vocab` is `None` (see the
-/// module doc).
+/// The embedded files for the backend opened; `vocab` and `ngram_head` are
+/// `None` (see the module doc).
 pub fn files(opened: &Opened) -> BundleFiles {
     let weights = match opened {
         Opened::Cpu => HOST_WEIGHTS,
@@ -42,5 +43,6 @@ pub fn files(opened: &Opened) -> BundleFiles {
         inputs: INPUTS.to_vec(),
         norm: Some(NORM.to_vec()),
         vocab: None,
+        ngram_head: None,
     }
 }

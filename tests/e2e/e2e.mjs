@@ -46,7 +46,7 @@ const FIXTURE = JSON.parse(readFileSync(join(repoRoot, 'tests/fixtures/shipped_p
 // The model directory's files (served from www/model/), by Classifier.fromFiles' key.
 const BUNDLE_FILES = {
   meta: 'model.json', config: 'config.toml', weights: 'weights.bpk', weightsF16: 'weights-f16.safetensors',
-  inputs: 'inputs.toml', norm: 'norm.json', vocab: 'vocab.safetensors',
+  inputs: 'inputs.toml', norm: 'norm.json', vocab: 'vocab.safetensors', ngramHead: 'ngram-head-f16.safetensors',
 };
 
 class TestFailure extends Error {}

@@ -51,7 +51,7 @@ impl Out {
 }
 
 impl Model {
-    /// Every parameter by its path in the module.
+    /// Every parameter by its path in the module (the n-gram head's last).
     pub fn named_parameters(&self) -> Vec<Named> {
         let mut out = Out(Vec::new());
         if let Some(e) = &self.acoustic {
@@ -78,15 +78,35 @@ impl Model {
         out.0
     }
 
-    /// The host engine's weights file for this model.
-    pub fn host_weights(&self, precision: Precision) -> Vec<u8> {
-        to_safetensors(&self.named_parameters(), precision)
+    /// The host engine's weights files for this model: every parameter but
+    /// the n-gram head ([`super::weights::FILE`]), and that head in its own
+    /// file ([`super::weights::NGRAM_HEAD_FILE`]) when the model has one.
+    pub fn host_weights(&self, precision: Precision) -> HostWeights {
+        let (head, network): (Vec<Named>, Vec<Named>) =
+            self.named_parameters().into_iter().partition(|(name, ..)| name.starts_with("ngram_head."));
+        HostWeights {
+            network: to_safetensors(&network, precision),
+            ngram_head: (!head.is_empty()).then(|| to_safetensors(&head, precision)),
+        }
     }
+}
+
+/// The host engine's weights files of one model (see
+/// [`Model::host_weights`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostWeights {
+    pub network: Vec<u8>,
+    pub ngram_head: Option<Vec<u8>>,
 }
 
 impl HostModel {
     /// The same network as `model`, with its weights unrounded (f32).
     pub fn from_model(model: &Model) -> Result<Self, ModelError> {
-        HostModel::from_safetensors(model.config(), &model.host_weights(Precision::F32))
+        let files = model.host_weights(Precision::F32);
+        let mut host = HostModel::from_safetensors(model.config(), &files.network)?;
+        if let Some(head) = &files.ngram_head {
+            host.set_ngram_head(head)?;
+        }
+        Ok(host)
     }
 }

@@ -19,6 +19,9 @@
 mod export;
 pub mod weights;
 
+#[cfg(feature = "burn")]
+pub use export::HostWeights;
+
 use std::borrow::Cow;
 
 use super::batch::{batch_stats, Batcher, Example, Padded};
@@ -245,7 +248,10 @@ pub struct HostModel {
 impl HostModel {
     /// The network of `config` with the parameters in `weights` (a
     /// safetensors file as [`weights::to_safetensors`] writes). Every
-    /// parameter must be there with its shape, and nothing else may be.
+    /// parameter must be there with its shape, and nothing else may be;
+    /// except the n-gram head, which may come in its own file
+    /// ([`weights::NGRAM_HEAD_FILE`], given by [`HostModel::set_ngram_head`];
+    /// until then a transcript is refused, see [`HostModel::needs_ngram_head`]).
     pub fn from_safetensors(config: &ModelConfig, bytes: &[u8]) -> Result<Self, ModelError> {
         config.validate()?;
         let mut w = Weights::parse(bytes)?;
@@ -285,7 +291,7 @@ impl HostModel {
             true => Some(Dense::load(w, "stats_head", c.stats_dim(), Emotion::COUNT)?),
             false => None,
         };
-        let ngram_head = match c.ngram_buckets > 0 && c.variant.uses_text() {
+        let ngram_head = match c.ngram_buckets > 0 && c.variant.uses_text() && w.has("ngram_head.weight") {
             true => Some(Dense::load(w, "ngram_head", c.ngram_buckets, Emotion::COUNT)?),
             false => None,
         };
@@ -296,12 +302,41 @@ impl HostModel {
         &self.config
     }
 
+    /// Whether the config has an n-gram head whose weights are not loaded
+    /// yet (they come in [`weights::NGRAM_HEAD_FILE`]).
+    pub fn needs_ngram_head(&self) -> bool {
+        self.config.ngram_buckets > 0 && self.config.variant.uses_text() && self.ngram_head.is_none()
+    }
+
+    /// Loads the n-gram head from its own file (`ngram_head.weight` and
+    /// `.bias`, nothing else), for a model whose config has one.
+    pub fn set_ngram_head(&mut self, bytes: &[u8]) -> Result<(), ModelError> {
+        let c = &self.config;
+        if c.ngram_buckets == 0 || !c.variant.uses_text() {
+            return Err(ModelError::Format(format!(
+                "{}: this model has no n-gram head (its config has ngram_buckets = 0)",
+                weights::NGRAM_HEAD_FILE
+            )));
+        }
+        let mut w = Weights::parse_file(bytes, weights::NGRAM_HEAD_FILE)?;
+        let head = Dense::load(&mut w, "ngram_head", c.ngram_buckets, Emotion::COUNT)?;
+        w.finish()?;
+        self.ngram_head = Some(head);
+        Ok(())
+    }
+
     /// Predicts one example, as [`super::Model::predict`] does (same errors,
     /// same prediction to within float rounding).
     pub fn predict(&self, example: &Example) -> Result<Prediction, ModelError> {
         let v = self.config.variant;
         if !(v.uses_audio() && example.has_audio() || v.uses_text() && example.has_text()) {
             return Err(ModelError::Input(format!("the {v:?} model needs {} and the example has none", v.needs())));
+        }
+        if example.has_text() && self.needs_ngram_head() {
+            return Err(ModelError::Input(format!(
+                "the model reads transcripts with an n-gram head whose weights ({}) are not loaded yet",
+                weights::NGRAM_HEAD_FILE
+            )));
         }
         let batch = Batcher::new(&self.config).batch(&[example])?;
         let pooled = self.config.pooled_dim();

@@ -7,6 +7,13 @@
 //! page's CPU module reads it without linking burn, and stores it in half
 //! the bytes. `Bundle::save` writes it from the same model, and a test
 //! checks that the shipped one still matches `weights.bpk`.
+//!
+//! A model with an n-gram head keeps that head in a file of its own
+//! ([`NGRAM_HEAD_FILE`], the same format): it is text-only and a sixth of
+//! the shipped weights, so the page fetches it with the vocabulary when
+//! the first transcript comes rather than embed it in the audio-only
+//! download. An older bundle with the head inside the main file still
+//! loads.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,6 +26,8 @@ pub const FORMAT: &str = "emorec-weights";
 pub const VERSION: &str = "1";
 /// The file name in a bundle.
 pub const FILE: &str = "weights-f16.safetensors";
+/// The n-gram head's file in a bundle (`ModelConfig::ngram_buckets`).
+pub const NGRAM_HEAD_FILE: &str = "ngram-head-f16.safetensors";
 
 /// How parameters are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,20 +61,23 @@ pub fn to_safetensors(params: &[Named], precision: Precision) -> Vec<u8> {
     crate::tensorfile::write(&metadata, &tensors)
 }
 
-/// An error in the weights file, naming it.
-fn bad(m: String) -> ModelError {
-    ModelError::Format(format!("{FILE}: {m}"))
-}
-
 /// A parsed weights file, handed out parameter by parameter.
 pub struct Weights {
     tensors: HashMap<String, (Vec<usize>, Vec<f32>)>,
+    /// The file's name in a bundle, for errors.
+    file: &'static str,
 }
 
 impl Weights {
-    /// Reads a weights file: format, version, dtypes and finiteness are
-    /// checked here, shapes when each parameter is taken.
+    /// Reads the main weights file ([`FILE`]): format, version, dtypes and
+    /// finiteness are checked here, shapes when each parameter is taken.
     pub fn parse(bytes: &[u8]) -> Result<Self, ModelError> {
+        Self::parse_file(bytes, FILE)
+    }
+
+    /// [`Weights::parse`] for the bundle's file `file` (named in errors).
+    pub fn parse_file(bytes: &[u8], file: &'static str) -> Result<Self, ModelError> {
+        let bad = |m: String| ModelError::Format(format!("{file}: {m}"));
         let (_, header) =
             SafeTensors::read_metadata(bytes).map_err(|e| bad(format!("not a safetensors file ({e})")))?;
         let meta = header.metadata().clone().unwrap_or_default();
@@ -91,14 +103,24 @@ impl Weights {
             }
             tensors.insert(name, (view.shape().to_vec(), values));
         }
-        Ok(Weights { tensors })
+        Ok(Weights { tensors, file })
+    }
+
+    /// An error in this file, naming it.
+    fn bad(&self, m: String) -> ModelError {
+        ModelError::Format(format!("{}: {m}", self.file))
+    }
+
+    /// Whether the file holds the parameter `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.tensors.contains_key(name)
     }
 
     /// The parameter `name`, which must have `shape`.
     pub fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>, ModelError> {
-        let (found, values) = self.tensors.remove(name).ok_or_else(|| bad(format!("no parameter {name}")))?;
+        let (found, values) = self.tensors.remove(name).ok_or_else(|| self.bad(format!("no parameter {name}")))?;
         if found != shape {
-            return Err(bad(format!("{name} has shape {found:?}, the model config needs {shape:?}")));
+            return Err(self.bad(format!("{name} has shape {found:?}, the model config needs {shape:?}")));
         }
         Ok(values)
     }
@@ -110,7 +132,7 @@ impl Weights {
             return Ok(());
         }
         left.sort();
-        Err(bad(format!(
+        Err(self.bad(format!(
             "parameters the model config has no place for: {}",
             left.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
         )))
