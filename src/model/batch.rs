@@ -146,6 +146,12 @@ impl Batcher {
         }
     }
 
+    /// This batcher without the n-gram bags (`Batch::ngrams` stays `None`),
+    /// for a forward pass that leaves the n-gram head out.
+    pub fn without_ngrams(self) -> Self {
+        Batcher { ngram_buckets: 0, ..self }
+    }
+
     pub fn batch(&self, examples: &[&Example]) -> Result<Batch, ModelError> {
         if examples.is_empty() {
             return Err(ModelError::Input("empty batch".into()));

@@ -164,7 +164,12 @@ pub fn train_views(
         fresh()?
     };
 
-    let batcher = Batcher::new(&config.model);
+    // A head kept apart takes no part in the training forward pass: its
+    // bags of n-grams would be hashed for nothing.
+    let batcher = match config.model.ngram_apart {
+        true => Batcher::new(&config.model).without_ngrams(),
+        false => Batcher::new(&config.model),
+    };
     let mut stopped_early = false;
     while state.epoch < config.epochs {
         if config.patience > 0 && state.epochs_since_best >= config.patience && !valid.is_empty() {
