@@ -89,6 +89,13 @@ pub struct TrainConfig {
     /// statistics head needs none).
     #[serde(skip_serializing_if = "is_zero")]
     pub ngram_weight_decay: f64,
+    /// Share of each training target spread evenly over the classes (label
+    /// smoothing; 0: off): the network is then never rewarded for a
+    /// probability near 1, which on voices and corpora it never heard is
+    /// overconfidence (the temperature, fitted on validation speakers from
+    /// the training corpora, cannot see that shift).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub label_smoothing: f64,
     /// Waveform augmentation of the training audio (`[augment]`; off unless
     /// `copies` > 0).
     pub augment: AugmentConfig,
@@ -116,6 +123,7 @@ impl Default for TrainConfig {
             standardise_stats: false,
             head_epochs: 0,
             ngram_weight_decay: 0.0,
+            label_smoothing: 0.0,
             augment: AugmentConfig::default(),
             model: ModelConfig::default(),
         }
@@ -151,6 +159,9 @@ impl TrainConfig {
         }
         if !(0.0..=1.0).contains(&self.modality_dropout) {
             return bad("modality_dropout must be in [0, 1]");
+        }
+        if !(0.0..1.0).contains(&self.label_smoothing) {
+            return bad("label_smoothing must be in [0, 1)");
         }
         if self.centre_stats && !(self.model.acoustic_stats && self.normalize == Normalization::Speaker) {
             return bad("centre_stats needs acoustic_stats and normalize = \"speaker\"");

@@ -189,7 +189,8 @@ pub fn train_views(
             let mut batch = batcher.batch(&refs)?;
             hide_modalities(&mut batch, config.modality_dropout, rng);
             let out = model.forward(&batch, Some(rng));
-            let loss = weighted_cross_entropy(out.logits, batch.labels.as_deref().expect("labelled"), &weights);
+            let labels = batch.labels.as_deref().expect("labelled");
+            let loss = weighted_cross_entropy(out.logits, labels, &weights, config.label_smoothing);
             let value: f32 = loss.clone().into_scalar();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(config.lr, model, grads);
@@ -377,13 +378,22 @@ fn hide_modalities(batch: &mut Batch, p: f64, rng: &mut Rng) {
 }
 
 /// `-sum_b w_{y_b} log p_b(y_b) / sum_b w_{y_b}` (PyTorch's weighted mean).
-pub(crate) fn weighted_cross_entropy(logits: Tensor<2>, labels: &[usize], weights: &[f64; 4]) -> Tensor<1> {
+/// `smoothing`: the share of each item's target spread evenly over the
+/// classes (its weight stays its label's).
+pub(crate) fn weighted_cross_entropy(
+    logits: Tensor<2>,
+    labels: &[usize],
+    weights: &[f64; 4],
+    smoothing: f64,
+) -> Tensor<1> {
     let [b, c] = logits.dims();
     let device = logits.device();
     let mut target = vec![0.0f32; b * c];
     let mut total = 0.0f64;
     for (i, &l) in labels.iter().enumerate() {
-        target[i * c + l] = weights[l] as f32;
+        let row = &mut target[i * c..(i + 1) * c];
+        row.fill((weights[l] * smoothing / c as f64) as f32);
+        row[l] += (weights[l] * (1.0 - smoothing)) as f32;
         total += weights[l];
     }
     let target = Tensor::<2>::from_data(TensorData::new(target, [b, c]), &device);
@@ -402,4 +412,38 @@ fn write_logs(out_dir: &Path, history: &[EpochLog]) -> Result<(), ModelError> {
     }
     write_atomic(&out_dir.join("log.csv"), csv.as_bytes())?;
     write_atomic(&out_dir.join("log.jsonl"), jsonl.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The loss against hand-computed values: class weights, then smoothing.
+    #[test]
+    fn weighted_cross_entropy_with_and_without_smoothing() {
+        let device = Device::flex();
+        let logits = [0.5f32, -1.0, 2.0, 0.0, 1.0, 1.0, -0.5, 0.25];
+        let log_p: Vec<Vec<f64>> = logits
+            .chunks(4)
+            .map(|z| {
+                let m = z.iter().map(|&v| (v as f64).exp()).sum::<f64>().ln();
+                z.iter().map(|&v| v as f64 - m).collect()
+            })
+            .collect();
+        let weights = [1.0, 2.0, 0.5, 1.0];
+        let labels = [2, 1];
+        let loss = |smoothing: f64| {
+            let t = Tensor::<2>::from_data(TensorData::new(logits.to_vec(), [2, 4]), &device);
+            let value: f32 = weighted_cross_entropy(t, &labels, &weights, smoothing).into_scalar();
+            value as f64
+        };
+        let plain = (0.5 * -log_p[0][2] + 2.0 * -log_p[1][1]) / 2.5;
+        assert!((loss(0.0) - plain).abs() < 1e-5, "{} vs {plain}", loss(0.0));
+        let e = 0.2;
+        let smoothed = |i: usize, l: usize| {
+            -(0..4).map(|k| (e / 4.0 + if k == l { 1.0 - e } else { 0.0 }) * log_p[i][k]).sum::<f64>()
+        };
+        let want = (0.5 * smoothed(0, 2) + 2.0 * smoothed(1, 1)) / 2.5;
+        assert!((loss(e) - want).abs() < 1e-5, "{} vs {want}", loss(e));
+    }
 }
