@@ -107,32 +107,23 @@ mod simd {
         }
     }
 
-    impl Add for F32x4 {
-        type Output = Self;
-        fn add(self, o: Self) -> Self {
-            F32x4(f32x4_add(self.0, o.0))
-        }
+    /// `impl $op for F32x4` as the SIMD128 instruction `$simd`, lane-wise.
+    macro_rules! lane_wise {
+        ($($op:ident, $method:ident, $simd:ident;)*) => {$(
+            impl $op for F32x4 {
+                type Output = Self;
+                fn $method(self, o: Self) -> Self {
+                    F32x4($simd(self.0, o.0))
+                }
+            }
+        )*};
     }
 
-    impl Sub for F32x4 {
-        type Output = Self;
-        fn sub(self, o: Self) -> Self {
-            F32x4(f32x4_sub(self.0, o.0))
-        }
-    }
-
-    impl Mul for F32x4 {
-        type Output = Self;
-        fn mul(self, o: Self) -> Self {
-            F32x4(f32x4_mul(self.0, o.0))
-        }
-    }
-
-    impl Div for F32x4 {
-        type Output = Self;
-        fn div(self, o: Self) -> Self {
-            F32x4(f32x4_div(self.0, o.0))
-        }
+    lane_wise! {
+        Add, add, f32x4_add;
+        Sub, sub, f32x4_sub;
+        Mul, mul, f32x4_mul;
+        Div, div, f32x4_div;
     }
 
     impl Rem for F32x4 {
