@@ -28,7 +28,7 @@ pub const FRAMES_PER_FFT: usize = Sample::COUNT;
 pub struct GaussSpectrum {
     window: Vec<f32>,
     n_fft: usize,
-    fft: Arc<dyn Fft<Sample>>,
+    fft: Transform,
     buf: Vec<Complex<Sample>>,
     scratch: Vec<Complex<Sample>>,
     /// e^{-2πik/N} for k in 0..N/2.
@@ -52,9 +52,16 @@ pub fn gauss_window(n: usize, sigma: f64) -> Vec<f32> {
 
 /// rustfft's forward transform of `len` samples, from its planner.
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn plan_fft(len: usize) -> Arc<dyn Fft<Sample>> {
+fn plan_fft(len: usize) -> Transform {
     FftPlanner::new().plan_fft_forward(len)
 }
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+type Transform = Arc<dyn Fft<Sample>>;
+/// The concrete type rather than a trait object, so that only the one
+/// method called is compiled (each of a trait object's methods would be).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+type Transform = rustfft::algorithm::Radix4<Sample>;
 
 /// The algorithm rustfft's scalar planner builds for `len` = 2^(2k+3)
 /// (512 for the 960-sample frames): radix 4 over a size-8 butterfly, built
@@ -62,11 +69,11 @@ fn plan_fft(len: usize) -> Arc<dyn Fft<Sample>> {
 /// planner can choose (some 70 KB of gzipped wasm); this compiles two, and
 /// gives the planner's very transform.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn plan_fft(len: usize) -> Arc<dyn Fft<Sample>> {
-    use rustfft::algorithm::{butterflies::Butterfly8, Radix4};
+fn plan_fft(len: usize) -> Transform {
+    use rustfft::algorithm::butterflies::Butterfly8;
     let bits = len.trailing_zeros();
     assert!(len.is_power_of_two() && bits % 2 == 1 && bits > 5, "no radix-4 plan over 8 for {len} samples");
-    Arc::new(Radix4::new_with_base((bits - 3) / 2, Arc::new(Butterfly8::new(rustfft::FftDirection::Forward))))
+    Transform::new_with_base((bits - 3) / 2, Arc::new(Butterfly8::new(rustfft::FftDirection::Forward)))
 }
 
 /// `v` in every lane.
