@@ -8,6 +8,40 @@ pub fn rms(frame: &[f32]) -> f64 {
     (sum / frame.len().max(1) as f64).sqrt()
 }
 
+/// Frames whose energies [`frame_rms`] sums side by side.
+const LANES: usize = 4;
+
+/// [`rms`] of each of the `out.len()` frames of `len` samples starting
+/// every `hop` samples of `x` (all of them must fit).
+///
+/// Each frame's sum of squares is one serial chain of adds, so frames are
+/// summed [`LANES`] at a time, one per lane: the chains overlap and each
+/// lane adds its frame's squares in sample order from zero, as [`rms`]
+/// does (its sum starts from -0.0, which gives the same first partial
+/// sum since squares are never -0.0), so the results are the same bits.
+pub fn frame_rms(x: &[f32], hop: usize, len: usize, out: &mut [f32]) {
+    let done = out.len() / LANES * LANES;
+    let mut blocks = out.chunks_exact_mut(LANES);
+    for (b, block) in blocks.by_ref().enumerate() {
+        let start = b * LANES * hop;
+        let frames: [&[f32]; LANES] = std::array::from_fn(|l| &x[start + l * hop..][..len]);
+        let mut sum = [0.0f64; LANES];
+        for i in 0..len {
+            for (s, f) in sum.iter_mut().zip(&frames) {
+                let v = f[i] as f64;
+                *s += v * v;
+            }
+        }
+        for (o, s) in block.iter_mut().zip(sum) {
+            *o = (s / len.max(1) as f64).sqrt() as f32;
+        }
+    }
+    for (t, o) in blocks.into_remainder().iter_mut().enumerate() {
+        let start = (done + t) * hop;
+        *o = rms(&x[start..start + len]) as f32;
+    }
+}
+
 /// Zero crossings per sample, openSMILE's way: a sign change between
 /// neighbours, or an exact zero between samples of opposite (or zero) sign,
 /// counted over the interior samples and divided by the frame length. Digital
@@ -44,14 +78,23 @@ pub struct ZeroCrossings {
 }
 
 impl ZeroCrossings {
+    /// The crossings are flagged a block at a time in a loop of their own
+    /// (which vectorises), then added up into the running counts.
     pub fn new(x: &[f32]) -> Self {
-        let mut counts = Vec::with_capacity(x.len() + 1);
-        counts.push(0);
-        counts.push(0);
+        let interior = x.len().saturating_sub(2);
+        let mut counts = vec![0u32; 2 + interior];
+        let mut flags = [0u8; 64];
         let mut total = 0u32;
-        for w in x.windows(3) {
-            total += u32::from(is_crossing(w[0], w[1], w[2]));
-            counts.push(total);
+        for (block, counts) in counts[2..].chunks_mut(flags.len()).enumerate() {
+            let w = &x[block * flags.len()..][..counts.len() + 2];
+            let flags = &mut flags[..counts.len()];
+            for (f, ((&prev, &cur), &next)) in flags.iter_mut().zip(w.iter().zip(&w[1..]).zip(&w[2..])) {
+                *f = u8::from(is_crossing(prev, cur, next));
+            }
+            for (c, &f) in counts.iter_mut().zip(flags.iter()) {
+                total += u32::from(f);
+                *c = total;
+            }
         }
         ZeroCrossings { counts }
     }
@@ -86,6 +129,18 @@ mod tests {
             assert_eq!(z.rate(start, 960), zero_crossing_rate(&x[start..start + 960]), "frame at {start}");
         }
         assert_eq!(z.rate(0, 2), 0.0);
+    }
+
+    #[test]
+    fn frame_energies_are_each_frames_rms_exactly() {
+        let x: Vec<f32> = (0..5000).map(|i| (((i * 7919) % 2003) as f32 / 1001.0 - 1.0) * 0.3).collect();
+        for n in [0, 1, 4, 7, 26] {
+            let mut out = vec![0.0f32; n];
+            frame_rms(&x, 160, 320, &mut out);
+            for (t, &e) in out.iter().enumerate() {
+                assert_eq!(e.to_bits(), (rms(&x[t * 160..t * 160 + 320]) as f32).to_bits(), "frame {t} of {n}");
+            }
+        }
     }
 
     #[test]

@@ -146,12 +146,11 @@ impl Compare2016 {
         }
     }
 
-    /// Fills the raw (unsmoothed) energy, auditory, spectral and MFCC
+    /// Fills the raw (unsmoothed) zero-crossing, auditory, spectral and MFCC
     /// contours of frame `t`.
     fn short_frame_descriptors(&mut self, x: &[f32], zcr: &ZeroCrossings, t: usize, raw: &mut [Vec<f32>]) {
         let start = t * HOP;
         let short = &x[start..start + SHORT_FRAME];
-        raw[col::RMS][t] = energy::rms(short) as f32;
         raw[col::ZCR][t] = zcr.rate(start, LONG_FRAME) as f32;
 
         self.spectrum.compute(short);
@@ -201,6 +200,7 @@ impl Compare2016 {
         self.rasta.reset();
         self.spectral.reset();
         let zcr = ZeroCrossings::new(x);
+        energy::frame_rms(x, HOP, SHORT_FRAME, &mut raw[col::RMS]);
         for t in 0..n_frames {
             self.short_frame_descriptors(x, &zcr, t, &mut raw);
         }

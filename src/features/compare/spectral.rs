@@ -28,6 +28,8 @@ pub struct SpectralShape {
     /// extrema's values in order.
     cumulative: Vec<f64>,
     extrema: Vec<f64>,
+    /// Scratch: each bin's entropy term.
+    entropy_terms: Vec<f64>,
 }
 
 /// A rectangular band with fractional edge bins, as openSMILE maps Hz to bins.
@@ -113,6 +115,7 @@ impl SpectralShape {
             has_previous: false,
             cumulative: vec![0.0; n_bins],
             extrema: Vec::with_capacity(n_bins),
+            entropy_terms: vec![0.0; n_bins],
         }
     }
 
@@ -176,15 +179,20 @@ impl SpectralShape {
         // Centroid and central moments of the power distribution over frequency.
         let centroid = if total != 0.0 { weighted / total } else { 0.0 };
         out[7] = centroid;
-        out[8] = entropy(p, total);
-        let (mut m2, mut m3, mut m4) = (0.0, 0.0, 0.0);
-        for (&p, &f) in p.iter().zip(freq) {
+        // The entropy's terms first (they vectorise), then its sum beside
+        // the moments' (four independent chains in one loop).
+        let terms = &mut self.entropy_terms[1..=last];
+        entropy_terms(p, total, terms);
+        let (mut m2, mut m3, mut m4, mut e) = (0.0, 0.0, 0.0, 0.0);
+        for ((&p, &f), &t) in p.iter().zip(freq).zip(terms.iter()) {
             let d = f - centroid;
             let m = d * d * p;
             m2 += m;
             m3 += m * d;
             m4 += m * d * d;
+            e += t;
         }
+        out[8] = -e;
         let variance = if total != 0.0 { m2 / total } else { 0.0 };
         out[9] = variance;
         out[10] = if variance > 0.0 { m3 / (total * variance * variance.sqrt()) } else { 0.0 };
@@ -203,33 +211,33 @@ impl SpectralShape {
     }
 }
 
-/// Shannon entropy (bits) of the spectrum read as a distribution; values at or
-/// below 1e-7 count as 1e-7 so that silent bins do not produce log(0).
-/// `sum` is the sum of `values` (added in order from zero).
+/// The terms `p log2 p` of the Shannon entropy (bits) of the spectrum read
+/// as a distribution; values at or below 1e-7 count as 1e-7 so that silent
+/// bins do not produce log(0). `sum` is the sum of `values` (added in order
+/// from zero). The entropy is minus the sum of the terms, added in order
+/// from zero.
 ///
-/// The terms are computed a block at a time with the branch-free `log2`
-/// (every bin's, the floored ones then replaced by the floor's term), so
-/// that they vectorise; then they are added in bin order as before.
-fn entropy(values: &[f64], sum: f64) -> f64 {
+/// Every bin's term is computed with the branch-free `log2` (the floored
+/// ones then replaced by the floor's term), so that the loop vectorises.
+fn entropy_terms(values: &[f64], sum: f64, terms: &mut [f64]) {
     const FLOOR: f64 = 1e-7;
     let total = sum.max(FLOOR);
     let p_floor = FLOOR / total;
     let floor_term = p_floor * log2(p_floor);
-    let mut terms = [0.0f64; 64];
-    let mut e = 0.0;
-    for block in values.chunks(terms.len()) {
-        let terms = &mut terms[..block.len()];
-        for (t, &v) in terms.iter_mut().zip(block) {
-            // Floored bins (zeros included) take a log of garbage, discarded.
-            let p = v / total;
-            let term = p * log2(p);
-            *t = if v > FLOOR { term } else { floor_term };
-        }
-        for &t in terms.iter() {
-            e += t;
-        }
+    for (t, &v) in terms.iter_mut().zip(values) {
+        // Floored bins (zeros included) take a log of garbage, discarded.
+        let p = v / total;
+        let term = p * log2(p);
+        *t = if v > FLOOR { term } else { floor_term };
     }
-    -e
+}
+
+/// Shannon entropy from [`entropy_terms`], for the tests.
+#[cfg(test)]
+fn entropy(values: &[f64], sum: f64) -> f64 {
+    let mut terms = vec![0.0; values.len()];
+    entropy_terms(values, sum, &mut terms);
+    -terms.iter().fold(0.0, |e, t| e + t)
 }
 
 /// Mean peak-to-valley distance of local extrema (each a strict extremum over

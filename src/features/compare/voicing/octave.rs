@@ -52,7 +52,7 @@ pub struct OctaveScale {
     y: Vec<Lanes>,
     y2: Vec<Lanes>,
     u: Vec<Lanes>,
-    peaks: Vec<u8>,
+    peaks: Vec<u64>,
 }
 
 impl OctaveScale {
@@ -188,18 +188,24 @@ impl OctaveScale {
 /// both vectorise: a bin between the first and the last peak is a valley
 /// bin exactly when no peak lies within two bins of it (its nearest peaks
 /// either side are consecutive peaks), which is what openSMILE zeroes.
-fn enhance_peaks(a: &mut [f64], peaks: &mut Vec<u8>) {
+///
+/// The flags are 64-bit masks (all ones at a peak), as wide as the bins:
+/// the comparisons produce them as they are, and a bin is kept or zeroed
+/// by masking its bits (+0.0 when no peak is near), with no narrowing or
+/// widening between byte flags and f64 lanes.
+fn enhance_peaks(a: &mut [f64], peaks: &mut Vec<u64>) {
     let n = a.len();
     if n < 2 {
         return;
     }
+    let mask = |is_peak: bool| u64::from(is_peak).wrapping_neg();
     peaks.clear();
     peaks.resize(n, 0);
-    peaks[0] = u8::from(a[0] > a[1]);
+    peaks[0] = mask(a[0] > a[1]);
     for (p, w) in peaks[1..n - 1].iter_mut().zip(a.windows(3)) {
-        *p = u8::from(w[1] > w[0]) & u8::from(w[1] >= w[2]);
+        *p = mask((w[1] > w[0]) & (w[1] >= w[2]));
     }
-    peaks[n - 1] = u8::from(a[n - 1] > a[n - 2]);
+    peaks[n - 1] = mask(a[n - 1] > a[n - 2]);
     let (Some(first), Some(last)) = (peaks.iter().position(|&p| p != 0), peaks.iter().rposition(|&p| p != 0)) else {
         return;
     };
@@ -213,9 +219,9 @@ fn enhance_peaks(a: &mut [f64], peaks: &mut Vec<u8>) {
         return;
     }
     let near = peaks[first + 1..last].windows(5);
-    // A select, not a conditional store, so that the loop vectorises.
     for (v, w) in a[first + 3..=last - 3].iter_mut().zip(near) {
-        *v = if (w[0] | w[1] | w[2] | w[3] | w[4]) == 0 { 0.0 } else { *v };
+        let keep = w[0] | w[1] | w[2] | w[3] | w[4];
+        *v = f64::from_bits(v.to_bits() & keep);
     }
 }
 
@@ -247,7 +253,7 @@ mod tests {
         let mut a = vec![0.0, 1.0, 5.0, 1.0, 0.5, 0.4, 0.3, 0.4, 0.5, 1.0, 6.0, 1.0];
         let mut p = Vec::new();
         enhance_peaks(&mut a, &mut p);
-        assert_eq!(p, vec![0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
+        assert_eq!(p, [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0].map(|f: u64| f.wrapping_neg()));
         assert_eq!(a, vec![0.0, 1.0, 5.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.5, 1.0, 6.0, 1.0]);
         // One peak: only the first three bins stay (openSMILE's quirk).
         let mut one = vec![1.0, 2.0, 3.0, 4.0, 5.0, 4.0, 3.0];

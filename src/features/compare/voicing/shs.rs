@@ -18,8 +18,11 @@ const COMPRESSION: f64 = 0.85;
 const MIN_PITCH: f32 = 52.0;
 const MAX_PITCH: f32 = 620.0;
 /// Points whose harmonic sums are formed together (see
-/// [`SubharmonicSummation::detect`]).
-const POINTS: usize = 4;
+/// [`SubharmonicSummation::detect`]): two points of eight lanes are eight
+/// 128-bit accumulators, as many as stay in registers beside the loads.
+const POINTS: usize = 2;
+// The peak flags hold one bit per lane in a byte.
+const _: () = assert!(LANES <= 8);
 
 /// F0 candidates of one frame, best score first; empty slots are 0 Hz with
 /// voicing 0.

@@ -2,12 +2,25 @@
 //! RMS energy (which openSMILE measures on the same windowed frame and uses to
 //! gate the pitch).
 
+use super::lanes::FrameLanes;
 use rustfft::num_complex::Complex;
-use rustfft::{Fft, FftPlanner};
+use rustfft::Fft;
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+use rustfft::FftPlanner;
 use std::sync::Arc;
 
 /// openSMILE's `winFunc=gauss` width parameter for the pitch frames.
 const SIGMA: f64 = 0.4;
+
+/// The transform's sample: four frames side by side in wasm, where
+/// rustfft's algorithms are scalar; one frame natively (see [`super::lanes`]).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+type Sample = super::lanes::F32x4;
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+type Sample = f32;
+
+/// Frames [`GaussSpectrum::analyse`] transforms at once.
+pub const FRAMES_PER_FFT: usize = Sample::COUNT;
 
 /// Windowing + FFT with buffers planned once. The real frame of N samples is
 /// transformed as N/2 complex samples (even samples real, odd imaginary) and
@@ -15,12 +28,15 @@ const SIGMA: f64 = 0.4;
 pub struct GaussSpectrum {
     window: Vec<f32>,
     n_fft: usize,
-    fft: Arc<dyn Fft<f32>>,
-    buf: Vec<Complex<f32>>,
-    scratch: Vec<Complex<f32>>,
+    fft: Transform,
+    buf: Vec<Complex<Sample>>,
+    scratch: Vec<Complex<Sample>>,
     /// e^{-2πik/N} for k in 0..N/2.
-    twiddle: Vec<Complex<f32>>,
-    mag: Vec<f64>,
+    twiddle: Vec<Complex<Sample>>,
+    /// Scratch: the split spectrum, bins 1..N/2.
+    split: Vec<Complex<Sample>>,
+    /// Each lane's magnitudes.
+    mag: Vec<Vec<f64>>,
 }
 
 /// openSMILE's Gaussian window: exp(-½ ((i - (N-1)/2) / (σ (N-1)/2))²).
@@ -34,6 +50,37 @@ pub fn gauss_window(n: usize, sigma: f64) -> Vec<f32> {
         .collect()
 }
 
+/// rustfft's forward transform of `len` samples, from its planner.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn plan_fft(len: usize) -> Transform {
+    FftPlanner::new().plan_fft_forward(len)
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+type Transform = Arc<dyn Fft<Sample>>;
+/// The concrete type rather than a trait object, so that only the one
+/// method called is compiled (each of a trait object's methods would be).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+type Transform = rustfft::algorithm::Radix4<Sample>;
+
+/// The algorithm rustfft's scalar planner builds for `len` = 2^(2k+3)
+/// (512 for the 960-sample frames): radix 4 over a size-8 butterfly, built
+/// directly. Planning for the lane type would compile every algorithm the
+/// planner can choose (some 70 KB of gzipped wasm); this compiles two, and
+/// gives the planner's very transform.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn plan_fft(len: usize) -> Transform {
+    use rustfft::algorithm::butterflies::Butterfly8;
+    let bits = len.trailing_zeros();
+    assert!(len.is_power_of_two() && bits % 2 == 1 && bits > 5, "no radix-4 plan over 8 for {len} samples");
+    Transform::new_with_base((bits - 3) / 2, Arc::new(Butterfly8::new(rustfft::FftDirection::Forward)))
+}
+
+/// `v` in every lane.
+fn splat(v: f32) -> Sample {
+    Sample::from_lanes(|_| v)
+}
+
 impl GaussSpectrum {
     /// `frame_len` samples, zero-padded to the next power of two. Where the
     /// padding goes (openSMILE pads symmetrically) only rotates the frame, so
@@ -41,28 +88,30 @@ impl GaussSpectrum {
     pub fn new(frame_len: usize) -> Self {
         let n_fft = frame_len.next_power_of_two().max(4);
         let half = n_fft / 2;
-        let fft = FftPlanner::new().plan_fft_forward(half);
-        let scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
+        let fft = plan_fft(half);
+        let zero = Complex::new(splat(0.0), splat(0.0));
+        let scratch = vec![zero; fft.get_inplace_scratch_len()];
         let twiddle = (0..half)
             .map(|k| {
                 let a = -2.0 * std::f64::consts::PI * k as f64 / n_fft as f64;
-                Complex::new(a.cos() as f32, a.sin() as f32)
+                Complex::new(splat(a.cos() as f32), splat(a.sin() as f32))
             })
             .collect();
         GaussSpectrum {
             window: gauss_window(frame_len, SIGMA),
             n_fft,
             fft,
-            buf: vec![Complex::default(); half],
+            buf: vec![zero; half],
             scratch,
             twiddle,
-            mag: vec![0.0; half + 1],
+            split: vec![zero; half],
+            mag: vec![vec![0.0; half + 1]; FRAMES_PER_FFT],
         }
     }
 
     /// Number of magnitude bins (DC to Nyquist).
     pub fn n_bins(&self) -> usize {
-        self.mag.len()
+        self.mag[0].len()
     }
 
     /// Bin spacing in Hz at 16 kHz.
@@ -70,48 +119,65 @@ impl GaussSpectrum {
         16_000.0 / self.n_fft as f64
     }
 
-    /// Magnitudes of the windowed `frame` (length `frame_len`).
-    pub fn analyse(&mut self, frame: &[f32]) -> &[f64] {
-        let n = frame.len().min(self.window.len());
-        let (x, w) = (&frame[..n], &self.window[..n]);
-        let pairs = x.chunks_exact(2).zip(w.chunks_exact(2));
-        let filled = pairs.len();
-        for (c, (x, w)) in self.buf.iter_mut().zip(pairs) {
-            *c = Complex::new(x[0] * w[0], x[1] * w[1]);
-        }
-        let rest = &mut self.buf[filled..];
-        rest.fill(Complex::default());
-        if let (Some(c), Some(&x), Some(&w)) = (rest.first_mut(), x.get(2 * filled), w.get(2 * filled)) {
-            c.re = x * w;
-        }
+    /// Magnitudes of the windowed `frames` (at most [`FRAMES_PER_FFT`], each
+    /// of length `frame_len`), one row per frame (then zero rows for the
+    /// lanes without a frame).
+    pub fn analyse(&mut self, frames: &[&[f32]]) -> &[Vec<f64>] {
+        debug_assert!(frames.len() <= FRAMES_PER_FFT);
+        self.load(frames);
         self.fft.process_with_scratch(&mut self.buf, &mut self.scratch);
         // Split: X[k] = E[k] + w^k O[k], with E, O the transforms of the even
         // and odd samples recovered from Z[k] and conj(Z[N/2-k]).
-        let half = self.buf.len();
-        let z0 = self.buf[0];
-        self.mag[0] = (z0.re + z0.im).abs() as f64;
-        self.mag[half] = (z0.re - z0.im).abs() as f64;
         // Bin k pairs Z[k] with Z[N/2-k]: the second walk runs backwards
         // through the same slice, with no indexing, so the loop vectorises.
         // o = (z - zc) * -i/2 is written out (re = d.im/2, im = -d.re/2, the
         // same values as the complex product, whose other terms are zeros).
+        let half = self.buf.len();
         let spectrum = &self.buf[1..];
-        let rows = self.mag[1..half].iter_mut().zip(spectrum.iter().zip(spectrum.iter().rev())).zip(&self.twiddle[1..]);
-        for ((m, (&z, &zr)), &t) in rows {
+        let rows = self.split[1..].iter_mut().zip(spectrum.iter().zip(spectrum.iter().rev())).zip(&self.twiddle[1..]);
+        for ((x, (&z, &zr)), &t) in rows {
             let zc = zr.conj();
-            let e = (z + zc) * 0.5;
+            let e = (z + zc) * splat(0.5);
             let d = z - zc;
-            let o = Complex::new(d.im * 0.5, -(d.re * 0.5));
-            let x = e + t * o;
-            *m = (x.re as f64) * (x.re as f64) + (x.im as f64) * (x.im as f64);
+            let o = Complex::new(d.im * splat(0.5), -(d.re * splat(0.5)));
+            *x = e + t * o;
         }
-        // The square roots in a pass of their own: this loop vectorises (the
-        // split above reads the spectrum backwards and does not), and square
-        // roots are the costly part.
-        for m in &mut self.mag[1..half] {
-            *m = m.sqrt();
+        let z0 = self.buf[0];
+        for (l, mag) in self.mag.iter_mut().enumerate() {
+            let (re, im) = (z0.re.lane(l), z0.im.lane(l));
+            mag[0] = (re + im).abs() as f64;
+            mag[half] = (re - im).abs() as f64;
+            for (m, x) in mag[1..half].iter_mut().zip(&self.split[1..]) {
+                let (re, im) = (x.re.lane(l) as f64, x.im.lane(l) as f64);
+                *m = re * re + im * im;
+            }
+            // The square roots in a pass of their own, which vectorises.
+            for m in &mut mag[1..half] {
+                *m = m.sqrt();
+            }
         }
         &self.mag
+    }
+
+    /// Windows the frames into the transform's input, lane `l` from frame
+    /// `l`, even samples real and odd ones imaginary (zeros past a frame's
+    /// end and in the lanes without one).
+    fn load(&mut self, frames: &[&[f32]]) {
+        let zero = Complex::new(splat(0.0), splat(0.0));
+        self.buf.fill(zero);
+        for (l, frame) in frames.iter().enumerate() {
+            let n = frame.len().min(self.window.len());
+            let (x, w) = (&frame[..n], &self.window[..n]);
+            let pairs = x.chunks_exact(2).zip(w.chunks_exact(2));
+            let filled = pairs.len();
+            for (c, (x, w)) in self.buf.iter_mut().zip(pairs) {
+                c.re.set_lane(l, x[0] * w[0]);
+                c.im.set_lane(l, x[1] * w[1]);
+            }
+            if let (Some(c), Some(&x), Some(&w)) = (self.buf.get_mut(filled), x.get(2 * filled), w.get(2 * filled)) {
+                c.re.set_lane(l, x * w);
+            }
+        }
     }
 
     /// RMS energies after windowing of the frames of a block (each of
@@ -177,7 +243,7 @@ mod tests {
         let mut s = GaussSpectrum::new(960);
         let x: Vec<f32> = (0..960).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16000.0).sin()).collect();
         let rms = s.rms([&x[..]])[0];
-        let mag = s.analyse(&x);
+        let mag = &s.analyse(&[&x])[0];
         let peak = mag.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
         assert_eq!(peak, 64); // 1000 Hz / 15.625 Hz
         assert!(rms > 0.1 && rms < 0.71);
@@ -188,7 +254,7 @@ mod tests {
         let mut s = GaussSpectrum::new(960);
         let x: Vec<f32> = (0..960).map(|i| ((i * 37 % 101) as f32 / 50.0 - 1.0) * 0.3).collect();
         let w = gauss_window(960, SIGMA);
-        let mag = s.analyse(&x).to_vec();
+        let mag = s.analyse(&[&x])[0].clone();
         for k in [0usize, 1, 2, 100, 255, 256, 257, 511, 512] {
             let (mut re, mut im) = (0.0f64, 0.0f64);
             for (n, (&v, &g)) in x.iter().zip(&w).enumerate() {
