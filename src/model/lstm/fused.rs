@@ -9,7 +9,7 @@
 //! tensor. Under autodiff the operation is one graph node whose backward
 //! pass is backpropagation through time on the same slices, so training
 //! gets the speed-up too. On the GPU (with the `wgpu` feature) a cubecl
-//! kernel runs the forward pass in one dispatch ([`super::gpu`]); it has no
+//! kernel runs the forward pass in one dispatch (`lstm::gpu`); it has no
 //! backward pass, so training there keeps the composite path. [`supports`]
 //! says which tensors take this one.
 
