@@ -49,9 +49,11 @@ for f in tests/wasm_*.rs; do wasm_tests+=(--test "$(basename "$f" .rs)"); done
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 step "wasm tests in headless Chromium (CPU)" \
     cargo test --release --no-fail-fast --target wasm32-unknown-unknown --no-default-features "${wasm_tests[@]}" -- --nocapture
-# The same classifier test on WebGPU (SwiftShader's adapter: slow, so only this one).
-step "wasm classifier on WebGPU in headless Chromium" \
-    cargo test --release --no-fail-fast --target wasm32-unknown-unknown --no-default-features --features wgpu --test wasm_classifier -- --nocapture
+# The classifier test on WebGPU (SwiftShader's adapter) and the fused LSTM
+# kernel against the composite path there.
+step "wasm classifier and fused LSTM on WebGPU in headless Chromium" \
+    cargo test --release --no-fail-fast --target wasm32-unknown-unknown --no-default-features --features wgpu \
+    --test wasm_classifier --test wasm_fused_lstm -- --nocapture
 # The WebGPU module is left out here: the WebGPU test above covers its code, and
 # its wasm-opt pass alone takes about 10 minutes.
 step "web package (pkg/, CPU module)" env WEBGPU=0 ./scripts/build-web.sh

@@ -3,42 +3,17 @@
 //! same outputs, same gradients, same dropout, padding included, and the
 //! shipped model's encoders unchanged.
 
+mod lstm_support;
+
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 use emorec::model::lstm::{fused, BiLstm};
 use emorec::pipeline::Bundle;
 use emorec::rng::Rng;
-
-/// Three items of 9, 4 and 0 valid steps (the last lacks the modality).
-const LENS: [usize; 3] = [9, 4, 0];
-const STEPS: usize = 9;
-
-fn inputs(d: usize, device: &Device) -> (Tensor<3>, Tensor<2>) {
-    let mut rng = Rng::new(11);
-    let b = LENS.len();
-    let mut x = vec![0.0f32; b * STEPS * d];
-    let mut valid = vec![0.0f32; b * STEPS];
-    for (item, &len) in LENS.iter().enumerate() {
-        for t in 0..len {
-            valid[item * STEPS + t] = 1.0;
-            for j in 0..d {
-                x[(item * STEPS + t) * d + j] = (rng.next_f64() * 4.0 - 2.0) as f32;
-            }
-        }
-    }
-    (
-        Tensor::from_data(TensorData::new(x, [b, STEPS, d]), device),
-        Tensor::from_data(TensorData::new(valid, [b, STEPS]), device),
-    )
-}
+use lstm_support::{inputs, max_diff, padding_is_zero};
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
-}
-
-fn max_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
 #[allow(deprecated)] // ndarray: the browser's CPU backend
@@ -54,18 +29,23 @@ fn the_cpu_backends_take_the_fused_path() {
     }
 }
 
+/// Fused and composite outputs of a two-layer BLSTM of `hidden` units on
+/// `device`, padding included, agree to 1e-5; padded positions are zero.
+fn assert_paths_agree(device: &Device, hidden: usize) {
+    let blstm = BiLstm::new(&mut Rng::new(3), 5, hidden, 2, 0.0, device);
+    let (x, valid) = inputs(5, device);
+    let fused_out = values(blstm.forward(x.clone(), &valid, None));
+    let composite = values(blstm.forward_composite(x, &valid, None));
+    let diff = max_diff(&fused_out, &composite);
+    assert!(diff <= 1e-5, "{device:?}, hidden {hidden}: fused and composite differ by {diff}");
+    // The item without steps gives zeros; so does every padded step.
+    assert!(padding_is_zero(&fused_out, 2 * hidden));
+}
+
 #[test]
 fn fused_and_composite_agree_with_padding_and_two_layers() {
     for device in cpu_devices() {
-        let blstm = BiLstm::new(&mut Rng::new(3), 5, 8, 2, 0.0, &device);
-        let (x, valid) = inputs(5, &device);
-        let fused_out = values(blstm.forward(x.clone(), &valid, None));
-        let composite = values(blstm.forward_composite(x, &valid, None));
-        let diff = max_diff(&fused_out, &composite);
-        assert!(diff <= 1e-5, "{device:?}: fused and composite differ by {diff}");
-        // The item without steps gives zeros; so does every padded step.
-        assert!(fused_out[2 * STEPS * 16..].iter().all(|&v| v == 0.0));
-        assert!(fused_out[(STEPS + 4) * 16..2 * STEPS * 16].iter().all(|&v| v == 0.0));
+        assert_paths_agree(&device, 8);
     }
 }
 
@@ -121,21 +101,70 @@ fn fused_backward_gives_the_composite_gradients() {
     }
 }
 
+/// The shipped model's two encoders give the same on both paths on `device`.
+fn assert_shipped_encoders_agree(device: &Device) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model");
+    let bundle = Bundle::load(&dir, device).expect("the shipped model loads");
+    let model = bundle.model.burn().expect("loaded into burn");
+    let acoustic = model.acoustic.as_ref().expect("the shipped model hears audio");
+    let lexical = model.lexical.as_ref().expect("the shipped model reads text");
+    for (blstm, d) in [(&acoustic.blstm, model.config().acoustic_dim), (&lexical.blstm, 50)] {
+        let (x, valid) = inputs(d, device);
+        let diff = max_diff(
+            &values(blstm.forward(x.clone(), &valid, None)),
+            &values(blstm.forward_composite(x, &valid, None)),
+        );
+        assert!(diff <= 1e-5, "{device:?}: shipped encoder differs by {diff}");
+    }
+}
+
 #[test]
 fn the_shipped_models_encoders_are_unchanged() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("www/model");
     for device in cpu_devices() {
-        let bundle = Bundle::load(&dir, &device).expect("the shipped model loads");
-        let model = bundle.model.burn().expect("loaded into burn");
-        let acoustic = model.acoustic.as_ref().expect("the shipped model hears audio");
-        let lexical = model.lexical.as_ref().expect("the shipped model reads text");
-        for (blstm, d) in [(&acoustic.blstm, model.config().acoustic_dim), (&lexical.blstm, 50)] {
-            let (x, valid) = inputs(d, &device);
-            let diff = max_diff(
-                &values(blstm.forward(x.clone(), &valid, None)),
-                &values(blstm.forward_composite(x, &valid, None)),
-            );
-            assert!(diff <= 1e-5, "{device:?}: shipped encoder differs by {diff}");
+        assert_shipped_encoders_agree(&device);
+    }
+}
+
+/// The GPU kernel (burn's wgpu backend; needs an adapter, e.g. Mesa's
+/// lavapipe) against the composite path on the same device.
+#[cfg(feature = "wgpu")]
+mod gpu {
+    use super::*;
+
+    fn gpu() -> Device {
+        Device::wgpu(Default::default())
+    }
+
+    #[test]
+    fn the_gpu_takes_the_fused_path_for_inference_only() {
+        assert!(fused::supports(&gpu()));
+        assert!(!fused::supports(&gpu().autodiff()), "no backward kernel: training keeps the composite path");
+    }
+
+    /// Hidden sizes below, at and above the 256 threads of a workgroup
+    /// (at 300, some threads take two hidden units).
+    #[test]
+    fn fused_and_composite_agree_on_the_gpu() {
+        for hidden in [8, 64, 300] {
+            assert_paths_agree(&gpu(), hidden);
         }
+    }
+
+    /// Training on the GPU keeps the composite path, also where the batch
+    /// is on the plain device and only the weights need gradients.
+    #[test]
+    fn training_on_the_gpu_keeps_the_composite_path() {
+        let device = gpu().autodiff();
+        let blstm = BiLstm::new(&mut Rng::new(8), 5, 8, 2, 0.0, &device);
+        assert_eq!(gradients(&blstm, true, &device).len(), 12);
+        let (x, valid) = inputs(5, &gpu());
+        let out = values(blstm.forward(x.clone(), &valid, None));
+        let diff = max_diff(&out, &values(blstm.forward_composite(x, &valid, None)));
+        assert!(diff <= 1e-5);
+    }
+
+    #[test]
+    fn the_shipped_models_encoders_are_unchanged_on_the_gpu() {
+        assert_shipped_encoders_agree(&gpu());
     }
 }

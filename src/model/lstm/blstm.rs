@@ -154,11 +154,20 @@ impl BiLstm {
 
     /// [`BiLstm::forward`] on the path asked for.
     pub fn forward_with(&self, x: Tensor<3>, valid: &Tensor<2>, rng: Option<&mut Rng>, path: Recurrence) -> Tensor<3> {
-        if path == Recurrence::Auto && fused::supports(&x.device()) {
+        if path == Recurrence::Auto && self.fused_supports(&x) {
             self.forward_fused(x, valid, rng)
         } else {
             self.forward_composite(x, valid, rng)
         }
+    }
+
+    /// Whether the fused operation runs for `x` and the weights: asked of
+    /// both, since the weights may need gradients where the input does not
+    /// (a batch built on the plain device, a model on the autodiff one),
+    /// and the GPU has the operation only without them.
+    fn fused_supports(&self, x: &Tensor<3>) -> bool {
+        let weights = self.layers.first().map(|l| l.forward.bias.val().device());
+        fused::supports(&x.device()) && weights.is_none_or(|d| fused::supports(&d))
     }
 
     fn forward_fused(&self, x: Tensor<3>, valid: &Tensor<2>, mut rng: Option<&mut Rng>) -> Tensor<3> {

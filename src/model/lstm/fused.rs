@@ -8,8 +8,10 @@
 //! [`recurrence`](super::recurrence) over plain slices and hand back one
 //! tensor. Under autodiff the operation is one graph node whose backward
 //! pass is backpropagation through time on the same slices, so training
-//! gets the speed-up too. Other backends (WebGPU/wgpu) keep the composite
-//! path: [`supports`] says which devices take this one.
+//! gets the speed-up too. On the GPU (with the `wgpu` feature) a cubecl
+//! kernel runs the forward pass in one dispatch (`lstm::gpu`); it has no
+//! backward pass, so training there keeps the composite path. [`supports`]
+//! says which tensors take this one.
 
 // ndarray is deprecated upstream, but it is the browser's CPU backend (see
 // `web::backend`).
@@ -28,6 +30,7 @@ use super::recurrence::{self, Dims};
 #[backend_extension(
     NdArray,
     Flex: cfg(not(target_arch = "wasm32")),
+    Cube: cfg(feature = "wgpu"),
     Autodiff: cfg(not(target_arch = "wasm32"))
 )]
 pub trait FusedLstm: burn::backend::Backend {
@@ -51,13 +54,17 @@ pub trait FusedLstmBackward: FusedLstm {
     ) -> (FloatTensor<Self>, FloatTensor<Self>);
 }
 
-/// Whether the fused operation runs on `device` (autodiff or not).
+/// Whether the fused operation runs for tensors on `device`: on the CPU
+/// backends with autodiff or without, on the GPU (cubecl, with the `wgpu`
+/// feature) only without (no backward kernel).
 pub fn supports(device: &Device) -> bool {
-    #[allow(unreachable_patterns)] // which variants exist depends on the target
+    #[allow(unreachable_patterns)] // which variants exist depends on the target and features
     match device.clone().inner().as_dispatch() {
         DispatchDevice::NdArray(_) => true,
         #[cfg(not(target_arch = "wasm32"))]
         DispatchDevice::Flex(_) => true,
+        #[cfg(feature = "wgpu")]
+        DispatchDevice::Cube(_) => !device.is_autodiff(),
         _ => false,
     }
 }
@@ -83,7 +90,7 @@ fn host<B: burn::backend::Backend>(tensor: FloatTensor<B>) -> Vec<f32> {
     data.convert::<f32>().try_into_vec::<f32>().expect("converted to f32")
 }
 
-fn dims_of<B: burn::backend::Backend>(gates: &FloatTensor<B>, w_hidden: &FloatTensor<B>) -> Dims {
+pub(super) fn dims_of<B: burn::backend::Backend>(gates: &FloatTensor<B>, w_hidden: &FloatTensor<B>) -> Dims {
     let g = gates.shape();
     let w = w_hidden.shape();
     assert_eq!(g.num_dims(), 3, "gates must be [B, T, 4H]");

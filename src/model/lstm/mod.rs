@@ -12,8 +12,10 @@
 //!
 //! Two paths compute the same thing. On the CPU backends the input
 //! projection of every step is one matrix product and the recurrence one
-//! fused operation per layer-direction ([`fused`], forward and backward).
-//! Elsewhere (WebGPU/wgpu) the cell is written out step by step
+//! fused operation per layer-direction ([`fused`], forward and backward);
+//! on the GPU (wgpu/WebGPU) the same operation is one kernel dispatch per
+//! layer-direction, forward only (`gpu`). Elsewhere, and for training on
+//! the GPU, the cell is written out step by step
 //! ([`BiLstm::forward_composite`]): without autodiff the input projection
 //! is still one product per layer-direction; under autodiff every step
 //! projects its own input, because every slice of a tensor that needs
@@ -26,6 +28,8 @@
 mod blstm;
 #[cfg(feature = "burn")]
 pub mod fused;
+#[cfg(feature = "wgpu")]
+mod gpu;
 pub mod recurrence;
 
 #[cfg(feature = "burn")]
