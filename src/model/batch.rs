@@ -142,7 +142,7 @@ impl Batcher {
             max_frames: config.max_frames,
             max_words: config.max_words,
             stats_dim: config.stats_dim(),
-            ngram_buckets: if config.variant.uses_text() { config.ngram_buckets } else { 0 },
+            ngram_buckets: if config.has_ngram_head() { config.ngram_buckets } else { 0 },
         }
     }
 

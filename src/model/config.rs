@@ -271,6 +271,12 @@ impl ModelConfig {
         Ok(())
     }
 
+    /// Whether the model has the n-gram head (`ngram_buckets`, which only a
+    /// variant that reads text uses).
+    pub fn has_ngram_head(&self) -> bool {
+        self.ngram_buckets > 0 && self.variant.uses_text()
+    }
+
     /// Size of the utterance statistics vector (`acoustic_stats`; 0 without).
     pub fn stats_dim(&self) -> usize {
         if !self.acoustic_stats {

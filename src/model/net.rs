@@ -124,8 +124,7 @@ impl Model {
             .then(|| Dense::new(rng, config.stats_dim(), pooled, device));
         let stats_head = (config.stats_head && config.variant.uses_audio())
             .then(|| Dense::new(rng, config.stats_dim(), Emotion::COUNT, device));
-        let ngram_head = (config.ngram_buckets > 0 && config.variant.uses_text())
-            .then(|| Dense::new(rng, config.ngram_buckets, Emotion::COUNT, device));
+        let ngram_head = config.has_ngram_head().then(|| Dense::new(rng, config.ngram_buckets, Emotion::COUNT, device));
         Ok(Model { acoustic, lexical, fusion, output, stats, stats_head, ngram_head, config: config.clone() })
     }
 

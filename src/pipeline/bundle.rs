@@ -311,9 +311,9 @@ impl Bundle {
     /// Refuses a transcript while a file that only text needs is deferred
     /// and not given yet, naming each such file.
     fn check_text_files(&self) -> Result<()> {
-        let missing: Vec<&str> = [
-            (self.needs_vocabulary(), "its vocabulary (vocab.safetensors)"),
-            (self.needs_ngram_head(), "its n-gram head (ngram-head-f16.safetensors)"),
+        let missing: Vec<String> = [
+            (self.needs_vocabulary(), format!("its vocabulary ({VOCAB_FILE})")),
+            (self.needs_ngram_head(), format!("its n-gram head ({})", host_weights::NGRAM_HEAD_FILE)),
         ]
         .into_iter()
         .filter_map(|(missing, what)| missing.then_some(what))

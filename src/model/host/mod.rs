@@ -291,7 +291,7 @@ impl HostModel {
             true => Some(Dense::load(w, "stats_head", c.stats_dim(), Emotion::COUNT)?),
             false => None,
         };
-        let ngram_head = match c.ngram_buckets > 0 && c.variant.uses_text() && w.has("ngram_head.weight") {
+        let ngram_head = match c.has_ngram_head() && w.has("ngram_head.weight") {
             true => Some(Dense::load(w, "ngram_head", c.ngram_buckets, Emotion::COUNT)?),
             false => None,
         };
@@ -305,14 +305,14 @@ impl HostModel {
     /// Whether the config has an n-gram head whose weights are not loaded
     /// yet (they come in [`weights::NGRAM_HEAD_FILE`]).
     pub fn needs_ngram_head(&self) -> bool {
-        self.config.ngram_buckets > 0 && self.config.variant.uses_text() && self.ngram_head.is_none()
+        self.config.has_ngram_head() && self.ngram_head.is_none()
     }
 
     /// Loads the n-gram head from its own file (`ngram_head.weight` and
     /// `.bias`, nothing else), for a model whose config has one.
     pub fn set_ngram_head(&mut self, bytes: &[u8]) -> Result<(), ModelError> {
         let c = &self.config;
-        if c.ngram_buckets == 0 || !c.variant.uses_text() {
+        if !c.has_ngram_head() {
             return Err(ModelError::Format(format!(
                 "{}: this model has no n-gram head (its config has ngram_buckets = 0)",
                 weights::NGRAM_HEAD_FILE
