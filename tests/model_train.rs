@@ -102,18 +102,33 @@ fn same_seed_gives_the_same_run() {
 
 #[test]
 fn resume_after_a_kill_equals_the_uninterrupted_run() {
-    let train_set = dataset(24, 5);
-    let valid = dataset(8, 6);
     let mut c = config(Variant::Mmmla, 3);
     c.model.dropout = 0.3;
     c.balance = Balance::Sampling;
+    resume_equals_uninterrupted(&c, "resume");
+}
+
+/// With a weight average the checkpoint carries it, and the resumed run's
+/// average is the uninterrupted run's.
+#[test]
+fn resume_with_a_weight_average_equals_the_uninterrupted_run() {
+    let mut c = config(Variant::Mmmla, 3);
+    c.model.dropout = 0.3;
+    c.weight_average = 0.9;
+    resume_equals_uninterrupted(&c, "resume-average");
+}
+
+fn resume_equals_uninterrupted(c: &TrainConfig, name: &str) {
+    let train_set = dataset(24, 5);
+    let valid = dataset(8, 6);
+    let c = c.clone();
     let device = Device::flex();
 
-    let dir_a = temp_dir("resume-a");
+    let dir_a = temp_dir(&format!("{name}-a"));
     let a = train(&c, &train_set, &valid, &dir_a, &device, &mut Quiet).unwrap();
 
     // "Killed" after epoch 1: a run of 1 epoch leaves exactly that checkpoint.
-    let dir_b = temp_dir("resume-b");
+    let dir_b = temp_dir(&format!("{name}-b"));
     let mut first = c.clone();
     first.epochs = 1;
     train(&first, &train_set, &valid, &dir_b, &device, &mut Quiet).unwrap();
@@ -136,12 +151,36 @@ fn resume_after_a_kill_equals_the_uninterrupted_run() {
     assert_eq!(wa.len(), wb.len());
     let diff = wa.iter().zip(&wb).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
     assert!(diff <= 1e-6, "final weights differ by {diff}");
+    assert_eq!(ca.average.is_some(), c.weight_average > 0.0);
+    if let (Some(x), Some(y)) = (&ca.average, &cb.average) {
+        let (x, y) = (load(x), load(y));
+        let diff = x.iter().zip(&y).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(diff <= 1e-6, "final averages differ by {diff}");
+        assert_ne!(x, wa, "the average is not the last step's weights");
+    }
     // A checkpoint of another model is refused.
     let mut other = rest.clone();
     other.model.hidden = 9;
     assert!(train(&other, &train_set, &valid, &dir_b, &device, &mut Quiet).is_err());
     let _ = std::fs::remove_dir_all(&dir_a);
     let _ = std::fs::remove_dir_all(&dir_b);
+}
+
+/// With a weight average, what is validated and kept is the average: with
+/// no validation set the last epoch is kept, and it is the checkpoint's
+/// average, not its raw weights.
+#[test]
+fn the_weight_average_is_the_model_kept() {
+    let train_set = dataset(24, 9);
+    let mut c = config(Variant::Acoustic, 2);
+    c.weight_average = 0.9;
+    let dir = temp_dir("average-kept");
+    let r = train(&c, &train_set, &[], &dir, &Device::flex(), &mut Quiet).unwrap();
+    let ck = emorec::train::Checkpoint::load(&dir.join("checkpoint.bin")).unwrap();
+    let load = |bytes: &[u8]| Model::from_bytes(&c.model, bytes, &Device::flex()).unwrap().parameters_flat();
+    assert_eq!(r.model.parameters_flat(), load(ck.average.as_deref().expect("an average")));
+    assert_ne!(r.model.parameters_flat(), load(&ck.model));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -96,6 +96,11 @@ pub struct TrainConfig {
     /// the training corpora, cannot see that shift).
     #[serde(skip_serializing_if = "is_zero")]
     pub label_smoothing: f64,
+    /// Decay of an exponential moving average of the weights over the
+    /// training steps (0: off; 0.99 spans about 100 steps): the average is
+    /// what is validated, kept and shipped (`train::average`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub weight_average: f64,
     /// Waveform augmentation of the training audio (`[augment]`; off unless
     /// `copies` > 0).
     pub augment: AugmentConfig,
@@ -124,6 +129,7 @@ impl Default for TrainConfig {
             head_epochs: 0,
             ngram_weight_decay: 0.0,
             label_smoothing: 0.0,
+            weight_average: 0.0,
             augment: AugmentConfig::default(),
             model: ModelConfig::default(),
         }
@@ -162,6 +168,9 @@ impl TrainConfig {
         }
         if !(0.0..1.0).contains(&self.label_smoothing) {
             return bad("label_smoothing must be in [0, 1)");
+        }
+        if !(0.0..1.0).contains(&self.weight_average) {
+            return bad("weight_average must be in [0, 1) (0: off)");
         }
         if self.centre_stats && !(self.model.acoustic_stats && self.normalize == Normalization::Speaker) {
             return bad("centre_stats needs acoustic_stats and normalize = \"speaker\"");

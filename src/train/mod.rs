@@ -6,6 +6,7 @@
 //! [`Rng`] whose state is checkpointed, so on the CPU the same seed gives the
 //! same run, and a run killed and resumed gives the same run too.
 
+mod average;
 mod calibrate;
 mod checkpoint;
 mod config;
@@ -16,6 +17,7 @@ mod metrics;
 mod progress;
 mod run;
 
+pub use average::WeightAverage;
 pub use calibrate::{expected_calibration_error, fit_temperature, ECE_BINS};
 pub use checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE, PAUSE_ENV};
 pub use config::{Balance, TrainConfig};

@@ -13,7 +13,7 @@ use burn::tensor::{Bytes, Device, Tensor, TensorData};
 
 use super::checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
 use super::head::{fit_linear_head, HeadFit, HeadSettings, LinearHead};
-use super::{evaluate, Balance, EpochLog, Evaluation, Progress, TrainConfig};
+use super::{evaluate, Balance, EpochLog, Evaluation, Progress, TrainConfig, WeightAverage};
 use crate::model::io::{remove_stray_temps, write_atomic};
 use crate::model::layers::Dense;
 use crate::model::{Batch, Batcher, Example, Model, ModelError};
@@ -141,7 +141,7 @@ pub fn train_views(
         };
         Ok((model, adam(config).init(), state))
     };
-    let (mut model, mut optim, mut state) = if config.resume && ckpt_path.exists() {
+    let (mut model, mut optim, mut state, saved_average) = if config.resume && ckpt_path.exists() {
         let ck = Checkpoint::load(&ckpt_path)?;
         if ck.state.model_config != model_toml {
             return Err(ModelError::Config(format!(
@@ -159,9 +159,29 @@ pub fn train_views(
             .from_bytes(Bytes::from_bytes_vec(ck.optimizer))
             .map_err(|e| ModelError::Format(e.to_string()))?;
         progress.message(&format!("resuming after epoch {}", ck.state.epoch));
-        (model, optim, ck.state)
+        (model, optim, ck.state, ck.average)
     } else {
-        fresh()?
+        let (model, optim, state) = fresh()?;
+        (model, optim, state, None)
+    };
+    let mut average = match (config.weight_average > 0.0, saved_average) {
+        (false, _) => None,
+        (true, Some(bytes)) => {
+            let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+                .map_err(|e| ModelError::Format(e.to_string()))?;
+            let saved = Model::new(&config.model, config.seed, device)?
+                .try_load_record(record)
+                .map_err(|e| ModelError::Format(e.to_string()))?;
+            // Every epoch takes the same number of steps.
+            let steps = state.epoch * first.len().div_ceil(config.batch_size);
+            Some(WeightAverage::resume(saved, config.weight_average, steps))
+        }
+        (true, None) => {
+            if state.epoch > 0 {
+                progress.message("the checkpoint has no weight average: it starts again from the resumed weights");
+            }
+            Some(WeightAverage::new(&model, config.weight_average))
+        }
     };
 
     // A head kept apart takes no part in the training forward pass: its
@@ -194,12 +214,20 @@ pub fn train_views(
             let value: f32 = loss.clone().into_scalar();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(config.lr, model, grads);
+            if let Some(average) = average.as_mut() {
+                average.update(&model);
+            }
             loss_sum += value as f64;
             progress.batch_done(value as f64);
         }
         let train_loss = loss_sum / batches as f64;
 
-        let eval = if valid.is_empty() { None } else { Some(evaluate(&model.valid(), valid, config.batch_size)?) };
+        // What is validated and kept: the average where there is one.
+        let kept = match &average {
+            Some(average) => average.model().clone(),
+            None => model.valid(),
+        };
+        let eval = if valid.is_empty() { None } else { Some(evaluate(&kept, valid, config.batch_size)?) };
         let val_ua = eval.as_ref().map_or(f64::NAN, |e| e.ua);
         let best = match &eval {
             Some(_) => val_ua > state.best_ua,
@@ -209,7 +237,7 @@ pub fn train_views(
             state.best_ua = if val_ua.is_nan() { -1.0 } else { val_ua };
             state.best_epoch = epoch;
             state.epochs_since_best = 0;
-            model.valid().save_dir(&out_dir.join(BEST_DIR))?;
+            kept.save_dir(&out_dir.join(BEST_DIR))?;
             if let Some(e) = &eval {
                 write_atomic(
                     &out_dir.join(BEST_DIR).join("valid.json"),
@@ -236,6 +264,7 @@ pub fn train_views(
             state: state.clone(),
             model: model.to_bytes()?,
             optimizer: optim.into_bytes().map_err(|e| ModelError::Format(e.to_string()))?.to_vec(),
+            average: average.as_ref().map(|a| a.model().to_bytes()).transpose()?,
         };
         ck.save(&ckpt_path)?;
         write_logs(out_dir, &state.history)?;
