@@ -74,7 +74,7 @@ impl Encoder {
         };
         let masks = Masks::new(&lens, x.dims()[1], device);
         let h = self.blstm.forward_with(x, &masks.valid, rng, path);
-        self.pool.forward(h, &masks)
+        self.pool.forward(h, &masks, path)
     }
 }
 
@@ -170,7 +170,8 @@ impl Model {
 
         let encode = |enc: &Option<Encoder>, input: &Option<Padded>, rng: Option<&mut Rng>| match (enc, input) {
             (Some(enc), Some(input)) => enc.forward(input, &device, rng, path),
-            _ => (Tensor::<2>::zeros([b, pooled], &device), None),
+            // Uploaded, not filled: on the GPU a fill is a dispatch.
+            _ => (Tensor::<2>::from_data(TensorData::zeros::<f32, _>([b, pooled]), &device), None),
         };
         let (mut audio, frame_attention) = encode(&self.acoustic, &batch.acoustic, rng.as_deref_mut());
         let mut head = None;
@@ -205,6 +206,23 @@ impl Model {
             });
         }
 
+        // Inference on the GPU: the fusion, the output layer and the
+        // softmax in one kernel.
+        #[cfg(feature = "wgpu")]
+        if let (Some(fusion), None, Recurrence::Auto) = (&self.fusion, &rng, path) {
+            if crate::model::gpu::supports(&device) {
+                let extra = head
+                    .unwrap_or_else(|| Tensor::from_data(TensorData::zeros::<f32, _>([b, Emotion::COUNT]), &device));
+                let out = fusion.classify_gpu(audio, text, present, extra, &self.output);
+                return ModelOutput {
+                    logits: out.logits,
+                    probabilities: out.probabilities,
+                    frame_attention,
+                    word_attention,
+                    modality_weights: out.modality_weights,
+                };
+            }
+        }
         let (features, modality_weights) = match (&self.fusion, self.config.variant) {
             (Some(fusion), _) => fusion.forward(audio, text, absent, present),
             (None, Variant::Mmb) => {
