@@ -190,6 +190,11 @@ impl Model {
         let has_audio: Vec<bool> = audio_lens.iter().map(|&l| l > 0 && self.acoustic.is_some()).collect();
         let has_text: Vec<bool> = text_lens.iter().map(|&l| l > 0 && self.lexical.is_some()).collect();
         let (present, absent) = presence(&has_audio, &has_text, &device);
+        // Whether the GPU kernels run (for the batch and the weights alike).
+        #[cfg(feature = "wgpu")]
+        let on_gpu = crate::model::gpu::supports(&device);
+        #[cfg(not(feature = "wgpu"))]
+        let on_gpu = false;
         let apart = self.config.ngram_apart && rng.is_some();
         if let (Some(h), Some(bags), false) = (&self.ngram_head, &batch.ngrams, apart) {
             let n = self.config.ngram_buckets;
@@ -199,7 +204,9 @@ impl Model {
             }
             let x = Tensor::<2>::from_data(TensorData::new(dense, [b, n]), &device);
             // Items without text get nothing from the head, not its bias.
-            let z = h.forward(x) * present.clone().slice([0..b, 1..2]);
+            let keep: Vec<f32> = has_text.iter().map(|&t| if t { 1.0 } else { 0.0 }).collect();
+            let keep = Tensor::<2>::from_data(TensorData::new(keep, [b, 1]), &device);
+            let z = h.forward_kept(x, keep, path == Recurrence::Auto && on_gpu);
             head = Some(match head {
                 Some(h) => h + z,
                 None => z,
@@ -207,10 +214,10 @@ impl Model {
         }
 
         // Inference on the GPU: the fusion, the output layer and the
-        // softmax in one kernel.
+        // softmax in two kernels.
         #[cfg(feature = "wgpu")]
         if let (Some(fusion), None, Recurrence::Auto) = (&self.fusion, &rng, path) {
-            if crate::model::gpu::supports(&device) {
+            if on_gpu {
                 let extra = head
                     .unwrap_or_else(|| Tensor::from_data(TensorData::zeros::<f32, _>([b, Emotion::COUNT]), &device));
                 let out = fusion.classify_gpu(audio, text, present, extra, &self.output);
