@@ -6,9 +6,15 @@
 //! adapter (SwiftShader, WebGPU in headless Chromium) each one costs far
 //! more than the arithmetic it carries. So inference there runs each stage
 //! of the forward pass as one kernel: a BLSTM layer (`lstm::gpu`), an
-//! attention pooling (`pooling::gpu`), the fusion with the output layer
-//! (`fusion::gpu`). None has a backward pass: training keeps the composite
-//! path.
+//! attention pooling (`pooling::gpu`), the n-gram head (`layers::gpu`), the
+//! fusion and the output layer with the softmax (`fusion::gpu`, two
+//! kernels). None has a backward pass: training keeps the composite path.
+//!
+//! The shipped model's classify call is 7 dispatches on WebGPU, one per
+//! kernel (acoustic and lexical BLSTM and pooling, n-gram head, fusion,
+//! output); it was 80 with only the recurrences fused, counted by
+//! `WEBGPU=1 ORT=0 ./scripts/bench-wasm.sh` (which counts every
+//! `dispatchWorkgroups`). Inputs and masks are uploads, not dispatches.
 
 use burn::backend::DispatchDevice;
 use burn::tensor::Device;

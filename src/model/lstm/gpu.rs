@@ -12,8 +12,13 @@
 //! b + h W_hidden`), cells and outputs, then a barrier. Items and
 //! directions are independent, so `(item, direction)` is the grid.
 //! Projecting the inputs inside the loop costs each step `D` more
-//! multiply-adds per gate, but saves the product, the bias, the concatenation
-//! of the directions and their dispatches.
+//! multiply-adds per gate, but saves the products, the bias, the
+//! concatenation of the directions and their dispatches. It costs no time
+//! either: on SwiftShader (headless Chromium, 2 busy cores) the shipped
+//! acoustic layer (500 frames of 130 values, H = 64) took 420-475 ms in
+//! this kernel, and 420-515 ms as burn's two matrix products (310-360 ms)
+//! followed by a kernel for the bias and the recurrence alone (140-150 ms):
+//! on a software adapter the projection's arithmetic dominates either way.
 //!
 //! Inference only: there is no backward kernel, so a tensor that needs
 //! gradients on a GPU device keeps the composite path
