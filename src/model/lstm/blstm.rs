@@ -133,8 +133,8 @@ impl BiLstmLayer {
 }
 
 /// Which implementation of the recurrence runs (and, on the GPU, of the
-/// attention pooling and the fusion with the output layer: see
-/// [`crate::model::Model::forward_with`]).
+/// attention pooling, the n-gram head and the fusion with the output
+/// layer: see [`crate::model::Model::forward_with`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recurrence {
     /// Fused where the device has it, composite elsewhere.
