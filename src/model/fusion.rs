@@ -15,6 +15,9 @@ use super::layers::{tanh, Dense};
 use super::pooling::MASKED;
 use crate::rng::Rng;
 
+#[cfg(feature = "wgpu")]
+pub mod gpu;
+
 #[derive(Module, Debug)]
 pub struct ModalityFusion {
     pub audio: Dense,
@@ -49,5 +52,31 @@ impl ModalityFusion {
         let weights = softmax(scores.mask_fill(absent, MASKED), 1) * present;
         let fused = pa * weights.clone().narrow(1, 0, 1) + pt * weights.clone().narrow(1, 1, 1);
         (fused, weights)
+    }
+
+    /// The fusion, then `output` and the softmax, as one GPU kernel: the
+    /// logits (`output`'s plus `extra`, `[B, C]`, the heads'), their softmax
+    /// and the modality weights. `present`: `[B, 2]` as in
+    /// [`ModalityFusion::forward`]. Call only where
+    /// [`crate::model::gpu::supports`] holds for the tensors and the weights.
+    #[cfg(feature = "wgpu")]
+    pub fn classify_gpu(
+        &self,
+        audio: Tensor<2>,
+        text: Tensor<2>,
+        present: Tensor<2>,
+        extra: Tensor<2>,
+        output: &Dense,
+    ) -> gpu::Outputs {
+        let weights = gpu::Weights {
+            audio_w: self.audio.weight.val(),
+            audio_b: self.audio.bias.val(),
+            text_w: self.text.weight.val(),
+            text_b: self.text.bias.val(),
+            context: self.context.val(),
+            output_w: output.weight.val(),
+            output_b: output.bias.val(),
+        };
+        gpu::fuse_and_classify(audio, text, present, extra, weights)
     }
 }

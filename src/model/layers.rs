@@ -11,6 +11,9 @@ use burn::tensor::{Device, Tensor, TensorData};
 use super::init::{torch_bound, uniform1, uniform2};
 use crate::rng::Rng;
 
+#[cfg(feature = "wgpu")]
+pub mod gpu;
+
 /// `y = x W + b`, `W: [d_in, d_out]`, initialised as PyTorch's `nn.Linear`.
 #[derive(Module, Debug)]
 pub struct Dense {
@@ -27,6 +30,21 @@ impl Dense {
     /// `[n, d_in] -> [n, d_out]`.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         x.matmul(self.weight.val()) + self.bias.val().unsqueeze_dim(0)
+    }
+
+    /// `(x W + b) * keep` (`keep`: `[n, 1]`, 1 or 0 per row). `on_gpu`:
+    /// as one GPU kernel (inference only: call it so only where
+    /// [`crate::model::gpu::supports`] holds for `x` and the weights);
+    /// tensor operations otherwise, or with more outputs than the kernel
+    /// takes.
+    pub fn forward_kept(&self, x: Tensor<2>, keep: Tensor<2>, on_gpu: bool) -> Tensor<2> {
+        #[cfg(feature = "wgpu")]
+        if on_gpu && self.bias.dims()[0] <= gpu::MAX_OUTPUTS {
+            return gpu::dense_kept(x, self.weight.val(), self.bias.val(), keep);
+        }
+        #[cfg(not(feature = "wgpu"))]
+        let _ = on_gpu; // no GPU kernels in this build
+        self.forward(x) * keep
     }
 
     /// `[b, t, d_in] -> [b, t, d_out]`, as one matrix product.

@@ -16,6 +16,8 @@ pub mod config;
 mod error;
 #[cfg(feature = "burn")]
 pub mod fusion;
+#[cfg(feature = "wgpu")]
+pub mod gpu;
 pub mod host;
 #[cfg(feature = "burn")]
 mod init;

@@ -74,7 +74,7 @@ impl Encoder {
         };
         let masks = Masks::new(&lens, x.dims()[1], device);
         let h = self.blstm.forward_with(x, &masks.valid, rng, path);
-        self.pool.forward(h, &masks)
+        self.pool.forward(h, &masks, path)
     }
 }
 
@@ -170,7 +170,8 @@ impl Model {
 
         let encode = |enc: &Option<Encoder>, input: &Option<Padded>, rng: Option<&mut Rng>| match (enc, input) {
             (Some(enc), Some(input)) => enc.forward(input, &device, rng, path),
-            _ => (Tensor::<2>::zeros([b, pooled], &device), None),
+            // Uploaded, not filled: on the GPU a fill is a dispatch.
+            _ => (Tensor::<2>::from_data(TensorData::zeros::<f32, _>([b, pooled]), &device), None),
         };
         let (mut audio, frame_attention) = encode(&self.acoustic, &batch.acoustic, rng.as_deref_mut());
         let mut head = None;
@@ -189,6 +190,11 @@ impl Model {
         let has_audio: Vec<bool> = audio_lens.iter().map(|&l| l > 0 && self.acoustic.is_some()).collect();
         let has_text: Vec<bool> = text_lens.iter().map(|&l| l > 0 && self.lexical.is_some()).collect();
         let (present, absent) = presence(&has_audio, &has_text, &device);
+        // Whether the GPU kernels run (for the batch and the weights alike).
+        #[cfg(feature = "wgpu")]
+        let on_gpu = crate::model::gpu::supports(&device);
+        #[cfg(not(feature = "wgpu"))]
+        let on_gpu = false;
         let apart = self.config.ngram_apart && rng.is_some();
         if let (Some(h), Some(bags), false) = (&self.ngram_head, &batch.ngrams, apart) {
             let n = self.config.ngram_buckets;
@@ -198,13 +204,32 @@ impl Model {
             }
             let x = Tensor::<2>::from_data(TensorData::new(dense, [b, n]), &device);
             // Items without text get nothing from the head, not its bias.
-            let z = h.forward(x) * present.clone().slice([0..b, 1..2]);
+            let keep: Vec<f32> = has_text.iter().map(|&t| if t { 1.0 } else { 0.0 }).collect();
+            let keep = Tensor::<2>::from_data(TensorData::new(keep, [b, 1]), &device);
+            let z = h.forward_kept(x, keep, path == Recurrence::Auto && on_gpu);
             head = Some(match head {
                 Some(h) => h + z,
                 None => z,
             });
         }
 
+        // Inference on the GPU: the fusion, the output layer and the
+        // softmax in two kernels.
+        #[cfg(feature = "wgpu")]
+        if let (Some(fusion), None, Recurrence::Auto) = (&self.fusion, &rng, path) {
+            if on_gpu {
+                let extra = head
+                    .unwrap_or_else(|| Tensor::from_data(TensorData::zeros::<f32, _>([b, Emotion::COUNT]), &device));
+                let out = fusion.classify_gpu(audio, text, present, extra, &self.output);
+                return ModelOutput {
+                    logits: out.logits,
+                    probabilities: out.probabilities,
+                    frame_attention,
+                    word_attention,
+                    modality_weights: out.modality_weights,
+                };
+            }
+        }
         let (features, modality_weights) = match (&self.fusion, self.config.variant) {
             (Some(fusion), _) => fusion.forward(audio, text, absent, present),
             (None, Variant::Mmb) => {

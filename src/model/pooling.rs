@@ -10,7 +10,11 @@ use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 
 use super::init::{torch_bound, uniform1};
 use super::layers::{tanh, Dense};
+use super::lstm::Recurrence;
 use crate::rng::Rng;
+
+#[cfg(feature = "wgpu")]
+pub mod gpu;
 
 pub use super::config::PoolKind;
 
@@ -78,6 +82,23 @@ impl AttentionPool {
         let pooled = weights.clone().unsqueeze_dim::<3>(1).matmul(h).reshape([b, d]);
         (pooled, weights)
     }
+
+    /// [`AttentionPool::forward`] as one GPU kernel, where it runs for `h`
+    /// and the weights (both on the GPU, neither needing gradients); `None`
+    /// elsewhere.
+    #[cfg(feature = "wgpu")]
+    fn forward_gpu(&self, h: &Tensor<3>, masks: &Masks) -> Option<(Tensor<2>, Tensor<2>)> {
+        let on_gpu = crate::model::gpu::supports;
+        (on_gpu(&h.device()) && on_gpu(&self.context.val().device())).then(|| {
+            gpu::attention_pool(
+                h.clone(),
+                self.projection.weight.val(),
+                self.projection.bias.val(),
+                self.context.val(),
+                masks.valid.clone(),
+            )
+        })
+    }
 }
 
 /// A pooling step with its parameters (attention only).
@@ -96,8 +117,18 @@ impl Pooler {
 
     /// `h: [B, T, 2H]` → (pooled `[B, 2H]`, per-step weights `[B, T]` when the
     /// pooling has them: learned for attention, uniform over valid steps for
-    /// the mean, none for last/CLS).
-    pub fn forward(&self, h: Tensor<3>, masks: &Masks) -> (Tensor<2>, Option<Tensor<2>>) {
+    /// the mean, none for last/CLS). `path`: [`Recurrence::Auto`] lets
+    /// attention take the GPU kernel where it runs, [`Recurrence::Composite`]
+    /// keeps the tensor operations everywhere.
+    pub fn forward(&self, h: Tensor<3>, masks: &Masks, path: Recurrence) -> (Tensor<2>, Option<Tensor<2>>) {
+        #[cfg(feature = "wgpu")]
+        if let (Some(attention), Recurrence::Auto) = (&self.attention, path) {
+            if let Some((pooled, weights)) = attention.forward_gpu(&h, masks) {
+                return (pooled, Some(weights));
+            }
+        }
+        #[cfg(not(feature = "wgpu"))]
+        let _ = path; // only the GPU has a fused pooling
         let [b, t, d] = h.dims();
         let device = h.device();
         let (pooled, weights) = match self.kind {

@@ -113,20 +113,34 @@ impl BiLstmLayer {
         fwd.into_iter().zip(bwd).map(|(f, b)| Tensor::cat(vec![f, b], 1)).collect()
     }
 
-    /// The fused path: `[B, T, D] -> [B, T, 2H]`.
+    /// The fused path: `[B, T, D] -> [B, T, 2H]`. On the GPU one kernel
+    /// for the whole layer; on the CPU one product and one fused
+    /// recurrence per direction.
     fn forward_fused(&self, x: Tensor<3>, valid: &Tensor<2>) -> Tensor<3> {
+        #[cfg(feature = "wgpu")]
+        if crate::model::gpu::supports(&x.device()) {
+            let direction = |cell: &LstmCell| super::gpu::Direction {
+                w_input: cell.w_input.val(),
+                bias: cell.bias.val(),
+                w_hidden: cell.w_hidden.val(),
+            };
+            return super::gpu::bilstm_layer(x, direction(&self.forward), direction(&self.backward), valid.clone());
+        }
         let fwd = self.forward.run_fused(x.clone(), valid.clone(), false);
         let bwd = self.backward.run_fused(x, valid.clone(), true);
         Tensor::cat(vec![fwd, bwd], 2)
     }
 }
 
-/// Which implementation of the recurrence runs.
+/// Which implementation of the recurrence runs (and, on the GPU, of the
+/// attention pooling, the n-gram head and the fusion with the output
+/// layer: see [`crate::model::Model::forward_with`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recurrence {
     /// Fused where the device has it, composite elsewhere.
     Auto,
-    /// Step by step on every backend.
+    /// Step by step on every backend, and the rest as tensor operations:
+    /// the reference the fused paths are tested against.
     Composite,
 }
 

@@ -8,10 +8,11 @@
 //! [`recurrence`](super::recurrence) over plain slices and hand back one
 //! tensor. Under autodiff the operation is one graph node whose backward
 //! pass is backpropagation through time on the same slices, so training
-//! gets the speed-up too. On the GPU (with the `wgpu` feature) a cubecl
-//! kernel runs the forward pass in one dispatch (`lstm::gpu`); it has no
-//! backward pass, so training there keeps the composite path. [`supports`]
-//! says which tensors take this one.
+//! gets the speed-up too. On the GPU (with the `wgpu` feature) the fused
+//! path is a different operation, a whole bidirectional layer with its
+//! input projection in one cubecl kernel (`lstm::gpu`); it has no backward
+//! pass, so training there keeps the composite path. [`supports`] says
+//! which tensors take a fused path.
 
 // ndarray is deprecated upstream, but it is the browser's CPU backend (see
 // `web::backend`).
@@ -30,7 +31,6 @@ use super::recurrence::{self, Dims};
 #[backend_extension(
     NdArray,
     Flex: cfg(not(target_arch = "wasm32")),
-    Cube: cfg(feature = "wgpu"),
     Autodiff: cfg(not(target_arch = "wasm32"))
 )]
 pub trait FusedLstm: burn::backend::Backend {
@@ -54,9 +54,10 @@ pub trait FusedLstmBackward: FusedLstm {
     ) -> (FloatTensor<Self>, FloatTensor<Self>);
 }
 
-/// Whether the fused operation runs for tensors on `device`: on the CPU
-/// backends with autodiff or without, on the GPU (cubecl, with the `wgpu`
-/// feature) only without (no backward kernel).
+/// Whether a fused path runs for tensors on `device`: this operation on
+/// the CPU backends with autodiff or without, the GPU's layer kernel
+/// (cubecl, with the `wgpu` feature, see [`crate::model::gpu::supports`])
+/// only without (no backward kernel).
 pub fn supports(device: &Device) -> bool {
     #[allow(unreachable_patterns)] // which variants exist depends on the target and features
     match device.clone().inner().as_dispatch() {
@@ -64,13 +65,13 @@ pub fn supports(device: &Device) -> bool {
         #[cfg(not(target_arch = "wasm32"))]
         DispatchDevice::Flex(_) => true,
         #[cfg(feature = "wgpu")]
-        DispatchDevice::Cube(_) => !device.is_autodiff(),
+        DispatchDevice::Cube(_) => crate::model::gpu::supports(device),
         _ => false,
     }
 }
 
-/// The fused recurrence on tensors. Call only where [`supports`] holds
-/// for the tensors' device.
+/// The fused recurrence on tensors. Call only on the CPU backends (where
+/// [`supports`] holds and [`crate::model::gpu::supports`] does not).
 pub fn lstm_recurrence(gates: Tensor<3>, w_hidden: Tensor<2>, valid: Tensor<2>, reverse: bool) -> Tensor<3> {
     let out = <burn::backend::Dispatch as FusedLstm>::lstm_recurrence(
         gates.into_dispatch(),

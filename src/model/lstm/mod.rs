@@ -13,8 +13,8 @@
 //! Two paths compute the same thing. On the CPU backends the input
 //! projection of every step is one matrix product and the recurrence one
 //! fused operation per layer-direction ([`fused`], forward and backward);
-//! on the GPU (wgpu/WebGPU) the same operation is one kernel dispatch per
-//! layer-direction, forward only (`gpu`). Elsewhere, and for training on
+//! on the GPU (wgpu/WebGPU) one kernel dispatch runs a whole layer, both
+//! directions and the input projection, forward only (`gpu`). Elsewhere, and for training on
 //! the GPU, the cell is written out step by step
 //! ([`BiLstm::forward_composite`]): without autodiff the input projection
 //! is still one product per layer-direction; under autodiff every step
@@ -29,7 +29,7 @@ mod blstm;
 #[cfg(feature = "burn")]
 pub mod fused;
 #[cfg(feature = "wgpu")]
-mod gpu;
+pub mod gpu;
 pub mod recurrence;
 
 #[cfg(feature = "burn")]
