@@ -7,8 +7,11 @@
 
 mod auditory;
 mod energy;
+mod lanes;
 mod maths;
 mod mfcc;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod real_fft;
 mod spectral;
 mod spectrum;
 mod voicing;
@@ -19,7 +22,7 @@ use auditory::{auditory_spectrum, equal_loudness, MelFilterbank, Rasta};
 use energy::ZeroCrossings;
 use mfcc::Mfcc;
 use spectral::SpectralShape;
-use spectrum::{hamming, MagnitudeSpectrum};
+use spectrum::{hamming, MagnitudeSpectrum, FRAMES_PER_FFT};
 use voicing::Voicing;
 
 /// Sample rate the descriptors are defined at.
@@ -126,7 +129,7 @@ impl Default for Compare2016 {
 impl Compare2016 {
     pub fn new() -> Self {
         let spectrum = MagnitudeSpectrum::new(hamming(SHORT_FRAME));
-        let n_bins = spectrum.magnitude.len();
+        let n_bins = spectrum.n_bins();
         let bin_hz = spectrum.bin_hz();
         let filterbank = MelFilterbank::new(N_BANDS, 20.0, 8000.0, n_bins, bin_hz);
         let equal_loudness: Vec<f64> = filterbank.centres_hz.iter().map(|&f| equal_loudness(f)).collect();
@@ -147,14 +150,14 @@ impl Compare2016 {
     }
 
     /// Fills the raw (unsmoothed) zero-crossing, auditory, spectral and MFCC
-    /// contours of frame `t`.
-    fn short_frame_descriptors(&mut self, x: &[f32], zcr: &ZeroCrossings, t: usize, raw: &mut [Vec<f32>]) {
+    /// contours of frame `t`, whose magnitude spectrum is the spectrum's
+    /// frame `l`.
+    fn short_frame_descriptors(&mut self, zcr: &ZeroCrossings, t: usize, l: usize, raw: &mut [Vec<f32>]) {
         let start = t * HOP;
-        let short = &x[start..start + SHORT_FRAME];
         raw[col::ZCR][t] = zcr.rate(start, LONG_FRAME) as f32;
 
-        self.spectrum.compute(short);
-        for (p, m) in self.power.iter_mut().zip(&self.spectrum.magnitude) {
+        let magnitude = self.spectrum.magnitude(l);
+        for (p, m) in self.power.iter_mut().zip(magnitude) {
             *p = m * m;
         }
         self.filterbank.apply(&self.power, &mut self.bands);
@@ -168,7 +171,7 @@ impl Compare2016 {
         }
 
         let mut spectral = [0.0; spectral::COUNT];
-        self.spectral.compute(&self.spectrum.magnitude, &self.power, &mut spectral);
+        self.spectral.compute(self.spectrum.magnitude(l), &self.power, &mut spectral);
         for (k, v) in spectral.iter().enumerate() {
             raw[col::SPECTRAL + k][t] = *v as f32;
         }
@@ -201,8 +204,17 @@ impl Compare2016 {
         self.spectral.reset();
         let zcr = ZeroCrossings::new(x);
         energy::frame_rms(x, HOP, SHORT_FRAME, &mut raw[col::RMS]);
-        for t in 0..n_frames {
-            self.short_frame_descriptors(x, &zcr, t, &mut raw);
+        // The short frames' spectra a block at a time (two frames per
+        // transform in wasm, see [`spectrum`]), then each frame's descriptors
+        // in order (RASTA filtering and spectral flux carry state).
+        for block in (0..n_frames).step_by(FRAMES_PER_FFT) {
+            let count = FRAMES_PER_FFT.min(n_frames - block);
+            let frames: [&[f32]; FRAMES_PER_FFT] =
+                std::array::from_fn(|l| &x[(block + l.min(count - 1)) * HOP..][..SHORT_FRAME]);
+            self.spectrum.compute(&frames[..count]);
+            for l in 0..count {
+                self.short_frame_descriptors(&zcr, block + l, l, &mut raw);
+            }
         }
         let voiced = self.voicing.compute(x, n_frames);
         for (t, v) in voiced.iter().enumerate() {

@@ -18,7 +18,6 @@
 //!    ([`jitter`]).
 
 mod jitter;
-mod lanes;
 mod octave;
 mod shs;
 mod spectrum;

@@ -2,7 +2,7 @@
 //! RMS energy (which openSMILE measures on the same windowed frame and uses to
 //! gate the pitch).
 
-use super::lanes::FrameLanes;
+use super::super::lanes::FrameLanes;
 use rustfft::num_complex::Complex;
 use rustfft::Fft;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -13,9 +13,10 @@ use std::sync::Arc;
 const SIGMA: f64 = 0.4;
 
 /// The transform's sample: four frames side by side in wasm, where
-/// rustfft's algorithms are scalar; one frame natively (see [`super::lanes`]).
+/// rustfft's algorithms are scalar; one frame natively (see
+/// [`super::super::lanes`]).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-type Sample = super::lanes::F32x4;
+type Sample = super::super::lanes::F32x4;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 type Sample = f32;
 
@@ -63,17 +64,12 @@ type Transform = Arc<dyn Fft<Sample>>;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 type Transform = rustfft::algorithm::Radix4<Sample>;
 
-/// The algorithm rustfft's scalar planner builds for `len` = 2^(2k+3)
-/// (512 for the 960-sample frames): radix 4 over a size-8 butterfly, built
-/// directly. Planning for the lane type would compile every algorithm the
-/// planner can choose (some 70 KB of gzipped wasm); this compiles two, and
-/// gives the planner's very transform.
+/// The algorithm rustfft's scalar planner builds for 512 samples (the 960-sample
+/// frames): radix 4 over a size-8 butterfly (see [`super::super::lanes::radix4`]).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn plan_fft(len: usize) -> Transform {
     use rustfft::algorithm::butterflies::Butterfly8;
-    let bits = len.trailing_zeros();
-    assert!(len.is_power_of_two() && bits % 2 == 1 && bits > 5, "no radix-4 plan over 8 for {len} samples");
-    Transform::new_with_base((bits - 3) / 2, Arc::new(Butterfly8::new(rustfft::FftDirection::Forward)))
+    super::super::lanes::radix4(len, Arc::new(Butterfly8::new(rustfft::FftDirection::Forward)))
 }
 
 /// `v` in every lane.
