@@ -2,8 +2,8 @@
 //! log energies, weight decay and utterance statistics (voiced ones too): the
 //! bundle it writes records the mode and the view, `evaluate`
 //! standardises by speaker (and warns when told otherwise), `predict
-//! --speaker` reads a speaker's recordings, and `results.md` pools the test
-//! utterances per corpus.
+//! --speaker` reads a speaker's recordings, `results.md` pools the test
+//! utterances per corpus, and `--validation-fraction` reaches the folds.
 
 mod common;
 
@@ -139,5 +139,32 @@ fn speaker_normalised_training_to_prediction() {
     // Without the speaker's recordings: a result, and a note saying what it costs.
     let (ok, _, err) = emorec(&["predict", "--model", bundle.to_str().unwrap(), "--audio", files[0].to_str().unwrap()]);
     assert!(ok && err.contains("without --speaker"), "{err}");
+
+    // A larger validation share reaches the folds: with two training actors
+    // (too few to hold whole speakers out) it is a share of each class's
+    // training utterances, half of 16 here instead of one per class.
+    let cv_with = |fraction: &str| {
+        let out = dir.join(format!("cv-{fraction}"));
+        emorec(&[
+            "cv",
+            "--config",
+            c.to_str().unwrap(),
+            "--manifest",
+            m.to_str().unwrap(),
+            "--protocol",
+            "loso",
+            "--validation-fraction",
+            fraction,
+            "--out",
+            out.to_str().unwrap(),
+            "--cache",
+            cache.to_str().unwrap(),
+        ])
+    };
+    let (ok, _, err) = cv_with("0.5");
+    assert!(ok, "cv failed: {err}");
+    assert!(err.contains("8 train, 8 validation, 8 test examples"), "{err}");
+    let (ok, _, err) = cv_with("1");
+    assert!(!ok && err.contains("not a share strictly between 0 and 1"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -46,6 +46,12 @@ pub struct ExperimentArgs {
     /// For loso: put the speakers into this many folds instead of one fold each.
     #[arg(long)]
     pub speaker_folds: Option<usize>,
+    /// Share of the training speakers (or, with too few, of each class's
+    /// training utterances) held out for validation: early stopping and
+    /// the temperature. Leaving a corpus out with the default, a fold may
+    /// validate on one speaker.
+    #[arg(long, default_value_t = ValidationPolicy::default().fraction, value_parser = validation_fraction)]
+    pub validation_fraction: f64,
     /// Overrides the config's seed.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -186,7 +192,8 @@ impl Experiment {
             (Protocol::LeaveOneSpeakerOut, Some(_)) => Protocol::SpeakerFolds,
             (p, _) => p,
         };
-        let folds = protocol.folds(&utts, config.seed, ValidationPolicy::default())?;
+        let policy = ValidationPolicy { fraction: args.validation_fraction, ..ValidationPolicy::default() };
+        let folds = protocol.folds(&utts, config.seed, policy)?;
         Ok(Experiment {
             config,
             utts,
@@ -432,4 +439,12 @@ fn write_figures(report: &TrainReport, test: Option<&Evaluation>, out: &Path) ->
         write_atomic(&out.join("confusion.svg"), svg.as_bytes())?;
     }
     Ok(())
+}
+
+/// `--validation-fraction`: a share strictly between 0 and 1.
+fn validation_fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f > 0.0 && f < 1.0 => Ok(f),
+        _ => Err(format!("{text:?} is not a share strictly between 0 and 1 (e.g. 0.2)")),
+    }
 }
