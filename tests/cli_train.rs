@@ -75,21 +75,17 @@ fn speaker_normalised_training_to_prediction() {
     std::fs::write(&m, manifest).unwrap();
     let c = dir.join("tiny.toml");
     std::fs::write(&c, CONFIG).unwrap();
-    let out = dir.join("cv");
     let cache = dir.join("cache");
-    let (ok, _, err) = emorec(&[
-        "cv",
-        "--config",
-        c.to_str().unwrap(),
-        "--manifest",
-        m.to_str().unwrap(),
-        "--protocol",
-        "loso",
-        "--out",
-        out.to_str().unwrap(),
-        "--cache",
-        cache.to_str().unwrap(),
-    ]);
+    // `emorec cv` over the three actors into `dir/name`, with `extra` arguments.
+    let cv = |name: &str, extra: &[&str]| {
+        let out = dir.join(name);
+        let mut args = vec!["cv", "--config", c.to_str().unwrap(), "--manifest", m.to_str().unwrap()];
+        args.extend_from_slice(&["--protocol", "loso", "--cache", cache.to_str().unwrap()]);
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        (emorec(&args), out)
+    };
+    let ((ok, _, err), out) = cv("cv", &[]);
     assert!(ok, "cv failed: {err}");
     assert!(err.contains("standardising the descriptors by speaker"), "{err}");
     assert!(err.contains("statistics head fitted alone: 20 epochs"), "{err}");
@@ -142,29 +138,12 @@ fn speaker_normalised_training_to_prediction() {
 
     // A larger validation share reaches the folds: with two training actors
     // (too few to hold whole speakers out) it is a share of each class's
-    // training utterances, half of 16 here instead of one per class.
-    let cv_with = |fraction: &str| {
-        let out = dir.join(format!("cv-{fraction}"));
-        emorec(&[
-            "cv",
-            "--config",
-            c.to_str().unwrap(),
-            "--manifest",
-            m.to_str().unwrap(),
-            "--protocol",
-            "loso",
-            "--validation-fraction",
-            fraction,
-            "--out",
-            out.to_str().unwrap(),
-            "--cache",
-            cache.to_str().unwrap(),
-        ])
-    };
-    let (ok, _, err) = cv_with("0.5");
+    // training utterances: half of 16 here, where a tenth of each class's
+    // four rounds to none.
+    let ((ok, _, err), _) = cv("cv-half", &["--validation-fraction", "0.5"]);
     assert!(ok, "cv failed: {err}");
     assert!(err.contains("8 train, 8 validation, 8 test examples"), "{err}");
-    let (ok, _, err) = cv_with("1");
+    let ((ok, _, err), _) = cv("cv-all", &["--validation-fraction", "1"]);
     assert!(!ok && err.contains("not a share strictly between 0 and 1"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
