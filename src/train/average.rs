@@ -53,11 +53,14 @@ impl WeightAverage {
     /// [current decay](Self::current_decay), parameter by parameter (both
     /// walked in the same struct order).
     pub fn update(&mut self, model: &Model) {
+        let current_model = model.valid();
         let mut current = Collect(Vec::new());
-        model.valid().visit(&mut current);
+        current_model.visit(&mut current);
         let mut blend = Blend { current: current.0.into_iter(), decay: self.current_decay() };
         self.steps += 1;
-        let average = std::mem::replace(&mut self.model, model.valid());
+        // The inference copy made above holds the place while the average
+        // is blended (`map` takes the module by value).
+        let average = std::mem::replace(&mut self.model, current_model);
         self.model = average.map(&mut blend);
         assert!(blend.current.next().is_none(), "the average and the model have the same parameters");
     }
