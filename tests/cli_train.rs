@@ -3,7 +3,8 @@
 //! bundle it writes records the mode and the view, `evaluate`
 //! standardises by speaker (and warns when told otherwise), `predict
 //! --speaker` reads a speaker's recordings, `results.md` pools the test
-//! utterances per corpus, and `--validation-fraction` reaches the folds.
+//! utterances per corpus, `--validation-fraction` reaches the folds, and
+//! `evaluate --predictions` writes each utterance's result.
 
 mod common;
 
@@ -107,12 +108,30 @@ fn speaker_normalised_training_to_prediction() {
         let (ok, stdout, err) = emorec(&args);
         assert!(ok, "evaluate failed: {err}");
         let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-        (v["n"].as_u64().unwrap(), v["loss"].as_f64().unwrap(), err)
+        (v["n"].as_u64().unwrap(), v["loss"].as_f64().unwrap(), v["wa"].as_f64().unwrap(), err)
     };
-    let (n, by_speaker, err) = evaluate(&[]);
+    let predictions = dir.join("predictions.csv");
+    let (n, by_speaker, wa, err) = evaluate(&["--predictions", predictions.to_str().unwrap()]);
     assert_eq!(n, 24);
     assert!(!err.contains("warning"), "{err}");
-    let (_, by_utterance, err) = evaluate(&["--normalize", "utterance"]);
+    // One row per utterance, in the manifest's order, whose predictions
+    // are the evaluation's.
+    let csv = std::fs::read_to_string(&predictions).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("id,corpus,speaker,label,predicted,p_ang,p_hap,p_neu,p_sad"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 24, "{csv}");
+    assert_eq!((rows[0][0], rows[0][1], rows[0][2], rows[0][3]), ("01-05-01", "ravdess", "Actor_01", "ang"), "{csv}");
+    let mut correct = 0;
+    for r in &rows {
+        let p: Vec<f64> = r[5..].iter().map(|v| v.parse().unwrap()).collect();
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-4, "{r:?}");
+        let best = (0..4).fold(0, |b, k| if p[k] > p[b] { k } else { b });
+        assert_eq!(r[4], ["ang", "hap", "neu", "sad"][best], "{r:?}");
+        correct += usize::from(r[3] == r[4]);
+    }
+    assert!((correct as f64 / 24.0 - wa).abs() < 1e-9, "{correct} of 24 correct in the CSV, WA {wa}");
+    let (_, by_utterance, _, err) = evaluate(&["--normalize", "utterance"]);
     assert!(err.contains("trained with speaker normalisation"), "{err}");
     assert_ne!(by_speaker, by_utterance, "the normalisation must reach the model");
 

@@ -8,8 +8,9 @@ use clap::Args;
 use emorec::data::cache::FeatureCache;
 use emorec::data::load_manifests;
 use emorec::data::norm::Normalization;
-use emorec::pipeline::{compute_features, examples_for, prenormalize_features, Bundle};
-use emorec::train::evaluate_at;
+use emorec::pipeline::{compute_features, kept_examples_for, prenormalize_features, Bundle};
+use emorec::train::{evaluate_at, predict_batches};
+use emorec::Emotion;
 
 use super::experiment::device;
 
@@ -36,6 +37,12 @@ pub struct EvaluateArgs {
     /// trained.
     #[arg(long)]
     normalize: Option<String>,
+    /// Also write each utterance's calibrated probabilities to this CSV
+    /// (id, corpus, speaker, label, predicted, then one column per class):
+    /// what significance tests, error analysis or an ensemble of models
+    /// need, which the summary table cannot give.
+    #[arg(long)]
+    predictions: Option<PathBuf>,
 }
 
 pub fn run(args: EvaluateArgs) -> Result<()> {
@@ -61,19 +68,60 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     };
     let all: Vec<usize> = (0..utts.len()).collect();
     let centre = bundle.centring();
-    let (examples, skipped) =
-        examples_for(&utts, &all, &features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
+    let (examples, kept) =
+        kept_examples_for(&utts, &all, &features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
     if examples.is_empty() {
         bail!("none of the {} utterances has audio or words this model uses", utts.len());
     }
-    if skipped > 0 {
-        eprintln!("{skipped} utterance(s) had nothing this model uses and were left out");
+    if kept.len() < utts.len() {
+        eprintln!("{} utterance(s) had nothing this model uses and were left out", utts.len() - kept.len());
     }
-    let e = evaluate_at(bundle.model.burn()?, &examples, args.batch_size, bundle.inputs.temperature.unwrap_or(1.0))?;
+    let temperature = bundle.inputs.temperature.unwrap_or(1.0);
+    let model = bundle.model.burn()?;
+    if let Some(path) = &args.predictions {
+        let probs = predict_batches(model, &examples, args.batch_size)?;
+        let rows = kept.iter().zip(probs).map(|(&i, p)| (&utts[i], emorec::model::calibrate(p, temperature)));
+        write_predictions(path, rows)?;
+        eprintln!("wrote {} predictions to {}", kept.len(), path.display());
+    }
+    let e = evaluate_at(model, &examples, args.batch_size, temperature)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&e.to_json())?);
     } else {
         println!("{}", e.to_markdown(&args.model.display().to_string()));
     }
     Ok(())
+}
+
+/// One CSV row per utterance: who, what it is, what the model said.
+fn write_predictions<'a>(
+    path: &std::path::Path,
+    rows: impl Iterator<Item = (&'a emorec::data::Utterance, [f32; 4])>,
+) -> Result<()> {
+    use anyhow::Context;
+    let mut csv = String::from("id,corpus,speaker,label,predicted");
+    for e in Emotion::ALL {
+        csv.push_str(&format!(",p_{}", e.code()));
+    }
+    csv.push('\n');
+    for (u, p) in rows {
+        let best = (0..4).fold(0, |b, k| if p[k] > p[b] { k } else { b });
+        let fields = [&u.id, u.corpus.as_deref().unwrap_or(""), &u.speaker];
+        let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        csv.push_str(&format!("{},{},{}", quoted.join(","), u.label.code(), Emotion::ALL[best].code()));
+        for v in p {
+            csv.push_str(&format!(",{v:.6}"));
+        }
+        csv.push('\n');
+    }
+    std::fs::write(path, csv).with_context(|| format!("cannot write the predictions to {}", path.display()))
+}
+
+/// A CSV field, quoted where it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }

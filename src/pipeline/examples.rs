@@ -126,9 +126,24 @@ mod native {
         vocab: Option<&Vocabulary>,
         centre: Option<Centring>,
     ) -> Result<(Vec<Example>, usize)> {
+        let (out, kept) = kept_examples_for(utts, indices, features, norm, vocab, centre)?;
+        Ok((out, indices.len() - kept.len()))
+    }
+
+    /// [`examples_for`], returning instead of the count skipped the index
+    /// (into `utts`) of each example, so that a result can name its
+    /// utterance.
+    pub fn kept_examples_for(
+        utts: &[Utterance],
+        indices: &[usize],
+        features: &[Option<std::result::Result<FeatureMatrix, String>>],
+        norm: Option<&NormStats>,
+        vocab: Option<&Vocabulary>,
+        centre: Option<Centring>,
+    ) -> Result<(Vec<Example>, Vec<usize>)> {
         let mut out = Vec::with_capacity(indices.len());
         let mut speakers = Vec::with_capacity(indices.len());
-        let mut skipped = 0;
+        let mut kept = Vec::with_capacity(indices.len());
         for &i in indices {
             let u = &utts[i];
             let acoustic = match (norm, features[i].as_ref()) {
@@ -140,9 +155,9 @@ mod native {
                 _ => (None, Vec::new()),
             };
             if acoustic.is_none() && words.is_none() {
-                skipped += 1;
                 continue;
             }
+            kept.push(i);
             speakers.push(speaker_key(u));
             out.push(Example { acoustic, words, label: Some(u.label), tokens, ..Default::default() });
         }
@@ -162,7 +177,7 @@ mod native {
                 e.stats_scale = scale.clone();
             }
         }
-        Ok((out, skipped))
+        Ok((out, kept))
     }
 
     /// The typical within-speaker deviation of the utterance statistics over
@@ -209,4 +224,4 @@ mod native {
 }
 
 #[cfg(feature = "cli")]
-pub use native::{compute_features, examples_for, prenormalize_features, statistics_spread};
+pub use native::{compute_features, examples_for, kept_examples_for, prenormalize_features, statistics_spread};
