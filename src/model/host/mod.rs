@@ -43,9 +43,16 @@ pub(crate) fn matmul(x: &[f32], w: &[f32], bias: &[f32], rows: usize) -> Vec<f32
     if rows == 0 || d_in == 0 || d_out == 0 {
         return y;
     }
+    add_product(&mut y, x, w, rows, d_in, d_out);
+    y
+}
+
+/// `y += x W` (shapes checked by [`matmul`]) with `matrixmultiply`.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+fn add_product(y: &mut [f32], x: &[f32], w: &[f32], rows: usize, d_in: usize, d_out: usize) {
     // SAFETY: x is [rows, d_in], w is [d_in, d_out] and y is [rows, d_out],
-    // all row-major and contiguous; the lengths are checked above and y
-    // aliases neither input.
+    // all row-major and contiguous; the lengths are checked by the caller
+    // and y aliases neither input.
     unsafe {
         matrixmultiply::sgemm(
             rows,
@@ -64,7 +71,14 @@ pub(crate) fn matmul(x: &[f32], w: &[f32], bias: &[f32], rows: usize) -> Vec<f32
             1,
         );
     }
-    y
+}
+
+/// `y += x W` in the relaxed-SIMD module: the fused kernel, on `W` packed
+/// per call (0.1 ms a 5 s utterance, against 0.8 ms saved; see
+/// [`super::lstm::fma`]).
+#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+fn add_product(y: &mut [f32], x: &[f32], w: &[f32], rows: usize, d_in: usize, d_out: usize) {
+    super::lstm::fma::Panels::new(w, d_in, d_out).add_product(y, x, rows);
 }
 
 /// `tanh` clamped as [`super::layers::tanh`] is (finite on every backend).

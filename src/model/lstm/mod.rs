@@ -26,6 +26,8 @@
 
 #[cfg(feature = "burn")]
 mod blstm;
+#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+pub mod fma;
 #[cfg(feature = "burn")]
 pub mod fused;
 #[cfg(feature = "wgpu")]
