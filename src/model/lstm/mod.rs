@@ -28,6 +28,8 @@
 mod blstm;
 #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
 pub mod fma;
+#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+mod fma_gates;
 #[cfg(feature = "burn")]
 pub mod fused;
 #[cfg(feature = "wgpu")]

@@ -235,8 +235,16 @@ fn step_gates(z: &mut [f32], gates: &[f32], h: &[f32], w_hidden: &HiddenWeights,
     add_hidden_product(z, h, w_hidden, hidden);
     for row in z.chunks_exact_mut(g4) {
         let (sig, cand) = row.split_at_mut(3 * hidden);
-        sig.iter_mut().for_each(|v| *v = sigmoid(*v));
-        cand.iter_mut().for_each(|v| *v = tanh(*v));
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+        {
+            sig.iter_mut().for_each(|v| *v = sigmoid(*v));
+            cand.iter_mut().for_each(|v| *v = tanh(*v));
+        }
+        #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+        {
+            super::fma_gates::sigmoid_in_place(sig, sigmoid);
+            super::fma_gates::tanh_in_place(cand, tanh);
+        }
     }
 }
 
