@@ -26,15 +26,17 @@
 
 #[cfg(feature = "burn")]
 mod blstm;
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-pub mod fma;
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-mod fma_gates;
 #[cfg(feature = "burn")]
 pub mod fused;
 #[cfg(feature = "wgpu")]
 pub mod gpu;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod madd;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod panels;
 pub mod recurrence;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd_gates;
 
 #[cfg(feature = "burn")]
 pub use blstm::{BiLstm, BiLstmLayer, LstmCell, Recurrence};

@@ -74,28 +74,29 @@ fn order(steps: usize, reverse: bool) -> Vec<usize> {
 
 /// `W_h` (`[H, 4H]`) as the step's product ([`add_hidden_product`]) reads
 /// it: in place.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 type HiddenWeights<'a> = &'a [f32];
 
-#[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 fn hidden_weights(w: &[f32], _hidden: usize) -> HiddenWeights<'_> {
     w
 }
 
-/// In the relaxed-SIMD module: packed once per sequence for its fused
-/// kernel ([`super::fma::Panels`]; 1.3 -> 1.0 ms for a 5 s utterance's
-/// 1,000 steps: the packing's gain, the fused multiply-add adds none here).
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
-type HiddenWeights<'a> = super::fma::Panels;
+/// In the browser's modules: packed once per sequence for the panel kernel
+/// ([`super::panels::Panels`]; 1.3 -> 1.0 ms for a 5 s utterance's 1,000
+/// steps in the relaxed-SIMD module: the packing's gain, the fused
+/// multiply-add adds none here).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+type HiddenWeights<'a> = super::panels::Panels;
 
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn hidden_weights(w: &[f32], hidden: usize) -> HiddenWeights<'_> {
-    super::fma::Panels::new(w, hidden, 4 * hidden)
+    super::panels::Panels::new(w, hidden, 4 * hidden)
 }
 
-/// `z += h W` for every item (`z [B, 4H]`, `h [B, H]`) with the fused
+/// `z += h W` for every item (`z [B, 4H]`, `h [B, H]`) with the panel
 /// kernel.
-#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
 fn add_hidden_product(z: &mut [f32], h: &[f32], w: &HiddenWeights, hidden: usize) {
     w.add_product(z, h, h.len() / hidden);
@@ -105,7 +106,7 @@ fn add_hidden_product(z: &mut [f32], h: &[f32], w: &HiddenWeights, hidden: usize
 /// items at a time, so each row of `W` is read once per four items while
 /// their rows of `z` stay in cache (no packing, unlike a general matrix
 /// product, whose packing cost dominated at these sizes).
-#[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
 fn add_hidden_product(z: &mut [f32], h: &[f32], w: &HiddenWeights, hidden: usize) {
     let w: &[f32] = w;
@@ -138,7 +139,7 @@ fn add_hidden_product(z: &mut [f32], h: &[f32], w: &HiddenWeights, hidden: usize
 /// to hide the add latency: 2.7 -> 2.2 ms for the shipped model's
 /// utterance), 16 in wasm (x86's sixteen SIMD registers hold the 128-bit
 /// accumulators and the row being read; 32 and 64 were no faster there).
-#[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 const BLOCK: usize = if cfg!(target_arch = "wasm32") { 16 } else { 64 };
 
 /// `z += h W` for one item (`z [4H]`, `h [H]`, `w [H, 4H]`): [`BLOCK`]
@@ -147,7 +148,7 @@ const BLOCK: usize = if cfg!(target_arch = "wasm32") { 16 } else { 64 };
 /// a lone utterance's recurrence memory-bound, three times slower in wasm
 /// than natively). The sums run in the same order as row by row, so the
 /// result is the same to the bit.
-#[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
 fn add_one_hidden_product(z: &mut [f32], h: &[f32], w: &[f32]) {
     let g4 = z.len();
@@ -235,15 +236,15 @@ fn step_gates(z: &mut [f32], gates: &[f32], h: &[f32], w_hidden: &HiddenWeights,
     add_hidden_product(z, h, w_hidden, hidden);
     for row in z.chunks_exact_mut(g4) {
         let (sig, cand) = row.split_at_mut(3 * hidden);
-        #[cfg(not(all(target_arch = "wasm32", target_feature = "relaxed-simd")))]
+        #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
         {
             sig.iter_mut().for_each(|v| *v = sigmoid(*v));
             cand.iter_mut().for_each(|v| *v = tanh(*v));
         }
-        #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         {
-            super::fma_gates::sigmoid_in_place(sig, sigmoid);
-            super::fma_gates::tanh_in_place(cand, tanh);
+            super::simd_gates::sigmoid_in_place(sig, sigmoid);
+            super::simd_gates::tanh_in_place(cand, tanh);
         }
     }
 }

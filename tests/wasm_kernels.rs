@@ -1,16 +1,19 @@
-//! The relaxed-SIMD module's fused kernel (`model::lstm::fma`) against plain
-//! loops, in headless Chromium: the product on shapes with leftover rows
-//! and columns (odd rows, widths not a multiple of a panel, one row with an
-//! odd number of panels), and the LSTM recurrence that runs on it against
-//! the cell written out in f64. Both within 1e-5 relative.
+//! The browser modules' own kernels against plain loops, in headless
+//! Chromium: the panel product (`model::lstm::panels`) on shapes with
+//! leftover rows and columns (odd rows, widths not a multiple of a panel,
+//! one row with an odd number of panels), and the LSTM recurrence that runs
+//! on it and on the vector gates against the cell written out in f64, with
+//! gate inputs far outside the clamps too. Both within 1e-5 relative.
 //!
-//! Run: `RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" cargo test
-//! --release --target wasm32-unknown-unknown --no-default-features --test
-//! wasm_fma` (as scripts/test.sh does). In any other build this file is
-//! empty.
-#![cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+//! The same tests cover both CPU modules, each with its own multiply-add:
+//! the plain SIMD128 one (`cargo test --release --target
+//! wasm32-unknown-unknown --no-default-features --test wasm_kernels`) and
+//! the relaxed-SIMD one (the same with `RUSTFLAGS="-C
+//! target-feature=+simd128,+relaxed-simd"` in its own target directory), as
+//! scripts/test.sh runs them. Natively this file is empty.
+#![cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 
-use emorec::model::lstm::fma::Panels;
+use emorec::model::lstm::panels::Panels;
 use emorec::model::lstm::recurrence::{self, Dims};
 use wasm_bindgen_test::*;
 
@@ -39,8 +42,8 @@ fn product_matches_plain_loops() {
         let x = pseudo(rows * d_in, 3 * n as u32 + 1, 1.0);
         let w = pseudo(d_in * d_out, 3 * n as u32 + 2, 0.5);
         let y0 = pseudo(rows * d_out, 3 * n as u32 + 3, 0.25);
-        let mut fused = y0.clone();
-        Panels::new(&w, d_in, d_out).add_product(&mut fused, &x, rows);
+        let mut packed = y0.clone();
+        Panels::new(&w, d_in, d_out).add_product(&mut packed, &x, rows);
         for r in 0..rows {
             for j in 0..d_out {
                 // The plain product (f32, row by row) and the exact one's
@@ -51,11 +54,11 @@ fn product_matches_plain_loops() {
                     plain += t;
                     scale += t.abs() as f64;
                 }
-                let got = fused[r * d_out + j];
+                let got = packed[r * d_out + j];
                 let err = (got as f64 - plain as f64).abs() / scale.max(f64::MIN_POSITIVE);
                 assert!(
                     err <= TOL,
-                    "{rows}x{d_in}x{d_out} [{r}, {j}]: fused {got} vs plain {plain} (relative {err:e})"
+                    "{rows}x{d_in}x{d_out} [{r}, {j}]: packed {got} vs plain {plain} (relative {err:e})"
                 );
             }
         }
@@ -90,11 +93,11 @@ fn lstm_f64(gates: &[f32], w: &[f32], steps: usize, hidden: usize, reverse: bool
 
 #[wasm_bindgen_test]
 fn recurrence_matches_the_cell_in_f64() {
-    // The shipped model's hidden size, and one whose 4H is not a multiple
-    // of a panel.
-    for (hidden, steps) in [(64, 40), (5, 9)] {
+    // The shipped model's hidden size, one whose 4H is not a multiple of a
+    // panel, and gate inputs beyond exp's and tanh's clamps.
+    for (hidden, steps, scale) in [(64, 40, 1.5), (5, 9, 1.5), (16, 20, 200.0)] {
         let dims = Dims { batch: 1, steps, hidden };
-        let gates = pseudo(steps * 4 * hidden, hidden as u32, 1.5);
+        let gates = pseudo(steps * 4 * hidden, hidden as u32, scale);
         let w = pseudo(hidden * 4 * hidden, hidden as u32 + 1, 0.3);
         for reverse in [false, true] {
             let got = recurrence::forward(&gates, &w, &vec![1.0; steps], dims, reverse);

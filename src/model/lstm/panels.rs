@@ -1,27 +1,28 @@
-//! `y += x W` with WebAssembly relaxed SIMD's fused multiply-add
-//! (`f32x4.relaxed_madd`, one `vfmadd` on x86 with FMA): the inference
-//! products of the browser's relaxed-SIMD CPU module, which is built with
-//! `-C target-feature=+simd128,+relaxed-simd` and loaded only where the
-//! browser validates relaxed SIMD. Elsewhere this module is not compiled and
-//! the plain SIMD128 code runs unchanged.
+//! `y += x W` with `W` packed into column panels: the browser modules'
+//! inference products (both CPU modules: the multiply-add is
+//! [`super::madd`]'s, fused in the relaxed-SIMD module, a multiply and an
+//! add in the plain SIMD128 one). Natively `matrixmultiply` and the
+//! recurrence's own loops run instead (8 lanes wide with AVX2).
 //!
 //! Both products of a layer-direction go through [`Panels`]: the input
 //! projection over all steps (`[T, D] x [D, 4H]`, two thirds of the
-//! multiply-adds; for it `matrixmultiply` repacks both operands on every
-//! call and has no fused kernel for wasm) and the recurrence's `h W_h` per
-//! step (`[1, H] x [H, 4H]`, with `W_h` packed once per sequence). In node
-//! on x86 (Zen 4), for the shipped model's sizes: the input projection
-//! 2.1 -> 1.3 ms, the recurrence's products 1.3 -> 1.0 ms (there the gain is
-//! the packing: the step's chain of dependent sums is latency-bound, and a
-//! fused multiply-add is no faster than an add at that).
+//! multiply-adds; `matrixmultiply` repacks both operands on every call and
+//! has no SIMD128 kernel) and the recurrence's `h W_h` per step (`[1, H] x
+//! [H, 4H]`, with `W_h` packed once per sequence). In node on x86 (Zen 4),
+//! for the shipped model's sizes: the input projection 2.1 ms with
+//! `matrixmultiply`, 1.7 ms here with a multiply and an add, 1.3 ms fused;
+//! the recurrence's products 1.3 -> 1.0 ms (the packing's gain: the step's
+//! chain of dependent sums is latency-bound, and a fused multiply-add is no
+//! faster than an add at that).
 //!
-//! `relaxed_madd` may round once (fused) or twice (multiply, then add), as
-//! the engine chooses; and the sums run in another order than the plain
-//! build's. Results differ from the plain build's by float rounding only
-//! (tests/wasm_fma.rs holds them within 1e-5 relative; the model tests hold
-//! the predictions within their usual tolerance).
+//! The sums run in another order than a row-by-row product, and
+//! `relaxed_madd` may round once or twice: results differ from plain loops
+//! by float rounding only (tests/wasm_kernels.rs holds them within 1e-5
+//! relative; the model tests hold the predictions within their usual
+//! tolerance).
 
-use core::arch::wasm32::{f32x4_relaxed_madd, f32x4_splat, v128, v128_load, v128_store};
+use super::madd::madd;
+use core::arch::wasm32::{f32x4_splat, v128, v128_load, v128_store};
 
 /// Lanes of a `v128`.
 const LANES: usize = 4;
@@ -140,7 +141,7 @@ unsafe fn sum_into<const R: usize>(y: *mut f32, stride: usize, panel: &[f32], x:
         for c in 0..VECTORS {
             let w = v128_load(wk.add(c * LANES) as *const v128);
             for (a, &xv) in acc.iter_mut().zip(&xk) {
-                a[c] = f32x4_relaxed_madd(xv, w, a[c]);
+                a[c] = madd(xv, w, a[c]);
             }
         }
     }

@@ -1,19 +1,22 @@
-//! The LSTM gates' nonlinearities in the relaxed-SIMD module: the same
-//! `exp` as [`super::recurrence`]'s (range reduction to `2^n e^r`, a
-//! degree-6 Taylor polynomial) written with explicit vectors, so that the
-//! polynomial and the reduction take fused multiply-adds
-//! (`f32x4.relaxed_madd`/`nmadd`) and the exponent's conversion
-//! `i32x4.relaxed_trunc_f32x4_s` (one `cvttps2dq` on x86, where the
-//! saturating conversion the plain build compiles to takes several). For
-//! the shipped model's 5 s utterance in node: 3.5 -> 3.35 ms of inference.
+//! The LSTM gates' nonlinearities in the browser's modules: the same `exp`
+//! as [`super::recurrence`]'s (range reduction to `2^n e^r`, a degree-6
+//! Taylor polynomial) written with explicit vectors. What the compiler
+//! makes of the scalar loop costs V8 on x86 more than the arithmetic: wasm's
+//! `f32x4.min`/`max` (NaN-propagating, several instructions each) for the
+//! clamps and the saturating `i32x4.trunc_sat_f32x4_s` for the exponent.
+//! Here the clamps are `pmin`/`pmax` (one `minps`/`maxps`), and the
+//! exponent's bits come from the rounding sum itself, with no conversion.
+//! The polynomial and the reduction take [`super::madd`]'s multiply-adds
+//! (fused in the relaxed-SIMD module).
 //!
-//! Values agree with the plain build's to float rounding (the clamps keep
-//! every input in range, so the relaxed operations' implementation-defined
-//! cases, NaN and out-of-range conversion, do not arise for finite input).
+//! Values agree with the scalar code's to float rounding (to the bit in the
+//! plain module, whose multiply-adds round twice as the scalar code's do);
+//! the clamps keep every finite input in range.
 
+use super::madd::{madd, nmadd};
 use core::arch::wasm32::{
-    f32x4_add, f32x4_div, f32x4_mul, f32x4_relaxed_madd, f32x4_relaxed_max, f32x4_relaxed_min, f32x4_relaxed_nmadd,
-    f32x4_splat, f32x4_sub, i32x4_add, i32x4_relaxed_trunc_f32x4, i32x4_shl, i32x4_splat, v128, v128_load, v128_store,
+    f32x4_add, f32x4_div, f32x4_mul, f32x4_pmax, f32x4_pmin, f32x4_splat, f32x4_sub, i32x4_add, i32x4_shl, i32x4_splat,
+    v128, v128_load, v128_store,
 };
 
 /// `e^x`, 4 lanes, to about 1e-7 relative error (as `recurrence::exp`).
@@ -25,14 +28,21 @@ fn exp(x: v128) -> v128 {
     // Adding and subtracting 1.5 x 2^23 rounds to the nearest integer.
     const ROUND: f32 = 12_582_912.0;
     let s = f32x4_splat;
-    let x = f32x4_relaxed_max(f32x4_relaxed_min(x, s(88.0)), s(-87.0));
-    let n = f32x4_sub(f32x4_relaxed_madd(x, s(LOG2E), s(ROUND)), s(ROUND));
-    let r = f32x4_relaxed_nmadd(n, s(LN2_LO), f32x4_relaxed_nmadd(n, s(LN2_HI), x));
+    // pmin/pmax take their first operand when the comparison fails: a NaN
+    // stays NaN, as in the scalar clamp.
+    let x = f32x4_pmax(f32x4_pmin(x, s(88.0)), s(-87.0));
+    let t = madd(x, s(LOG2E), s(ROUND));
+    let n = f32x4_sub(t, s(ROUND));
+    let r = nmadd(n, s(LN2_LO), nmadd(n, s(LN2_HI), x));
     let mut p = s(1.0 / 720.0);
     for c in [1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
-        p = f32x4_relaxed_madd(p, r, s(c));
+        p = madd(p, r, s(c));
     }
-    let scale = i32x4_shl(i32x4_add(i32x4_relaxed_trunc_f32x4(n), i32x4_splat(127)), 23);
+    // `t`'s low mantissa bits hold 2^22 + n (n within [-126, 127] after
+    // the clamp):
+    // shifted by 23, `t + 127` leaves exactly n + 127 in the exponent
+    // field, as converting `n` would.
+    let scale = i32x4_shl(i32x4_add(t, i32x4_splat(127)), 23);
     f32x4_mul(p, scale)
 }
 
@@ -45,7 +55,7 @@ fn sigmoid(x: v128) -> v128 {
 /// Clamped to ±15 first, as `recurrence::tanh`.
 #[inline(always)]
 fn tanh(x: v128) -> v128 {
-    let x = f32x4_relaxed_max(f32x4_relaxed_min(x, f32x4_splat(15.0)), f32x4_splat(-15.0));
+    let x = f32x4_pmax(f32x4_pmin(x, f32x4_splat(15.0)), f32x4_splat(-15.0));
     let e = exp(f32x4_add(x, x));
     f32x4_sub(f32x4_splat(1.0), f32x4_div(f32x4_splat(2.0), f32x4_add(e, f32x4_splat(1.0))))
 }
