@@ -4,8 +4,11 @@
 # the shipped classifier's model load, feature and inference time per 5 s
 # utterance on the CPU and on WebGPU (SwiftShader's software adapter here:
 # a real GPU is much faster), e.g.
-#   wasm (headless Chromium, 1 thread): RTF 523x  [ComParE_2016 LLD, ...]
-#   wasm (headless Chromium) classifier, cpu: model load 40 ms, per 5 s utterance: ...
+#   wasm (headless Chromium, 1 thread, SIMD128 module): RTF 523x  [ComParE_2016 LLD, ...]
+#   wasm (headless Chromium) classifier, cpu (SIMD128 module): model load 40 ms, per 5 s utterance: ...
+# The CPU figures come twice, one after the other: from the SIMD128 build
+# (pkg/emorec.js) and from the relaxed-SIMD build (pkg/emorec_relaxed.js,
+# what Chromium's page loads; RELAXED=0 skips it).
 # WEBGPU=1 adds the WebGPU build and run (slow on a software adapter).
 # Needs what ./scripts/test.sh installs (chromedriver, wasm-bindgen-cli).
 # With ../shared present it then runs the ONNX Runtime anchor on the same
@@ -26,21 +29,39 @@ if ! cargo test --release --target wasm32-unknown-unknown --no-default-features 
 fi
 grep '^wasm (' "$log"
 
+# The relaxed-SIMD module, in its own target directory as scripts/build-web.sh
+# builds it (other rustflags would rebuild the shared one's dependencies).
+if [ "${RELAXED:-1}" = 1 ]; then
+    relaxed_log=$(mktemp)
+    trap 'rm -f "$log" "$relaxed_log"' EXIT
+    if ! RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/relaxed-simd" \
+        cargo test --release --target wasm32-unknown-unknown --no-default-features --test wasm_bench -- --nocapture \
+        >"$relaxed_log" 2>&1; then
+        cat "$relaxed_log" >&2
+        echo "error: the wasm benchmark of the relaxed-SIMD module failed (output above)" >&2
+        exit 1
+    fi
+    grep '^wasm (' "$relaxed_log"
+    cat "$relaxed_log" >>"$log"
+fi
+
 # The speed anchor, in the same run: ONNX Runtime (native and Web) on the same
 # architecture with random weights (../shared/bench/ort-web; ORT=0 skips it).
 ort=../shared/bench/ort-web/run.sh
 if [ "${ORT:-1}" = 1 ] && [ -f "$ort" ]; then
     echo "running the ONNX Runtime anchor ($ort, about 2 minutes)..." >&2
     ort_log=$(mktemp)
-    trap 'rm -f "$log" "$ort_log"' EXIT
+    trap 'rm -f "$log" "${relaxed_log:-}" "$ort_log"' EXIT
     if bash "$ort" >"$ort_log" 2>&1; then
         grep -E '^(native onnxruntime|ORT-web).*medians' "$ort_log"
-        ours=$(sed -n 's/^wasm (headless Chromium) classifier, cpu: .* inference \([0-9.]*\) ms.*/\1/p' "$log" | head -1)
         theirs=$(grep -E 'onnxruntime-web/wasm.*3 warm-ups: medians' "$ort_log" | head -1 | sed 's/.*medians //; s/ ms.*//' \
             | tr ',' '\n' | sort -n | sed -n 2p | tr -d ' ')
-        if [ -n "$ours" ] && [ -n "$theirs" ]; then
-            awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "ratio: emorec CPU-wasm inference %s ms / ONNX Runtime Web (wasm, 3 warm-ups, median trial) %s ms = %.2fx\n", a, b, a / b }'
-        fi
+        for module in "SIMD128 module" "relaxed-SIMD module"; do
+            ours=$(sed -n "s/^wasm (headless Chromium) classifier, cpu ($module): .* inference \([0-9.]*\) ms.*/\1/p" "$log" | head -1)
+            if [ -n "$ours" ] && [ -n "$theirs" ]; then
+                awk -v a="$ours" -v b="$theirs" -v m="$module" 'BEGIN { printf "ratio: emorec CPU-wasm (%s) inference %s ms / ONNX Runtime Web (wasm, 3 warm-ups, median trial) %s ms = %.2fx\n", m, a, b, a / b }'
+            fi
+        done
     else
         tail -20 "$ort_log" >&2
         echo "warning: the ONNX Runtime anchor failed (output above); our numbers stand alone" >&2

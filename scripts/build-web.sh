@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds pkg/, the npm-style package the page (www/) and other sites import:
-#   pkg/emorec.js + emorec_bg.wasm                 the CPU build (the host engine, no burn)
+#   pkg/emorec_relaxed.js + emorec_relaxed_bg.wasm the CPU build with relaxed SIMD
+#                                                  (fused multiply-adds; where the browser has it)
+#   pkg/emorec.js + emorec_bg.wasm                 the CPU build (the host engine, no burn; SIMD128)
 #   pkg/emorec_webgpu.js + emorec_webgpu_bg.wasm   the WebGPU build (skip: WEBGPU=0)
 #   pkg/index.js, index.d.ts, package.json         the entry point (js/)
 # and prints what the page downloads, part by part.
@@ -26,16 +28,31 @@ for f in model.json config.toml weights.bpk weights-f16.safetensors ngram-head-f
 done
 command -v wasm-bindgen >/dev/null || { echo "error: wasm-bindgen is not installed: run ./scripts/setup.sh" >&2; exit 1; }
 
+# The relaxed-SIMD build's own target directory: other rustflags would
+# otherwise rebuild every dependency in the shared one, twice a run.
+relaxed_dir="$target_dir/relaxed-simd"
+relaxed_flags="-C target-feature=+simd128,+relaxed-simd"
+
 rm -rf pkg.tmp && mkdir pkg.tmp
-build() { # features out-name
-    echo "+ cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1"
-    cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1
-    wasm-bindgen --target web --out-dir pkg.tmp --out-name "$2" "$wasm"
+build() { # features out-name [relaxed]
+    local wasm_in="$wasm"
+    if [ "${3:-}" = relaxed ]; then
+        # RUSTFLAGS replaces .cargo/config.toml's rustflags, so it repeats +simd128.
+        echo "+ RUSTFLAGS=\"$relaxed_flags\" CARGO_TARGET_DIR=$relaxed_dir cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1"
+        RUSTFLAGS="$relaxed_flags" CARGO_TARGET_DIR="$relaxed_dir" \
+            cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1
+        wasm_in="$relaxed_dir/wasm32-unknown-unknown/release/emorec.wasm"
+    else
+        echo "+ cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1"
+        cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1
+    fi
+    wasm-bindgen --target web --out-dir pkg.tmp --out-name "$2" "$wasm_in"
     if [ "$OPT" = 1 ]; then
         [ -x "$wasm_opt" ] || { echo "error: $wasm_opt is missing: run ./scripts/setup.sh (or OPT=0)" >&2; exit 1; }
         echo "+ wasm-opt -Oz pkg/$2_bg.wasm"
         "$wasm_opt" -Oz --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
             --enable-mutable-globals --enable-reference-types --enable-multivalue \
+            $([ "${3:-}" = relaxed ] && echo --enable-relaxed-simd) \
             "pkg.tmp/$2_bg.wasm" -o "pkg.tmp/$2_bg.opt.wasm"
         mv "pkg.tmp/$2_bg.opt.wasm" "pkg.tmp/$2_bg.wasm"
     fi
@@ -52,6 +69,7 @@ if [ "$WEBGPU" = only ]; then
     exit 0
 fi
 build "" emorec
+build "" emorec_relaxed relaxed
 if [ "$WEBGPU" = 1 ]; then build "--features wgpu" emorec_webgpu; fi
 cp js/index.js js/index.d.ts pkg.tmp/
 # The vocabulary and the CPU engine's n-gram head are not embedded: index.js
@@ -73,15 +91,17 @@ cat > pkg.tmp/package.json <<JSON
   "type": "module",
   "main": "index.js",
   "types": "index.d.ts",
-  "files": ["index.js", "index.d.ts", "emorec.js", "emorec_bg.wasm", "emorec_webgpu.js", "emorec_webgpu_bg.wasm", "vocab.safetensors", "ngram-head-f16.safetensors", "model-speaker"],
+  "files": ["index.js", "index.d.ts", "emorec.js", "emorec_bg.wasm", "emorec_relaxed.js", "emorec_relaxed_bg.wasm", "emorec_webgpu.js", "emorec_webgpu_bg.wasm", "vocab.safetensors", "ngram-head-f16.safetensors", "model-speaker"],
   "sideEffects": false,
   "license": "MIT"
 }
 JSON
 rm -rf pkg && mv pkg.tmp pkg
 
-# What a visitor downloads: the page, the worker, pkg's entry and the CPU
-# module (its wasm embeds the model and statistics); the vocabulary and the
+# What a visitor downloads: the page, the worker, pkg's entry and one CPU
+# module (its wasm embeds the model and statistics): the relaxed-SIMD one,
+# which Chromium-based browsers load (a browser without relaxed SIMD loads
+# emorec.js and emorec_bg.wasm instead, sizes below); the vocabulary and the
 # n-gram head only where a transcript is given.
 size() { stat -c %s "$1"; }
 gz() { gzip -9c "$1" | wc -c; }
@@ -89,7 +109,7 @@ row() { printf '%-34s %10s %10s\n' "$1" "$2" "$3"; }
 echo
 row "part (what the page downloads)" "bytes" "gzip -9"
 total=0; total_gz=0
-for f in www/*.html www/*.css www/*.js pkg/index.js pkg/emorec.js pkg/emorec_bg.wasm; do
+for f in www/*.html www/*.css www/*.js pkg/index.js pkg/emorec_relaxed.js pkg/emorec_relaxed_bg.wasm; do
     s=$(size "$f"); g=$(gz "$f"); total=$((total + s)); total_gz=$((total_gz + g))
     row "$f" "$s" "$g"
 done
@@ -97,6 +117,9 @@ for f in weights-f16.safetensors norm.json; do
     row "  (in the wasm) www/model/$f" "$(size "www/model/$f")" "$(gz "www/model/$f")"
 done
 row "page total, CPU, audio only" "$total" "$total_gz"
+for f in pkg/emorec.js pkg/emorec_bg.wasm; do
+    row "  or $f (no relaxed SIMD)" "$(size "$f")" "$(gz "$f")"
+done
 text_s=0; text_g=0
 for v in pkg/vocab.safetensors pkg/ngram-head-f16.safetensors; do
     row "+ $v (with a transcript)" "$(size "$v")" "$(gz "$v")"

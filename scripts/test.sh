@@ -41,7 +41,10 @@ step() {
 # a warning fails the run.
 step "format (cargo fmt --check)" cargo fmt --check
 step "lint (clippy, native)" cargo clippy --release --all-targets -- -D warnings
-step "lint (clippy, wasm)" cargo clippy --release --target wasm32-unknown-unknown --no-default-features --lib -- -D warnings
+step "lint (clippy, wasm)" cargo clippy --release --target wasm32-unknown-unknown --no-default-features --lib --test wasm_kernels -- -D warnings
+step "lint (clippy, wasm, relaxed SIMD)" env RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
+    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/relaxed-simd" \
+    cargo clippy --release --target wasm32-unknown-unknown --no-default-features --lib --test wasm_kernels -- -D warnings
 step "native tests" cargo test --release --no-fail-fast
 # Every tests/wasm_*.rs is a wasm-bindgen-test target (runner: .cargo/config.toml).
 wasm_tests=()
@@ -49,6 +52,15 @@ for f in tests/wasm_*.rs; do wasm_tests+=(--test "$(basename "$f" .rs)"); done
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}"
 step "wasm tests in headless Chromium (CPU)" \
     cargo test --release --no-fail-fast --target wasm32-unknown-unknown --no-default-features "${wasm_tests[@]}" -- --nocapture
+# The page's other CPU module, built with relaxed SIMD (fused multiply-adds
+# in the model's products; scripts/build-web.sh builds it the same way, in
+# its own target directory): its kernels against plain loops (wasm_kernels), the
+# classifier against the native prediction, the features bit for bit, the
+# refusals. The benchmark is left to scripts/bench-wasm.sh.
+step "wasm tests in headless Chromium (CPU, relaxed-SIMD module)" \
+    env RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/relaxed-simd" \
+    cargo test --release --no-fail-fast --target wasm32-unknown-unknown --no-default-features \
+    --test wasm_kernels --test wasm_classifier --test wasm_features --test wasm_bad_input --test wasm_text -- --nocapture
 # The classifier test on WebGPU (SwiftShader's adapter) and the fused LSTM
 # kernel against the composite path there.
 step "wasm classifier and fused LSTM on WebGPU in headless Chromium" \

@@ -5,7 +5,9 @@
 //! windows of 0.4 s per configuration, so the normal test run stays short), and the shipped classifier's load, feature and
 //! inference times for a 5 s utterance on the CPU (and, in a build with
 //! `--features wgpu`, on WebGPU). It prints and asserts nothing about speed:
-//! `scripts/bench-wasm.sh` runs it and prints the lines.
+//! `scripts/bench-wasm.sh` runs it, in the SIMD128 build and in the
+//! relaxed-SIMD one (`+relaxed-simd`, the page's other CPU module), and
+//! prints the lines; each names the module it ran in.
 #![cfg(target_arch = "wasm32")]
 
 use emorec::web::{Classifier, FeatureExtractor};
@@ -25,6 +27,10 @@ const WINDOW_SECONDS: f64 = 0.4;
 const MAX_RUNS: usize = 500;
 /// Untimed runs before each configuration's timed ones, in seconds.
 const WARM_UP_SECONDS: f64 = 0.5;
+
+/// Which of the page's CPU modules this build is (pkg/emorec_relaxed.js or
+/// pkg/emorec.js).
+const CPU_MODULE: &str = if cfg!(target_feature = "relaxed-simd") { "relaxed-SIMD module" } else { "SIMD128 module" };
 
 #[wasm_bindgen]
 extern "C" {
@@ -73,7 +79,7 @@ fn real_time_factor_in_the_browser() {
         let rtfs = &mut rtfs[deltas as usize];
         rtfs.sort_by(f64::total_cmp);
         console_log!(
-            "wasm (headless Chromium, 1 thread): RTF {:.0}x  [ComParE_2016 LLD{}, median of {WINDOWS} windows of {WINDOW_SECONDS} s taking turns with the other setting (slowest {:.0}x, fastest {:.0}x), {audio_s:.2} s of audio x {} runs]",
+            "wasm (headless Chromium, 1 thread, {CPU_MODULE}): RTF {:.0}x  [ComParE_2016 LLD{}, median of {WINDOWS} windows of {WINDOW_SECONDS} s taking turns with the other setting (slowest {:.0}x, fastest {:.0}x), {audio_s:.2} s of audio x {} runs]",
             rtfs[WINDOWS / 2],
             if deltas { " + deltas" } else { "" },
             rtfs[0],
@@ -127,8 +133,9 @@ async fn classifier_per_5s_utterance(backend: &str) {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
+    let engine = if backend == "cpu" { format!("cpu ({CPU_MODULE})") } else { backend.to_string() };
     console_log!(
-        "wasm (headless Chromium) classifier, {backend}: model load {load_ms:.0} ms, per 5 s utterance: features {:.1} ms, inference {:.1} ms (medians){}",
+        "wasm (headless Chromium) classifier, {engine}: model load {load_ms:.0} ms, per 5 s utterance: features {:.1} ms, inference {:.1} ms (medians){}",
         median(features),
         median(inference),
         if backend == "webgpu" { format!(", {per_run} GPU dispatches") } else { String::new() }

@@ -816,6 +816,20 @@ const recovery = {
   },
 };
 
+// pkg/index.js's probe (a module whose one function is f32x4.relaxed_madd):
+// where this browser validates it, the CPU module is the relaxed-SIMD build.
+const RELAXED_SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0,
+  32, 1, 32, 2, 253, 133, 2, 11];
+
+/** The page fetched one CPU module, the one this browser can run fastest (on the CPU backend, it must have). */
+async function checkCpuModule(session, cfg) {
+  const relaxed = await session.page.evaluate((probe) => WebAssembly.validate(new Uint8Array(probe)), RELAXED_SIMD_PROBE);
+  const want = relaxed ? 'emorec_relaxed_bg.wasm' : 'emorec_bg.wasm';
+  const fetched = [...new Set(session.requests.map((u) => new URL(u).pathname).filter((p) => /\/pkg\/emorec(_relaxed)?_bg\.wasm$/.test(p)))];
+  check(fetched.every((p) => p.endsWith(`/${want}`)) && (cfg.backend !== 'cpu' || fetched.length === 1),
+    `the page fetched CPU modules [${fetched.join(', ')}], expected pkg/${want} alone (relaxed SIMD ${relaxed ? 'validates' : 'does not validate'} here)`);
+}
+
 async function run(scenario, cfg, url, earlier) {
   let session;
   try {
@@ -823,6 +837,7 @@ async function run(scenario, cfg, url, earlier) {
     const seen = await scenario.steps(session.page, cfg, earlier);
     earlier[scenario.name] = seen;
     check(session.requests.some((u) => new URL(u).pathname.endsWith('/pkg/index.js')), 'the worker never requested pkg/index.js');
+    await checkCpuModule(session, cfg);
     check(session.problems.length === 0, `the page misbehaved:\n  ${session.problems.join('\n  ')}`);
     console.log(
       `PASS ${scenario.name}: ${seen.label} (backend ${seen.backend}; features ${seen.features}, ` +

@@ -17,6 +17,7 @@
 
 #[cfg(feature = "burn")]
 mod export;
+mod matrix;
 pub mod weights;
 
 #[cfg(feature = "burn")]
@@ -29,6 +30,7 @@ use super::lstm::recurrence::{self, Dims};
 use super::predict::{assemble, Readback};
 use super::{ModelConfig, ModelError, PoolKind, Prediction, Variant};
 use crate::Emotion;
+pub use matrix::Matrix;
 use weights::Weights;
 
 /// `y = x W + b`: `x [rows, d_in]`, `w [d_in, d_out]` row-major.
@@ -36,33 +38,24 @@ pub(crate) fn matmul(x: &[f32], w: &[f32], bias: &[f32], rows: usize) -> Vec<f32
     let d_out = bias.len();
     let d_in = x.len().checked_div(rows).unwrap_or(0);
     assert!(x.len() == rows * d_in && w.len() == d_in * d_out, "matmul shapes");
-    let mut y: Vec<f32> = Vec::with_capacity(rows * d_out);
+    affine(bias, rows, d_in * d_out, |y| matrix::add_product(y, x, w, rows, d_in, d_out))
+}
+
+/// `y = x W + b` for weights kept as a [`Matrix`].
+fn matmul_packed(x: &[f32], w: &Matrix, bias: &[f32], rows: usize) -> Vec<f32> {
+    assert!(x.len() == rows * w.d_in() && bias.len() == w.d_out(), "matmul shapes");
+    affine(bias, rows, w.d_in() * w.d_out(), |y| w.add_product(y, x, rows))
+}
+
+/// `bias` repeated `rows` times, then `add_product` on it unless the
+/// product is empty (`size` elements of `W`).
+fn affine(bias: &[f32], rows: usize, size: usize, add_product: impl FnOnce(&mut [f32])) -> Vec<f32> {
+    let mut y: Vec<f32> = Vec::with_capacity(rows * bias.len());
     for _ in 0..rows {
         y.extend_from_slice(bias);
     }
-    if rows == 0 || d_in == 0 || d_out == 0 {
-        return y;
-    }
-    // SAFETY: x is [rows, d_in], w is [d_in, d_out] and y is [rows, d_out],
-    // all row-major and contiguous; the lengths are checked above and y
-    // aliases neither input.
-    unsafe {
-        matrixmultiply::sgemm(
-            rows,
-            d_in,
-            d_out,
-            1.0,
-            x.as_ptr(),
-            d_in as isize,
-            1,
-            w.as_ptr(),
-            d_out as isize,
-            1,
-            1.0,
-            y.as_mut_ptr(),
-            d_out as isize,
-            1,
-        );
+    if rows > 0 && size > 0 {
+        add_product(&mut y);
     }
     y
 }
@@ -107,7 +100,7 @@ impl Dense {
 /// One direction of one LSTM layer (layout as [`super::lstm::LstmCell`]).
 #[derive(Debug, Clone)]
 pub struct Cell {
-    pub w_input: Vec<f32>,
+    pub w_input: Matrix,
     pub w_hidden: Vec<f32>,
     pub bias: Vec<f32>,
 }
@@ -140,7 +133,7 @@ impl Encoder {
             let mut cell = |dir: &str| -> Result<Cell, ModelError> {
                 let p = format!("{name}.blstm.layers.{l}.{dir}");
                 Ok(Cell {
-                    w_input: w.take(&format!("{p}.w_input"), &[d, 4 * h])?,
+                    w_input: Matrix::new(w.take(&format!("{p}.w_input"), &[d, 4 * h])?, d, 4 * h),
                     w_hidden: w.take(&format!("{p}.w_hidden"), &[h, 4 * h])?,
                     bias: w.take(&format!("{p}.bias"), &[4 * h])?,
                 })
@@ -176,7 +169,7 @@ impl Encoder {
         let mut input = first;
         for (fwd, bwd) in &self.layers {
             let run = |cell: &Cell, reverse: bool| {
-                let gates = matmul(&input, &cell.w_input, &cell.bias, steps);
+                let gates = matmul_packed(&input, &cell.w_input, &cell.bias, steps);
                 recurrence::forward(&gates, &cell.w_hidden, &valid, dims, reverse)
             };
             let (f, b) = (run(fwd, false), run(bwd, true));

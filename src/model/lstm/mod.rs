@@ -30,7 +30,13 @@ mod blstm;
 pub mod fused;
 #[cfg(feature = "wgpu")]
 pub mod gpu;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod madd;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub mod panels;
 pub mod recurrence;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd_gates;
 
 #[cfg(feature = "burn")]
 pub use blstm::{BiLstm, BiLstmLayer, LstmCell, Recurrence};
