@@ -15,22 +15,17 @@
 
 use emorec::model::lstm::panels::Panels;
 use emorec::model::lstm::recurrence::{self, Dims};
+use emorec::rng::Rng;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 const TOL: f64 = 1e-5;
 
+/// `n` values uniform in `[-scale, scale)`, the same for a seed.
 fn pseudo(n: usize, seed: u32, scale: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            (s as f32 / u32::MAX as f32 * 2.0 - 1.0) * scale
-        })
-        .collect()
+    let mut rng = Rng::new(u64::from(seed));
+    (0..n).map(|_| (rng.next_f64() * 2.0 - 1.0) as f32 * scale).collect()
 }
 
 #[wasm_bindgen_test]
