@@ -228,8 +228,7 @@ impl Experiment {
         (with_audio, decoded): &(Vec<usize>, Vec<Option<Vec<f32>>>),
         copy: usize,
     ) -> Result<Vec<Option<std::result::Result<FeatureMatrix, String>>>> {
-        use emorec::data::augment::augment;
-        use emorec::rng::Rng;
+        use emorec::data::augment::{augment, draw_streams};
         use rayon::prelude::*;
         let settings = self.inputs.settings()?;
         let seed = self.config.seed;
@@ -241,10 +240,12 @@ impl Experiment {
                 |extractor, (k, &i)| {
                     // Unreadable: the clean features stay.
                     let Some(x) = decoded[k].as_deref() else { return (i, None) };
-                    let mut rng = Rng::derive(seed ^ 0xA06_u64.wrapping_mul(copy as u64), i as u64);
+                    let u = &self.utts[i];
+                    let speaker = format!("{}/{}", u.corpus.as_deref().unwrap_or(""), u.speaker);
+                    let (mut rng, mut samples) = draw_streams(&self.config.augment, seed, copy, i, &speaker);
                     let other = rng.below(decoded.len());
                     let babble = decoded[other].as_deref().filter(|_| other != k);
-                    let (y, _) = augment(x, babble, &self.config.augment, &mut rng);
+                    let (y, _) = augment(x, babble, &self.config.augment, &mut rng, samples.as_mut());
                     let m = emorec::audio::prepare(&y, emorec::audio::TARGET_RATE)
                         .map_err(|e| e.to_string())
                         .and_then(|y| extractor.extract(&y, settings.deltas).map_err(|e| e.to_string()));

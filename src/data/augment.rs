@@ -42,6 +42,14 @@ pub struct AugmentConfig {
     /// Clipping at a quantile of the absolute sample values.
     pub p_clip: f64,
     pub clip_quantile: (f64, f64),
+    /// Draw each speaker's transforms once per copy rather than each
+    /// utterance's ([`draw_stream`]): every recording of a speaker in a copy
+    /// then gets the same speed, reverberation, noise level and band, so the
+    /// copy is a new voice through one channel, and speaker normalisation
+    /// (which standardises the copy by that voice's own statistics) sees a
+    /// new speaker rather than the old one's level plus noise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub per_speaker: bool,
 }
 
 impl Default for AugmentConfig {
@@ -59,8 +67,33 @@ impl Default for AugmentConfig {
             rt60_s: (0.2, 0.8),
             p_clip: 0.1,
             clip_quantile: (0.95, 0.995),
+            per_speaker: false,
         }
     }
+}
+
+/// The generators an utterance's augmented copy is drawn from, seeded by the
+/// training seed and the copy: which transforms and how strong, on a stream
+/// of the utterance (its index) or, with `per_speaker`, of its speaker (an
+/// FNV-1a hash of `speaker_key`, so that a voice draws the same transforms
+/// whatever order its utterances come in); and with `per_speaker`, a second
+/// one for the noise's samples, on the utterance's stream (for [`augment`]'s
+/// `samples`; without it the first serves both, as it always has).
+pub fn draw_streams(
+    c: &AugmentConfig,
+    seed: u64,
+    copy: usize,
+    utterance: usize,
+    speaker_key: &str,
+) -> (Rng, Option<Rng>) {
+    let seed = seed ^ 0xA06_u64.wrapping_mul(copy as u64);
+    let own = Rng::derive(seed, utterance as u64);
+    if !c.per_speaker {
+        return (own, None);
+    }
+    let voice =
+        speaker_key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (Rng::derive(seed, voice), Some(own))
 }
 
 /// What [`augment`] did to one utterance, for logs and tests.
@@ -77,7 +110,16 @@ pub struct Applied {
 /// An augmented copy of mono 16 kHz `x`. `babble` is another utterance to mix
 /// in as background speech when that is drawn (white or pink noise when it is
 /// `None`).
-pub fn augment(x: &[f32], babble: Option<&[f32]>, c: &AugmentConfig, rng: &mut Rng) -> (Vec<f32>, Applied) {
+///
+/// `samples`: where the noise's samples come from (`None`: `rng`, which
+/// then also decides everything after the noise; see [`draw_streams`]).
+pub fn augment(
+    x: &[f32],
+    babble: Option<&[f32]>,
+    c: &AugmentConfig,
+    rng: &mut Rng,
+    samples: Option<&mut Rng>,
+) -> (Vec<f32>, Applied) {
     let mut applied = Applied::default();
     let mut y = x.to_vec();
     if rng.next_f64() < c.p_speed {
@@ -100,8 +142,8 @@ pub fn augment(x: &[f32], babble: Option<&[f32]>, c: &AugmentConfig, rng: &mut R
         let snr = rng.uniform(c.snr_db.0, c.snr_db.1);
         let (kind, noise) = match babble {
             Some(b) if !b.is_empty() && rng.next_f64() < c.p_babble => ("babble", tile(b, y.len())),
-            _ if rng.next_f64() < 0.5 => ("white", white(y.len(), rng)),
-            _ => ("pink", pink(y.len(), rng)),
+            _ if rng.next_f64() < 0.5 => ("white", white(y.len(), samples.unwrap_or(rng))),
+            _ => ("pink", pink(y.len(), samples.unwrap_or(rng))),
         };
         add_at_snr(&mut y, &noise, snr);
         applied.noise = Some((kind, snr));
@@ -255,6 +297,30 @@ mod tests {
     }
 
     #[test]
+    fn per_speaker_draws_one_voice_per_speaker_and_copy() {
+        let (x, y) = (speechlike(16_000), speechlike(12_000));
+        let c = AugmentConfig { copies: 2, p_speed: 1.0, per_speaker: true, ..AugmentConfig::default() };
+        let how = |copy, i, who: &str, x: &[f32]| {
+            let (mut voice, mut samples) = draw_streams(&c, 42, copy, i, who);
+            augment(x, None, &c, &mut voice, samples.as_mut()).1
+        };
+        let first = how(1, 0, "tess/OAF", &x);
+        // Another recording of the same speaker in the same copy: the same
+        // transforms; another speaker, or another copy: others.
+        assert_eq!(how(1, 7, "tess/OAF", &y), first);
+        assert_ne!(how(1, 0, "tess/YAF", &x).speed, first.speed);
+        assert_ne!(how(2, 0, "tess/OAF", &x).speed, first.speed);
+        // Without it, each utterance draws its own.
+        let apart = AugmentConfig { per_speaker: false, ..c.clone() };
+        let own = |i| {
+            let (mut rng, samples) = draw_streams(&apart, 42, 1, i, "tess/OAF");
+            assert!(samples.is_none());
+            augment(&x, None, &apart, &mut rng, None).1.speed
+        };
+        assert_ne!(own(0), own(7));
+    }
+
+    #[test]
     fn seeded_and_each_transform_does_what_it_says() {
         let x = speechlike(16_000);
         let always = AugmentConfig {
@@ -267,10 +333,10 @@ mod tests {
             p_clip: 1.0,
             ..AugmentConfig::default()
         };
-        let (a, how) = augment(&x, None, &always, &mut Rng::new(5));
-        let (b, _) = augment(&x, None, &always, &mut Rng::new(5));
+        let (a, how) = augment(&x, None, &always, &mut Rng::new(5), None);
+        let (b, _) = augment(&x, None, &always, &mut Rng::new(5), None);
         assert_eq!(a, b, "the same seed gives the same copy");
-        assert_ne!(augment(&x, None, &always, &mut Rng::new(6)).0, a);
+        assert_ne!(augment(&x, None, &always, &mut Rng::new(6), None).0, a);
         let f = how.speed.unwrap();
         assert!((a.len() as f64 - 16_000.0 / f).abs() <= 2.0, "speed {f}: {} samples", a.len());
         assert!(how.telephone && how.rt60_s.is_some() && how.clip_quantile.is_some() && how.noise.is_some());
