@@ -8,7 +8,7 @@ use clap::Args;
 use emorec::data::cache::FeatureCache;
 use emorec::data::load_manifests;
 use emorec::data::norm::Normalization;
-use emorec::pipeline::{compute_features, kept_examples_for, prenormalize_features, Bundle};
+use emorec::pipeline::{compute_features, examples_for, prenormalize_features, Bundle};
 use emorec::train::{evaluate_at, predict_batches};
 use emorec::Emotion;
 
@@ -68,8 +68,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     };
     let all: Vec<usize> = (0..utts.len()).collect();
     let centre = bundle.centring();
-    let (examples, kept) =
-        kept_examples_for(&utts, &all, &features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
+    let (examples, kept) = examples_for(&utts, &all, &features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
     if examples.is_empty() {
         bail!("none of the {} utterances has audio or words this model uses", utts.len());
     }

@@ -113,27 +113,14 @@ mod native {
     }
 
     /// Examples for the utterances at `indices`, with the modalities the model
-    /// uses. An utterance that ends up with neither modality is skipped and
-    /// counted. `centre`: set when the bundle reads the utterance statistics
-    /// relative to the speaker (`InputSpec::centre_stats`); each example
-    /// with audio then carries its speaker's mean statistics (and scale) over
-    /// all their utterances in `utts` (no labels used).
+    /// uses, and beside them the index (into `utts`) of each example's
+    /// utterance, so that a result can name it: an utterance that ends up
+    /// with neither modality is skipped. `centre`: set when the bundle reads
+    /// the utterance statistics relative to the speaker
+    /// (`InputSpec::centre_stats`); each example with audio then carries its
+    /// speaker's mean statistics (and scale) over all their utterances in
+    /// `utts` (no labels used).
     pub fn examples_for(
-        utts: &[Utterance],
-        indices: &[usize],
-        features: &[Option<std::result::Result<FeatureMatrix, String>>],
-        norm: Option<&NormStats>,
-        vocab: Option<&Vocabulary>,
-        centre: Option<Centring>,
-    ) -> Result<(Vec<Example>, usize)> {
-        let (out, kept) = kept_examples_for(utts, indices, features, norm, vocab, centre)?;
-        Ok((out, indices.len() - kept.len()))
-    }
-
-    /// [`examples_for`], returning instead of the count skipped the index
-    /// (into `utts`) of each example, so that a result can name its
-    /// utterance.
-    pub fn kept_examples_for(
         utts: &[Utterance],
         indices: &[usize],
         features: &[Option<std::result::Result<FeatureMatrix, String>>],
@@ -224,4 +211,4 @@ mod native {
 }
 
 #[cfg(feature = "cli")]
-pub use native::{compute_features, examples_for, kept_examples_for, prenormalize_features, statistics_spread};
+pub use native::{compute_features, examples_for, prenormalize_features, statistics_spread};

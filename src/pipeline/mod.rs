@@ -14,6 +14,6 @@ pub use bundle::{Bundle, BundleFiles, InputSpec, INPUTS_FILE, NORM_FILE, VOCAB_F
 pub use classify::{Classification, Input, Prepared, Speaker};
 pub use examples::{acoustic_example, text_example, Centring};
 #[cfg(feature = "cli")]
-pub use examples::{compute_features, examples_for, kept_examples_for, prenormalize_features, statistics_spread};
+pub use examples::{compute_features, examples_for, prenormalize_features, statistics_spread};
 pub use speaker::{Calibration, CALIBRATION_VERSION};
 pub use timeline::{Plan, Segment, Summary};
