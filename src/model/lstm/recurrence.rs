@@ -35,17 +35,29 @@ impl Dims {
 /// went into `exp`/`tanh` calls otherwise (two thirds for one utterance).
 #[inline(always)]
 fn exp(x: f32) -> f32 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
-    // Adding and subtracting 1.5 x 2^23 rounds to the nearest integer.
-    const ROUND: f32 = 12_582_912.0;
-    let x = x.clamp(-87.0, 88.0);
+    let x = x.clamp(EXP_MIN, EXP_MAX);
     let n = (x * LOG2E + ROUND) - ROUND;
     let r = x - n * LN2_HI - n * LN2_LO;
-    let p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+    let p = EXP_POLY[1..].iter().fold(EXP_POLY[0], |p, &c| p * r + c);
     p * f32::from_bits(((n as i32 + 127) << 23) as u32)
 }
+
+// [`exp`]'s constants, which the browser modules' vector version
+// (`simd_gates`) shares so that the two stay the same function.
+pub(super) const LOG2E: f32 = std::f32::consts::LOG2_E;
+/// ln 2 in two parts, the first with its low bits clear, so that `n ln 2`
+/// is exact to about an ulp.
+pub(super) const LN2_HI: f32 = 0.693_145_75;
+pub(super) const LN2_LO: f32 = 1.428_606_8e-6;
+/// Adding and subtracting 1.5 x 2^23 rounds to the nearest integer.
+pub(super) const ROUND: f32 = 12_582_912.0;
+/// The input's range: `e^x` stays a normal finite float.
+pub(super) const EXP_MIN: f32 = -87.0;
+pub(super) const EXP_MAX: f32 = 88.0;
+/// The Taylor polynomial of `e^r`, highest degree first (Horner's order).
+pub(super) const EXP_POLY: [f32; 7] = [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0];
+/// Where `tanh` is clamped (as [`crate::model::layers::tanh`]).
+pub(super) const TANH_LIMIT: f32 = 15.0;
 
 #[inline(always)]
 fn sigmoid(x: f32) -> f32 {
@@ -57,7 +69,7 @@ fn sigmoid(x: f32) -> f32 {
 /// uses it too (one per frame and attention unit: 16,000 for 5 s of audio).
 #[inline(always)]
 pub(crate) fn tanh(x: f32) -> f32 {
-    1.0 - 2.0 / (exp(2.0 * x.clamp(-15.0, 15.0)) + 1.0)
+    1.0 - 2.0 / (exp(2.0 * x.clamp(-TANH_LIMIT, TANH_LIMIT)) + 1.0)
 }
 
 /// The steps in the order the direction visits them. Every item of a batch

@@ -14,6 +14,7 @@
 //! the clamps keep every finite input in range.
 
 use super::madd::{madd, nmadd};
+use super::recurrence::{EXP_MAX, EXP_MIN, EXP_POLY, LN2_HI, LN2_LO, LOG2E, ROUND, TANH_LIMIT};
 use core::arch::wasm32::{
     f32x4_add, f32x4_div, f32x4_mul, f32x4_pmax, f32x4_pmin, f32x4_splat, f32x4_sub, i32x4_add, i32x4_shl, i32x4_splat,
     v128, v128_load, v128_store,
@@ -22,20 +23,15 @@ use core::arch::wasm32::{
 /// `e^x`, 4 lanes, to about 1e-7 relative error (as `recurrence::exp`).
 #[inline(always)]
 fn exp(x: v128) -> v128 {
-    const LOG2E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
-    // Adding and subtracting 1.5 x 2^23 rounds to the nearest integer.
-    const ROUND: f32 = 12_582_912.0;
     let s = f32x4_splat;
     // pmin/pmax take their first operand when the comparison fails: a NaN
     // stays NaN, as in the scalar clamp.
-    let x = f32x4_pmax(f32x4_pmin(x, s(88.0)), s(-87.0));
+    let x = f32x4_pmax(f32x4_pmin(x, s(EXP_MAX)), s(EXP_MIN));
     let t = madd(x, s(LOG2E), s(ROUND));
     let n = f32x4_sub(t, s(ROUND));
     let r = nmadd(n, s(LN2_LO), nmadd(n, s(LN2_HI), x));
-    let mut p = s(1.0 / 720.0);
-    for c in [1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
+    let mut p = s(EXP_POLY[0]);
+    for &c in &EXP_POLY[1..] {
         p = madd(p, r, s(c));
     }
     // `t`'s low mantissa bits hold 2^22 + n (n within [-126, 127] after
@@ -55,7 +51,7 @@ fn sigmoid(x: v128) -> v128 {
 /// Clamped to ±15 first, as `recurrence::tanh`.
 #[inline(always)]
 fn tanh(x: v128) -> v128 {
-    let x = f32x4_pmax(f32x4_pmin(x, f32x4_splat(15.0)), f32x4_splat(-15.0));
+    let x = f32x4_pmax(f32x4_pmin(x, f32x4_splat(TANH_LIMIT)), f32x4_splat(-TANH_LIMIT));
     let e = exp(f32x4_add(x, x));
     f32x4_sub(f32x4_splat(1.0), f32x4_div(f32x4_splat(2.0), f32x4_add(e, f32x4_splat(1.0))))
 }
