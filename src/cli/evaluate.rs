@@ -9,7 +9,7 @@ use emorec::data::cache::FeatureCache;
 use emorec::data::load_manifests;
 use emorec::data::norm::Normalization;
 use emorec::pipeline::{compute_features, examples_for, prenormalize_features, Bundle};
-use emorec::train::{evaluate_at, predict_batches};
+use emorec::train::evaluate_with_probabilities;
 use emorec::Emotion;
 
 use super::experiment::device;
@@ -76,14 +76,11 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         eprintln!("{} utterance(s) had nothing this model uses and were left out", utts.len() - kept.len());
     }
     let temperature = bundle.inputs.temperature.unwrap_or(1.0);
-    let model = bundle.model.burn()?;
+    let (e, probs) = evaluate_with_probabilities(bundle.model.burn()?, &examples, args.batch_size, temperature)?;
     if let Some(path) = &args.predictions {
-        let probs = predict_batches(model, &examples, args.batch_size)?;
-        let rows = kept.iter().zip(probs).map(|(&i, p)| (&utts[i], emorec::model::calibrate(p, temperature)));
-        write_predictions(path, rows)?;
+        write_predictions(path, kept.iter().zip(probs).map(|(&i, p)| (&utts[i], p)))?;
         eprintln!("wrote {} predictions to {}", kept.len(), path.display());
     }
-    let e = evaluate_at(model, &examples, args.batch_size, temperature)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&e.to_json())?);
     } else {
@@ -98,29 +95,21 @@ fn write_predictions<'a>(
     rows: impl Iterator<Item = (&'a emorec::data::Utterance, [f32; 4])>,
 ) -> Result<()> {
     use anyhow::Context;
-    let mut csv = String::from("id,corpus,speaker,label,predicted");
-    for e in Emotion::ALL {
-        csv.push_str(&format!(",p_{}", e.code()));
-    }
-    csv.push('\n');
-    for (u, p) in rows {
-        let best = (0..4).fold(0, |b, k| if p[k] > p[b] { k } else { b });
-        let fields = [&u.id, u.corpus.as_deref().unwrap_or(""), &u.speaker];
-        let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        csv.push_str(&format!("{},{},{}", quoted.join(","), u.label.code(), Emotion::ALL[best].code()));
-        for v in p {
-            csv.push_str(&format!(",{v:.6}"));
+    let write = || -> Result<(), csv::Error> {
+        let mut w = csv::Writer::from_path(path)?;
+        let classes = Emotion::ALL.map(|e| format!("p_{}", e.code()));
+        w.write_record(
+            ["id", "corpus", "speaker", "label", "predicted"].iter().copied().chain(classes.iter().map(String::as_str)),
+        )?;
+        for (u, p) in rows {
+            let best = (0..4).fold(0, |b, k| if p[k] > p[b] { k } else { b });
+            let who = [u.id.as_str(), u.corpus.as_deref().unwrap_or(""), u.speaker.as_str()];
+            let what = [u.label.code(), Emotion::ALL[best].code()];
+            let probabilities = p.map(|v| format!("{v:.6}"));
+            w.write_record(who.into_iter().chain(what).chain(probabilities.iter().map(String::as_str)))?;
         }
-        csv.push('\n');
-    }
-    std::fs::write(path, csv).with_context(|| format!("cannot write the predictions to {}", path.display()))
-}
-
-/// A CSV field, quoted where it holds a comma, quote or line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+        w.flush()?;
+        Ok(())
+    };
+    write().with_context(|| format!("cannot write the predictions to {}", path.display()))
 }

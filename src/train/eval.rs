@@ -37,6 +37,18 @@ pub fn evaluate_at(
     batch_size: usize,
     temperature: f64,
 ) -> Result<Evaluation, ModelError> {
+    Ok(evaluate_with_probabilities(model, examples, batch_size, temperature)?.0)
+}
+
+/// [`evaluate_at`], and the probabilities it scored (at `temperature`), one
+/// per example in order: what `emorec evaluate --predictions` writes, from
+/// the same forward pass.
+pub fn evaluate_with_probabilities(
+    model: &Model,
+    examples: &[Example],
+    batch_size: usize,
+    temperature: f64,
+) -> Result<(Evaluation, Vec<[f32; 4]>), ModelError> {
     let batcher = Batcher::new(model.config());
     let mut probs = Vec::with_capacity(examples.len());
     let mut truths = Vec::with_capacity(examples.len());
@@ -66,5 +78,5 @@ pub fn evaluate_at(
     }
     let mut e = Evaluation::from_confusion(confusion, loss_sum);
     e.ece = super::expected_calibration_error(&probs, &truths);
-    Ok(e)
+    Ok((e, probs))
 }
