@@ -240,9 +240,8 @@ impl Experiment {
                 |extractor, (k, &i)| {
                     // Unreadable: the clean features stay.
                     let Some(x) = decoded[k].as_deref() else { return (i, None) };
-                    let u = &self.utts[i];
-                    let speaker = format!("{}/{}", u.corpus.as_deref().unwrap_or(""), u.speaker);
-                    let (mut rng, mut samples) = draw_streams(&self.config.augment, seed, copy, i, &speaker);
+                    let who = self.utts[i].speaker_key();
+                    let (mut rng, mut samples) = draw_streams(&self.config.augment, seed, copy, i, who);
                     let other = rng.below(decoded.len());
                     let babble = decoded[other].as_deref().filter(|_| other != k);
                     let (y, _) = augment(x, babble, &self.config.augment, &mut rng, samples.as_mut());

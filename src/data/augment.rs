@@ -75,7 +75,8 @@ impl Default for AugmentConfig {
 /// The generators an utterance's augmented copy is drawn from, seeded by the
 /// training seed and the copy: which transforms and how strong, on a stream
 /// of the utterance (its index) or, with `per_speaker`, of its speaker (an
-/// FNV-1a hash of `speaker_key`, so that a voice draws the same transforms
+/// FNV-1a hash of `Utterance::speaker_key`'s corpus and id joined by `/`,
+/// so that a voice draws the same transforms
 /// whatever order its utterances come in); and with `per_speaker`, a second
 /// one for the noise's samples, on the utterance's stream (for [`augment`]'s
 /// `samples`; without it the first serves both, as it always has).
@@ -84,15 +85,15 @@ pub fn draw_streams(
     seed: u64,
     copy: usize,
     utterance: usize,
-    speaker_key: &str,
+    (corpus, speaker): (&str, &str),
 ) -> (Rng, Option<Rng>) {
     let seed = seed ^ 0xA06_u64.wrapping_mul(copy as u64);
     let own = Rng::derive(seed, utterance as u64);
     if !c.per_speaker {
         return (own, None);
     }
-    let voice =
-        speaker_key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let key = corpus.bytes().chain([b'/']).chain(speaker.bytes());
+    let voice = key.fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     (Rng::derive(seed, voice), Some(own))
 }
 
@@ -300,20 +301,20 @@ mod tests {
     fn per_speaker_draws_one_voice_per_speaker_and_copy() {
         let (x, y) = (speechlike(16_000), speechlike(12_000));
         let c = AugmentConfig { copies: 2, p_speed: 1.0, per_speaker: true, ..AugmentConfig::default() };
-        let how = |copy, i, who: &str, x: &[f32]| {
+        let how = |copy, i, who: (&str, &str), x: &[f32]| {
             let (mut voice, mut samples) = draw_streams(&c, 42, copy, i, who);
             augment(x, None, &c, &mut voice, samples.as_mut()).1
         };
-        let first = how(1, 0, "tess/OAF", &x);
+        let first = how(1, 0, ("tess", "OAF"), &x);
         // Another recording of the same speaker in the same copy: the same
         // transforms; another speaker, or another copy: others.
-        assert_eq!(how(1, 7, "tess/OAF", &y), first);
-        assert_ne!(how(1, 0, "tess/YAF", &x).speed, first.speed);
-        assert_ne!(how(2, 0, "tess/OAF", &x).speed, first.speed);
+        assert_eq!(how(1, 7, ("tess", "OAF"), &y), first);
+        assert_ne!(how(1, 0, ("tess", "YAF"), &x).speed, first.speed);
+        assert_ne!(how(2, 0, ("tess", "OAF"), &x).speed, first.speed);
         // Without it, each utterance draws its own.
         let apart = AugmentConfig { per_speaker: false, ..c.clone() };
         let own = |i| {
-            let (mut rng, samples) = draw_streams(&apart, 42, 1, i, "tess/OAF");
+            let (mut rng, samples) = draw_streams(&apart, 42, 1, i, ("tess", "OAF"));
             assert!(samples.is_none());
             augment(&x, None, &apart, &mut rng, None).1.speed
         };

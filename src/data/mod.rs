@@ -57,6 +57,12 @@ pub struct Utterance {
 }
 
 impl Utterance {
+    /// Who spoke it: its corpus and speaker id, since corpora reuse ids
+    /// such as "01".
+    pub fn speaker_key(&self) -> (&str, &str) {
+        (self.corpus.as_deref().unwrap_or(""), self.speaker.as_str())
+    }
+
     /// True when the utterance has a recording to extract acoustic features from.
     pub fn has_audio(&self) -> bool {
         self.audio.is_some()

@@ -102,7 +102,7 @@ mod native {
             let Some(Ok(m)) = f else { continue };
             let key = match mode {
                 Normalization::Speaker => {
-                    let (corpus, speaker) = speaker_key(u);
+                    let (corpus, speaker) = u.speaker_key();
                     (corpus, speaker, 0)
                 }
                 Normalization::Utterance | Normalization::Global => ("", "", i),
@@ -145,7 +145,7 @@ mod native {
                 continue;
             }
             kept.push(i);
-            speakers.push(speaker_key(u));
+            speakers.push(u.speaker_key());
             out.push(Example { acoustic, words, label: Some(u.label), tokens, ..Default::default() });
         }
         if let (Some(centre), Some(norm)) = (centre, norm) {
@@ -178,7 +178,7 @@ mod native {
         norm: &NormStats,
         config: &ModelConfig,
     ) -> Result<Vec<f32>> {
-        let mut keys: Vec<_> = indices.iter().map(|&i| speaker_key(&utts[i])).collect();
+        let mut keys: Vec<_> = indices.iter().map(|&i| utts[i].speaker_key()).collect();
         keys.sort_unstable();
         keys.dedup();
         let moments =
@@ -196,17 +196,11 @@ mod native {
     ) -> Result<StatisticsMoments> {
         let mut sequences = Vec::new();
         for (u, f) in utts.iter().zip(features) {
-            if let (true, Some(Ok(m))) = (speaker_key(u) == key, f) {
+            if let (true, Some(Ok(m))) = (u.speaker_key() == key, f) {
                 sequences.push(acoustic_example(m, norm)?);
             }
         }
         Ok(StatisticsMoments::of(&sequences, config)?)
-    }
-
-    /// Who spoke an utterance: its corpus and speaker id, since corpora reuse
-    /// ids such as "01".
-    fn speaker_key(u: &Utterance) -> (&str, &str) {
-        (u.corpus.as_deref().unwrap_or(""), u.speaker.as_str())
     }
 }
 
