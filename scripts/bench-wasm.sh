@@ -29,13 +29,12 @@ if ! cargo test --release --target wasm32-unknown-unknown --no-default-features 
 fi
 grep '^wasm (' "$log"
 
-# The relaxed-SIMD module, in its own target directory as scripts/build-web.sh
-# builds it (other rustflags would rebuild the shared one's dependencies).
+# The relaxed-SIMD module, built as scripts/build-web.sh builds it.
 if [ "${RELAXED:-1}" = 1 ]; then
     relaxed_log=$(mktemp)
     trap 'rm -f "$log" "$relaxed_log"' EXIT
-    if ! RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/relaxed-simd" \
-        cargo test --release --target wasm32-unknown-unknown --no-default-features --test wasm_bench -- --nocapture \
+    . scripts/relaxed-simd.sh
+    if ! "${relaxed_env[@]}" cargo test --release --target wasm32-unknown-unknown --no-default-features --test wasm_bench -- --nocapture \
         >"$relaxed_log" 2>&1; then
         cat "$relaxed_log" >&2
         echo "error: the wasm benchmark of the relaxed-SIMD module failed (output above)" >&2

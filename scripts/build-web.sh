@@ -28,20 +28,15 @@ for f in model.json config.toml weights.bpk weights-f16.safetensors ngram-head-f
 done
 command -v wasm-bindgen >/dev/null || { echo "error: wasm-bindgen is not installed: run ./scripts/setup.sh" >&2; exit 1; }
 
-# The relaxed-SIMD build's own target directory: other rustflags would
-# otherwise rebuild every dependency in the shared one, twice a run.
-relaxed_dir="$target_dir/relaxed-simd"
-relaxed_flags="-C target-feature=+simd128,+relaxed-simd"
+. scripts/relaxed-simd.sh
 
 rm -rf pkg.tmp && mkdir pkg.tmp
 build() { # features out-name [relaxed]
     local wasm_in="$wasm"
     if [ "${3:-}" = relaxed ]; then
-        # RUSTFLAGS replaces .cargo/config.toml's rustflags, so it repeats +simd128.
-        echo "+ RUSTFLAGS=\"$relaxed_flags\" CARGO_TARGET_DIR=$relaxed_dir cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1"
-        RUSTFLAGS="$relaxed_flags" CARGO_TARGET_DIR="$relaxed_dir" \
-            cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1
-        wasm_in="$relaxed_dir/wasm32-unknown-unknown/release/emorec.wasm"
+        echo "+ RUSTFLAGS=\"$relaxed_rustflags\" CARGO_TARGET_DIR=$relaxed_target_dir cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1"
+        "${relaxed_env[@]}" cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1
+        wasm_in="$relaxed_target_dir/wasm32-unknown-unknown/release/emorec.wasm"
     else
         echo "+ cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1"
         cargo build --release --target wasm32-unknown-unknown --no-default-features --lib $1

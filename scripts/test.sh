@@ -42,9 +42,8 @@ step() {
 step "format (cargo fmt --check)" cargo fmt --check
 step "lint (clippy, native)" cargo clippy --release --all-targets -- -D warnings
 step "lint (clippy, wasm)" cargo clippy --release --target wasm32-unknown-unknown --no-default-features --lib --test wasm_kernels -- -D warnings
-step "lint (clippy, wasm, relaxed SIMD)" env RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
-    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/relaxed-simd" \
-    cargo clippy --release --target wasm32-unknown-unknown --no-default-features --lib --test wasm_kernels -- -D warnings
+. scripts/relaxed-simd.sh
+step "lint (clippy, wasm, relaxed SIMD)" "${relaxed_env[@]}" cargo clippy --release --target wasm32-unknown-unknown --no-default-features --lib --test wasm_kernels -- -D warnings
 step "native tests" cargo test --release --no-fail-fast
 # Every tests/wasm_*.rs is a wasm-bindgen-test target (runner: .cargo/config.toml).
 wasm_tests=()
@@ -58,8 +57,7 @@ step "wasm tests in headless Chromium (CPU)" \
 # classifier against the native prediction, the features bit for bit, the
 # refusals. The benchmark is left to scripts/bench-wasm.sh.
 step "wasm tests in headless Chromium (CPU, relaxed-SIMD module)" \
-    env RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/relaxed-simd" \
-    cargo test --release --no-fail-fast --target wasm32-unknown-unknown --no-default-features \
+    "${relaxed_env[@]}" cargo test --release --no-fail-fast --target wasm32-unknown-unknown --no-default-features \
     --test wasm_kernels --test wasm_classifier --test wasm_features --test wasm_bad_input --test wasm_text -- --nocapture
 # The classifier test on WebGPU (SwiftShader's adapter) and the fused LSTM
 # kernel against the composite path there.
