@@ -110,6 +110,9 @@ mod simd {
             impl FrameLanes for $name {
                 type Lane = $t;
                 const COUNT: usize = [$($l),*].len();
+                // Inlined so that a constant lane index and the closure's
+                // values become one vector build in the caller's loop.
+                #[inline(always)]
                 fn from_lanes(mut f: impl FnMut(usize) -> $t) -> Self {
                     let v = [$(f($l)),*];
                     let mut s = $splat(0.0);

@@ -110,9 +110,9 @@ impl Voicing {
             let energy = self.spectrum.rms(frames);
             for (g, group) in frames.chunks(FRAMES_PER_FFT).enumerate() {
                 let mags = self.spectrum.analyse(group);
-                for (l, (frame, mag)) in group.iter().zip(mags).enumerate() {
-                    let mag = if frame.is_empty() { &[] } else { &mag[..] };
-                    self.octave.load(g * FRAMES_PER_FFT + l, mag);
+                for (l, frame) in group.iter().enumerate() {
+                    let bins = if frame.is_empty() { &[] } else { mags };
+                    self.octave.load(g * FRAMES_PER_FFT + l, bins, l);
                 }
             }
             let cands = if present.iter().any(|&p| p) {

@@ -36,9 +36,12 @@ pub struct GaussSpectrum {
     twiddle: Vec<Complex<Sample>>,
     /// Scratch: the split spectrum, bins 1..N/2.
     split: Vec<Complex<Sample>>,
-    /// Each lane's magnitudes.
-    mag: Vec<Vec<f64>>,
+    /// The magnitudes bin by bin: entry `k` holds bin `k` of every lane.
+    mag: Vec<Bin>,
 }
+
+/// One bin's magnitude in each lane of the transform.
+pub type Bin = [f64; FRAMES_PER_FFT];
 
 /// openSMILE's Gaussian window: exp(-½ ((i - (N-1)/2) / (σ (N-1)/2))²).
 pub fn gauss_window(n: usize, sigma: f64) -> Vec<f32> {
@@ -101,13 +104,13 @@ impl GaussSpectrum {
             scratch,
             twiddle,
             split: vec![zero; half],
-            mag: vec![vec![0.0; half + 1]; FRAMES_PER_FFT],
+            mag: vec![[0.0; FRAMES_PER_FFT]; half + 1],
         }
     }
 
     /// Number of magnitude bins (DC to Nyquist).
     pub fn n_bins(&self) -> usize {
-        self.mag[0].len()
+        self.mag.len()
     }
 
     /// Bin spacing in Hz at 16 kHz.
@@ -116,9 +119,9 @@ impl GaussSpectrum {
     }
 
     /// Magnitudes of the windowed `frames` (at most [`FRAMES_PER_FFT`], each
-    /// of length `frame_len`), one row per frame (then zero rows for the
-    /// lanes without a frame).
-    pub fn analyse(&mut self, frames: &[&[f32]]) -> &[Vec<f64>] {
+    /// of length `frame_len`), bin by bin: entry `k` holds bin `k` of every
+    /// lane, lane `l` from frame `l` (zeros in the lanes without a frame).
+    pub fn analyse(&mut self, frames: &[&[f32]]) -> &[Bin] {
         debug_assert!(frames.len() <= FRAMES_PER_FFT);
         self.load(frames);
         self.fft.process_with_scratch(&mut self.buf, &mut self.scratch);
@@ -139,18 +142,16 @@ impl GaussSpectrum {
             *x = e + t * o;
         }
         let z0 = self.buf[0];
-        for (l, mag) in self.mag.iter_mut().enumerate() {
-            let (re, im) = (z0.re.lane(l), z0.im.lane(l));
-            mag[0] = (re + im).abs() as f64;
-            mag[half] = (re - im).abs() as f64;
-            for (m, x) in mag[1..half].iter_mut().zip(&self.split[1..]) {
+        self.mag[0] = std::array::from_fn(|l| (z0.re.lane(l) + z0.im.lane(l)).abs() as f64);
+        self.mag[half] = std::array::from_fn(|l| (z0.re.lane(l) - z0.im.lane(l)).abs() as f64);
+        // A bin's lanes at once: they lie side by side in the split
+        // spectrum and in the result, so squares, sums and square roots are
+        // vector operations, each lane's the f64 operations of a lone frame.
+        for (m, x) in self.mag[1..half].iter_mut().zip(&self.split[1..]) {
+            *m = std::array::from_fn(|l| {
                 let (re, im) = (x.re.lane(l) as f64, x.im.lane(l) as f64);
-                *m = re * re + im * im;
-            }
-            // The square roots in a pass of their own, which vectorises.
-            for m in &mut mag[1..half] {
-                *m = m.sqrt();
-            }
+                (re * re + im * im).sqrt()
+            });
         }
         &self.mag
     }
@@ -159,10 +160,26 @@ impl GaussSpectrum {
     /// `l`, even samples real and odd ones imaginary (zeros past a frame's
     /// end and in the lanes without one).
     fn load(&mut self, frames: &[&[f32]]) {
+        let n = self.window.len();
         let zero = Complex::new(splat(0.0), splat(0.0));
+        if frames.len() == FRAMES_PER_FFT && frames.iter().all(|f| f.len() >= n) && n % 2 == 0 {
+            // Every lane full: each transform sample is built whole, its
+            // lanes side by side (one store per sample, not one per lane).
+            let rows: [&[f32]; FRAMES_PER_FFT] = std::array::from_fn(|l| &frames[l][..n]);
+            let pairs = self.buf.iter_mut().zip(self.window.chunks_exact(2)).enumerate();
+            for (k, (c, w)) in pairs {
+                let i = 2 * k;
+                *c = Complex::new(
+                    Sample::from_lanes(|l| rows[l][i] * w[0]),
+                    Sample::from_lanes(|l| rows[l][i + 1] * w[1]),
+                );
+            }
+            self.buf[n / 2..].fill(zero);
+            return;
+        }
         self.buf.fill(zero);
         for (l, frame) in frames.iter().enumerate() {
-            let n = frame.len().min(self.window.len());
+            let n = frame.len().min(n);
             let (x, w) = (&frame[..n], &self.window[..n]);
             let pairs = x.chunks_exact(2).zip(w.chunks_exact(2));
             let filled = pairs.len();
@@ -239,8 +256,8 @@ mod tests {
         let mut s = GaussSpectrum::new(960);
         let x: Vec<f32> = (0..960).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16000.0).sin()).collect();
         let rms = s.rms([&x[..]])[0];
-        let mag = &s.analyse(&[&x])[0];
-        let peak = mag.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        let mag = s.analyse(&[&x]);
+        let peak = mag.iter().enumerate().max_by(|a, b| a.1[0].total_cmp(&b.1[0])).unwrap().0;
         assert_eq!(peak, 64); // 1000 Hz / 15.625 Hz
         assert!(rms > 0.1 && rms < 0.71);
     }
@@ -250,7 +267,7 @@ mod tests {
         let mut s = GaussSpectrum::new(960);
         let x: Vec<f32> = (0..960).map(|i| ((i * 37 % 101) as f32 / 50.0 - 1.0) * 0.3).collect();
         let w = gauss_window(960, SIGMA);
-        let mag = s.analyse(&[&x])[0].clone();
+        let mag: Vec<f64> = s.analyse(&[&x]).iter().map(|bin| bin[0]).collect();
         for k in [0usize, 1, 2, 100, 255, 256, 257, 511, 512] {
             let (mut re, mut im) = (0.0f64, 0.0f64);
             for (n, (&v, &g)) in x.iter().zip(&w).enumerate() {
