@@ -2,7 +2,7 @@
 //! RMS energy (which openSMILE measures on the same windowed frame and uses to
 //! gate the pitch).
 
-use super::super::lanes::FrameLanes;
+use super::super::lanes::{load_windowed_pairs, FrameLanes};
 use rustfft::num_complex::Complex;
 use rustfft::Fft;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -163,17 +163,7 @@ impl GaussSpectrum {
         let n = self.window.len();
         let zero = Complex::new(splat(0.0), splat(0.0));
         if frames.len() == FRAMES_PER_FFT && frames.iter().all(|f| f.len() >= n) && n % 2 == 0 {
-            // Every lane full: each transform sample is built whole, its
-            // lanes side by side (one store per sample, not one per lane).
-            let rows: [&[f32]; FRAMES_PER_FFT] = std::array::from_fn(|l| &frames[l][..n]);
-            let pairs = self.buf.iter_mut().zip(self.window.chunks_exact(2)).enumerate();
-            for (k, (c, w)) in pairs {
-                let i = 2 * k;
-                *c = Complex::new(
-                    Sample::from_lanes(|l| rows[l][i] * w[0]),
-                    Sample::from_lanes(|l| rows[l][i + 1] * w[1]),
-                );
-            }
+            load_windowed_pairs(&mut self.buf, frames, &self.window, |x, w| x * w);
             self.buf[n / 2..].fill(zero);
             return;
         }
