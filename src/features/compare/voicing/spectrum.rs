@@ -162,7 +162,7 @@ impl GaussSpectrum {
     fn load(&mut self, frames: &[&[f32]]) {
         let n = self.window.len();
         let zero = Complex::new(splat(0.0), splat(0.0));
-        if frames.len() == FRAMES_PER_FFT && frames.iter().all(|f| f.len() >= n) && n % 2 == 0 {
+        if frames.len() == FRAMES_PER_FFT && frames.iter().all(|f| f.len() >= n) && n.is_multiple_of(2) {
             load_windowed_pairs(&mut self.buf, frames, &self.window, |x, w| x * w);
             self.buf[n / 2..].fill(zero);
             return;
