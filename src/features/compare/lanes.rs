@@ -12,13 +12,15 @@
 //! Natively the sample stays `f32` / `f64`, where rustfft's own AVX/SSE
 //! code is faster and gives the reference output.
 
+use rustfft::num_complex::Complex;
 use rustfft::FftNum;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use rustfft::{algorithm::Radix4, Fft};
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 use std::sync::Arc;
 
-/// An FFT sample carrying [`FrameLanes::COUNT`] frames' values.
+/// An FFT sample carrying [`FrameLanes::COUNT`] frames' values (at most
+/// `MAX_LANES`).
 pub trait FrameLanes: FftNum {
     /// One frame's value.
     type Lane: Copy;
@@ -52,6 +54,41 @@ macro_rules! one_lane {
 }
 
 one_lane!(f32, f64);
+
+/// The most lanes a sample type has (four, those of the pitch frames' `F32x4`).
+const MAX_LANES: usize = 4;
+
+/// Windows whole frames into a transform's complex input, one frame per
+/// lane: sample pair `k` (samples `2k` and `2k + 1`, each `windowed` with
+/// its window value) goes into `out[k]`'s real and imaginary parts, lane
+/// `l` from `frames[l]`. Each value is built in registers and stored whole;
+/// setting one lane at a time would load and store the vector once per lane.
+///
+/// `frames` holds [`FrameLanes::COUNT`] frames, each at least as long as
+/// the window, whose length is even; `out` past the window's pairs is left
+/// as it is.
+pub fn load_windowed_pairs<T: FrameLanes, W: Copy>(
+    out: &mut [Complex<T>],
+    frames: &[&[f32]],
+    window: &[W],
+    windowed: impl Fn(f32, W) -> T::Lane,
+) {
+    debug_assert!(frames.len() == T::COUNT && window.len().is_multiple_of(2));
+    // Each frame cut to the window's length in a fixed array: with the
+    // lengths known, the indexing below needs no bounds tests in the loop.
+    let n = window.len();
+    let mut rows: [&[f32]; MAX_LANES] = [&[]; MAX_LANES];
+    for (row, frame) in rows.iter_mut().zip(frames) {
+        *row = &frame[..n];
+    }
+    for (k, (c, w)) in out.iter_mut().zip(window.chunks_exact(2)).enumerate() {
+        let i = 2 * k;
+        *c = Complex::new(
+            T::from_lanes(|l| windowed(rows[l][i], w[0])),
+            T::from_lanes(|l| windowed(rows[l][i + 1], w[1])),
+        );
+    }
+}
 
 /// The transform rustfft's scalar planner builds for a power of two `len`
 /// above 64: radix 4 over `base` (a size-8 butterfly for an odd power of
@@ -110,6 +147,9 @@ mod simd {
             impl FrameLanes for $name {
                 type Lane = $t;
                 const COUNT: usize = [$($l),*].len();
+                // Inlined so that a constant lane index and the closure's
+                // values become one vector build in the caller's loop.
+                #[inline(always)]
                 fn from_lanes(mut f: impl FnMut(usize) -> $t) -> Self {
                     let v = [$(f($l)),*];
                     let mut s = $splat(0.0);

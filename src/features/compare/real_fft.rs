@@ -8,7 +8,7 @@
 //! same operations in the same order, so that each lane's spectrum is bit
 //! for bit the one realfft gives a lone frame in f64.
 
-use super::lanes::{radix4, FrameLanes};
+use super::lanes::{load_windowed_pairs, radix4, FrameLanes};
 use rustfft::algorithm::butterflies::Butterfly16;
 use rustfft::algorithm::Radix4;
 use rustfft::num_complex::Complex;
@@ -56,7 +56,13 @@ impl<T: FrameLanes<Lane = f64>> RealFft<T> {
     /// frames and in the lanes without one.
     pub fn load(&mut self, frames: &[&[f32]], window: &[f64]) {
         debug_assert!(frames.len() <= T::COUNT && window.len().is_multiple_of(2));
-        self.input.fill(Complex::new(T::zero(), T::zero()));
+        let zero = Complex::new(T::zero(), T::zero());
+        if frames.len() == T::COUNT {
+            load_windowed_pairs(&mut self.input, frames, window, |x, w| x as f64 * w);
+            self.input[window.len() / 2..].fill(zero);
+            return;
+        }
+        self.input.fill(zero);
         for (l, frame) in frames.iter().enumerate() {
             debug_assert_eq!(frame.len(), window.len());
             let pairs = frame.chunks_exact(2).zip(window.chunks_exact(2));

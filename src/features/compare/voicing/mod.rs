@@ -107,12 +107,13 @@ impl Voicing {
                 x.get(start..start + FRAME).filter(|_| l < lanes).unwrap_or(&[])
             });
             let present = frames.map(|f| !f.is_empty());
-            let energy = self.spectrum.rms(frames);
+            let mut energy = [0.0; LANES];
             for (g, group) in frames.chunks(FRAMES_PER_FFT).enumerate() {
-                let mags = self.spectrum.analyse(group);
-                for (l, (frame, mag)) in group.iter().zip(mags).enumerate() {
-                    let mag = if frame.is_empty() { &[] } else { &mag[..] };
-                    self.octave.load(g * FRAMES_PER_FFT + l, mag);
+                let (mags, rms) = self.spectrum.analyse(group);
+                energy[g * FRAMES_PER_FFT..][..group.len()].copy_from_slice(&rms[..group.len()]);
+                for (l, frame) in group.iter().enumerate() {
+                    let bins = if frame.is_empty() { &[] } else { mags };
+                    self.octave.load(g * FRAMES_PER_FFT + l, bins, l);
                 }
             }
             let cands = if present.iter().any(|&p| p) {

@@ -129,13 +129,16 @@ impl OctaveScale {
         self.seg.len()
     }
 
-    /// Puts the magnitudes `mag` of one frame into lane `lane` of the next
-    /// block, peak-enhanced (the one step whose control flow depends on the
-    /// data, so it runs per frame). Missing bins are zero.
-    pub fn load(&mut self, lane: usize, mag: &[f64]) {
+    /// Puts the magnitudes of one frame, column `column` of `bins` (bin by
+    /// bin, several frames' magnitudes per bin), into lane `lane` of the
+    /// next block, peak-enhanced (the one step whose control flow depends
+    /// on the data, so it runs per frame). Missing bins are zero.
+    pub fn load<const N: usize>(&mut self, lane: usize, bins: &[[f64; N]], column: usize) {
         let frame = &mut self.frames[lane];
-        let m = mag.len().min(frame.len());
-        frame[..m].copy_from_slice(&mag[..m]);
+        let m = bins.len().min(frame.len());
+        for (v, bin) in frame.iter_mut().zip(&bins[..m]) {
+            *v = bin[column];
+        }
         frame[m..].fill(0.0);
         enhance_peaks(frame, &mut self.peaks);
     }
@@ -275,7 +278,7 @@ mod tests {
         // returns the constant times the auditory weight.
         let mut s = OctaveScale::new(513, 15.625);
         for lane in 0..LANES {
-            s.load(lane, &vec![2.0 + lane as f64; 513]);
+            s.load(lane, &vec![[2.0 + lane as f64]; 513], 0);
         }
         let mut out = vec![[0.0; LANES]; 513];
         s.apply(&mut out);

@@ -2,7 +2,7 @@
 //! RMS energy (which openSMILE measures on the same windowed frame and uses to
 //! gate the pitch).
 
-use super::super::lanes::FrameLanes;
+use super::super::lanes::{load_windowed_pairs, FrameLanes};
 use rustfft::num_complex::Complex;
 use rustfft::Fft;
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -36,9 +36,12 @@ pub struct GaussSpectrum {
     twiddle: Vec<Complex<Sample>>,
     /// Scratch: the split spectrum, bins 1..N/2.
     split: Vec<Complex<Sample>>,
-    /// Each lane's magnitudes.
-    mag: Vec<Vec<f64>>,
+    /// The magnitudes bin by bin: entry `k` holds bin `k` of every lane.
+    mag: Vec<Bin>,
 }
+
+/// One bin's magnitude in each lane of the transform.
+pub type Bin = [f64; FRAMES_PER_FFT];
 
 /// openSMILE's Gaussian window: exp(-½ ((i - (N-1)/2) / (σ (N-1)/2))²).
 pub fn gauss_window(n: usize, sigma: f64) -> Vec<f32> {
@@ -101,13 +104,13 @@ impl GaussSpectrum {
             scratch,
             twiddle,
             split: vec![zero; half],
-            mag: vec![vec![0.0; half + 1]; FRAMES_PER_FFT],
+            mag: vec![[0.0; FRAMES_PER_FFT]; half + 1],
         }
     }
 
     /// Number of magnitude bins (DC to Nyquist).
     pub fn n_bins(&self) -> usize {
-        self.mag[0].len()
+        self.mag.len()
     }
 
     /// Bin spacing in Hz at 16 kHz.
@@ -116,11 +119,14 @@ impl GaussSpectrum {
     }
 
     /// Magnitudes of the windowed `frames` (at most [`FRAMES_PER_FFT`], each
-    /// of length `frame_len`), one row per frame (then zero rows for the
-    /// lanes without a frame).
-    pub fn analyse(&mut self, frames: &[&[f32]]) -> &[Vec<f64>] {
+    /// of length `frame_len`, or empty for none), bin by bin: entry `k`
+    /// holds bin `k` of every lane, lane `l` from frame `l` (zeros in the
+    /// lanes without a frame); and each frame's RMS energy after windowing
+    /// (0 for none).
+    pub fn analyse(&mut self, frames: &[&[f32]]) -> (&[Bin], [f32; FRAMES_PER_FFT]) {
         debug_assert!(frames.len() <= FRAMES_PER_FFT);
         self.load(frames);
+        let rms = self.input_rms();
         self.fft.process_with_scratch(&mut self.buf, &mut self.scratch);
         // Split: X[k] = E[k] + w^k O[k], with E, O the transforms of the even
         // and odd samples recovered from Z[k] and conj(Z[N/2-k]).
@@ -139,30 +145,49 @@ impl GaussSpectrum {
             *x = e + t * o;
         }
         let z0 = self.buf[0];
-        for (l, mag) in self.mag.iter_mut().enumerate() {
-            let (re, im) = (z0.re.lane(l), z0.im.lane(l));
-            mag[0] = (re + im).abs() as f64;
-            mag[half] = (re - im).abs() as f64;
-            for (m, x) in mag[1..half].iter_mut().zip(&self.split[1..]) {
+        self.mag[0] = std::array::from_fn(|l| (z0.re.lane(l) + z0.im.lane(l)).abs() as f64);
+        self.mag[half] = std::array::from_fn(|l| (z0.re.lane(l) - z0.im.lane(l)).abs() as f64);
+        // A bin's lanes at once: they lie side by side in the split
+        // spectrum and in the result, so squares, sums and square roots are
+        // vector operations, each lane's the f64 operations of a lone frame.
+        for (m, x) in self.mag[1..half].iter_mut().zip(&self.split[1..]) {
+            *m = std::array::from_fn(|l| {
                 let (re, im) = (x.re.lane(l) as f64, x.im.lane(l) as f64);
-                *m = re * re + im * im;
-            }
-            // The square roots in a pass of their own, which vectorises.
-            for m in &mut mag[1..half] {
-                *m = m.sqrt();
+                (re * re + im * im).sqrt()
+            });
+        }
+        (&self.mag, rms)
+    }
+
+    /// RMS energies of the loaded frames after windowing, read from the
+    /// transform's input, which holds each lane's windowed samples in
+    /// pairs: each lane adds its pairs' squares in order, as a lone frame's
+    /// sum over its samples does (the zero padding adds nothing).
+    fn input_rms(&self) -> [f32; FRAMES_PER_FFT] {
+        let mut energy = [0.0f64; FRAMES_PER_FFT];
+        for c in &self.buf[..self.window.len().div_ceil(2)] {
+            for (l, e) in energy.iter_mut().enumerate() {
+                let (a, b) = (c.re.lane(l) as f64, c.im.lane(l) as f64);
+                *e += a * a + b * b;
             }
         }
-        &self.mag
+        energy.map(|e| (e / self.window.len() as f64).sqrt() as f32)
     }
 
     /// Windows the frames into the transform's input, lane `l` from frame
     /// `l`, even samples real and odd ones imaginary (zeros past a frame's
     /// end and in the lanes without one).
     fn load(&mut self, frames: &[&[f32]]) {
+        let n = self.window.len();
         let zero = Complex::new(splat(0.0), splat(0.0));
+        if frames.len() == FRAMES_PER_FFT && frames.iter().all(|f| f.len() >= n) && n.is_multiple_of(2) {
+            load_windowed_pairs(&mut self.buf, frames, &self.window, |x, w| x * w);
+            self.buf[n / 2..].fill(zero);
+            return;
+        }
         self.buf.fill(zero);
         for (l, frame) in frames.iter().enumerate() {
-            let n = frame.len().min(self.window.len());
+            let n = frame.len().min(n);
             let (x, w) = (&frame[..n], &self.window[..n]);
             let pairs = x.chunks_exact(2).zip(w.chunks_exact(2));
             let filled = pairs.len();
@@ -174,46 +199,6 @@ impl GaussSpectrum {
                 c.re.set_lane(l, x * w);
             }
         }
-    }
-
-    /// RMS energies after windowing of the frames of a block (each of
-    /// length `frame_len`, or empty for none: 0).
-    ///
-    /// Each energy is one serial chain of adds over the frame; computing a
-    /// block's side by side, one per lane, overlaps the chains (each lane
-    /// adds its frame's terms in sample-pair order, as one frame alone).
-    pub fn rms<const L: usize>(&self, frames: [&[f32]; L]) -> [f32; L] {
-        let half = self.window.len() / 2;
-        let mut energy = [0.0f64; L];
-        let sample = |x: &[f32], i: usize| match (x.get(i), self.window.get(i)) {
-            (Some(x), Some(w)) => (x * w) as f64,
-            _ => 0.0,
-        };
-        // The terms past an empty (or short) frame are zeros, which leave
-        // its sum unchanged; the full-length lanes take the fast path.
-        if frames.iter().all(|f| f.len() == self.window.len()) {
-            for (k, w) in self.window.chunks_exact(2).enumerate() {
-                for (e, x) in energy.iter_mut().zip(&frames) {
-                    let (a, b) = ((x[2 * k] * w[0]) as f64, (x[2 * k + 1] * w[1]) as f64);
-                    *e += a * a + b * b;
-                }
-            }
-        } else {
-            for k in 0..half {
-                for (e, x) in energy.iter_mut().zip(&frames) {
-                    let (a, b) = (sample(x, 2 * k), sample(x, 2 * k + 1));
-                    *e += a * a + b * b;
-                }
-            }
-        }
-        let odd = self.window.len() % 2 == 1;
-        for (e, x) in energy.iter_mut().zip(&frames) {
-            if odd {
-                let a = sample(x, 2 * half);
-                *e += a * a + 0.0 * 0.0;
-            }
-        }
-        energy.map(|e| (e / self.window.len() as f64).sqrt() as f32)
     }
 }
 
@@ -238,9 +223,9 @@ mod tests {
     fn sine_peaks_at_its_bin() {
         let mut s = GaussSpectrum::new(960);
         let x: Vec<f32> = (0..960).map(|i| (2.0 * std::f32::consts::PI * 1000.0 * i as f32 / 16000.0).sin()).collect();
-        let rms = s.rms([&x[..]])[0];
-        let mag = &s.analyse(&[&x])[0];
-        let peak = mag.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        let (mag, rms) = s.analyse(&[&x]);
+        let rms = rms[0];
+        let peak = mag.iter().enumerate().max_by(|a, b| a.1[0].total_cmp(&b.1[0])).unwrap().0;
         assert_eq!(peak, 64); // 1000 Hz / 15.625 Hz
         assert!(rms > 0.1 && rms < 0.71);
     }
@@ -250,7 +235,7 @@ mod tests {
         let mut s = GaussSpectrum::new(960);
         let x: Vec<f32> = (0..960).map(|i| ((i * 37 % 101) as f32 / 50.0 - 1.0) * 0.3).collect();
         let w = gauss_window(960, SIGMA);
-        let mag = s.analyse(&[&x])[0].clone();
+        let mag: Vec<f64> = s.analyse(&[&x]).0.iter().map(|bin| bin[0]).collect();
         for k in [0usize, 1, 2, 100, 255, 256, 257, 511, 512] {
             let (mut re, mut im) = (0.0f64, 0.0f64);
             for (n, (&v, &g)) in x.iter().zip(&w).enumerate() {
