@@ -1,16 +1,16 @@
-//! Branch-free `ln`, `log2` and `exp` for f64, for the per-bin and per-band
-//! loops of the front end.
+//! Branch-free `ln` and `exp` for f64 (and `ln` for f32), for the per-bin
+//! and per-band loops of the front end.
 //!
-//! In wasm every `f64::ln`/`log2`/`exp`/`powf` is a call into the bundled
-//! libm (musl's algorithms, ported by the `libm` crate): a few hundred calls
-//! per frame, each with its special-case branches, and none of them can be
-//! vectorised. These are the same algorithms, constants and operation order
-//! as that libm, minus the branches for inputs the callers never pass
-//! (zero, negative, subnormal, infinite or NaN arguments; `exp` arguments
-//! beyond ±708): so in wasm they return the very bits the library calls did,
-//! and on native targets they stay within an ulp or so of the platform's
-//! libm. Being straight-line code, loops over them vectorise (f64x2 in
-//! wasm's SIMD128).
+//! In wasm every `f64::ln`/`exp`/`powf` (and `f32::ln`) is a call into the
+//! bundled libm (musl's algorithms, ported by the `libm` crate): a few
+//! hundred calls per frame, each with its special-case branches, and none
+//! of them can be vectorised. These are the same algorithms, constants
+//! and operation order as that libm, minus the branches for inputs the
+//! callers never pass (zero, negative, subnormal, infinite or NaN
+//! arguments; `exp` arguments beyond ±708): so in wasm they return the very
+//! bits the library calls did, and on native targets they stay within an
+//! ulp or so of the platform's libm. Being straight-line code, loops over
+//! them vectorise (f64x2 in wasm's SIMD128).
 //!
 //! Integer exponents are moved in and out of f64 through the 2^52 "magic
 //! number" (exact for small integers) rather than int-float conversions,
@@ -65,21 +65,29 @@ pub fn ln(x: f64) -> f64 {
     s * (hfsq + r) + k * LN2_LO - hfsq + f + k * LN2_HI
 }
 
-/// Base-2 logarithm of a positive normal finite `x` (musl's `log2`, which
-/// carries `ln(1 + f)` in two parts so that the product with 1/ln 2 stays
-/// exact to about an ulp).
+/// Natural logarithm of a positive normal finite f32 `x` (musl's `logf`,
+/// the same reduction as [`ln`]'s with a shorter polynomial), for loops
+/// that need no more than f32 precision. Its exponent becomes a float by a
+/// plain conversion, which SIMD128 has for 32-bit lanes.
 #[inline(always)]
-pub fn log2(x: f64) -> f64 {
-    const IVLN2HI: f64 = 1.44269504072144627571e+00;
-    const IVLN2LO: f64 = 1.67517131648865118353e-10;
-    let (k, f, s, hfsq, r) = log_kernel(x);
-    // hi + lo = f - hfsq + s * (hfsq + r), hi with its low word cleared.
-    let hi = f64::from_bits((f - hfsq).to_bits() & 0xffff_ffff_0000_0000);
-    let lo = f - hi - hfsq + s * (hfsq + r);
-    let val_hi = hi * IVLN2HI;
-    let val_lo = (lo + hi) * IVLN2LO + lo * IVLN2HI;
-    let w = k + val_hi;
-    (val_lo + ((k - w) + val_hi)) + w
+pub fn ln_f32(x: f32) -> f32 {
+    const LN2_HI: f32 = 6.9313812256e-01;
+    const LN2_LO: f32 = 9.0580006145e-06;
+    const LG1: f32 = 0.66666662693;
+    const LG2: f32 = 0.40000972152;
+    const LG3: f32 = 0.28498786688;
+    const LG4: f32 = 0.24279078841;
+    let ix = x.to_bits().wrapping_add(0x3f80_0000 - 0x3f35_04f3);
+    let k = ((ix >> 23) as i32 - 0x7f) as f32;
+    let f = f32::from_bits((ix & 0x007f_ffff) + 0x3f35_04f3) - 1.0;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let w = z * z;
+    let t1 = w * (LG2 + w * LG4);
+    let t2 = z * (LG1 + w * LG3);
+    let r = t2 + t1;
+    let hfsq = 0.5 * f * f;
+    s * (hfsq + r) + k * LN2_LO - hfsq + f + k * LN2_HI
 }
 
 /// e^x for |x| < 708 (musl's `exp`).
@@ -133,7 +141,15 @@ mod tests {
         while x < 1e300 {
             for t in [x, x * 1.37, x * 0.71] {
                 worst[0] = worst[0].max(ulps(ln(t), t.ln()));
-                worst[1] = worst[1].max(ulps(log2(t), t.log2()));
+            }
+            x *= 1.093;
+        }
+        let mut x = 1e-37f32;
+        while x < 1e38 {
+            for t in [x, x * 1.37, x * 0.71] {
+                let (a, b) = (ln_f32(t), t.ln());
+                let f32_ulps = if a == b { 0.0 } else { ((a - b) / b).abs() / f32::EPSILON };
+                worst[1] = worst[1].max(f64::from(f32_ulps));
             }
             x *= 1.093;
         }
@@ -145,8 +161,8 @@ mod tests {
         for x in [1e-12, 1e-5, 0.3, 1.0, 7.5, 1e4, 1e9] {
             worst[3] = worst[3].max(ulps(pow(x, 0.33), x.powf(0.33)));
         }
-        assert!(worst[..3].iter().all(|&w| w <= 1.0), "ln, log2, exp: {worst:?} ulps");
+        assert!(worst[..3].iter().all(|&w| w <= 1.0), "ln, ln_f32 (f32 ulps), exp: {worst:?} ulps");
         assert!(worst[3] < 8.0, "pow: {} ulps", worst[3]);
-        assert_eq!((ln(1.0), log2(1.0), log2(8.0), exp(0.0)), (0.0, 0.0, 3.0, 1.0));
+        assert_eq!((ln(1.0), ln_f32(1.0), exp(0.0)), (0.0, 0.0, 1.0));
     }
 }
