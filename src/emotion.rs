@@ -37,6 +37,15 @@ impl Emotion {
         }
     }
 
+    /// The class with the highest of `scores` (probabilities or logits, in
+    /// output order), the last of equal ones: one rule for every place that
+    /// turns a model's output into a label, so that a prediction file, the
+    /// confusion matrix and the calibration error agree on ties.
+    pub fn most_likely(scores: &[f32; 4]) -> Emotion {
+        let best = (0..4).max_by(|&a, &b| scores[a].total_cmp(&scores[b])).unwrap_or(0);
+        Self::ALL[best]
+    }
+
     /// Reads a 4-class code (ang/hap/neu/sad, also exc → hap, as IEMOCAP
     /// studies merge them). Other labels are not part of the 4 classes.
     pub fn from_code(code: &str) -> Option<Emotion> {
@@ -53,5 +62,17 @@ impl Emotion {
 impl fmt::Display for Emotion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Emotion;
+
+    #[test]
+    fn most_likely_is_the_highest_score_and_the_last_of_a_tie() {
+        assert_eq!(Emotion::most_likely(&[0.1, 0.6, 0.2, 0.1]), Emotion::Happy);
+        assert_eq!(Emotion::most_likely(&[-3.0, -0.5, -2.0, -0.7]), Emotion::Happy);
+        assert_eq!(Emotion::most_likely(&[0.4, 0.1, 0.4, 0.1]), Emotion::Neutral);
     }
 }

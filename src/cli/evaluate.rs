@@ -102,9 +102,8 @@ fn write_predictions<'a>(
             ["id", "corpus", "speaker", "label", "predicted"].iter().copied().chain(classes.iter().map(String::as_str)),
         )?;
         for (u, p) in rows {
-            let best = (0..4).fold(0, |b, k| if p[k] > p[b] { k } else { b });
             let who = [u.id.as_str(), u.corpus.as_deref().unwrap_or(""), u.speaker.as_str()];
-            let what = [u.label.code(), Emotion::ALL[best].code()];
+            let what = [u.label.code(), Emotion::most_likely(&p).code()];
             let probabilities = p.map(|v| format!("{v:.6}"));
             w.write_record(who.into_iter().chain(what).chain(probabilities.iter().map(String::as_str)))?;
         }

@@ -109,10 +109,10 @@ pub(crate) fn assemble(batch: &Batch, raw: Readback) -> Prediction {
     let frames = batch.acoustic.as_ref().map(|p| p.lens[0]);
     let words = batch.words.as_ref().map(|p| p.lens[0]);
     let p = &raw.probabilities;
-    let best = (0..4).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
+    let probabilities = [p[0], p[1], p[2], p[3]];
     Prediction {
-        label: Emotion::from_index(best).expect("4 classes"),
-        probabilities: [p[0], p[1], p[2], p[3]],
+        label: Emotion::most_likely(&probabilities),
+        probabilities,
         frame_attention: trim(raw.frame_attention, frames),
         word_attention: trim(raw.word_attention, words),
         modality_weights: [raw.modality_weights[0], raw.modality_weights[1]],

@@ -203,7 +203,7 @@ impl Bundle {
         Classification {
             speech: Some(heard > 0),
             reason,
-            label: probabilities.map(|p| Emotion::ALL[argmax(&p)]),
+            label: probabilities.map(|p| Emotion::most_likely(&p)),
             probabilities,
             frame_attention: Some(frames).filter(|_| heard > 0),
             frame_hop_s: hop,
@@ -272,8 +272,4 @@ fn mean_probabilities(segments: &[Segment]) -> Option<[f32; 4]> {
         }
     }
     (total > 0.0).then(|| sum.map(|v| (v / total) as f32))
-}
-
-fn argmax(p: &[f32; 4]) -> usize {
-    (0..4).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0)
 }

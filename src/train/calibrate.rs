@@ -69,12 +69,12 @@ pub fn expected_calibration_error(probs: &[[f32; 4]], labels: &[Emotion]) -> f64
     let mut confidence = [0f64; ECE_BINS];
     let mut correct = [0usize; ECE_BINS];
     for (p, l) in probs.iter().zip(labels) {
-        let best = (0..4).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
-        let conf = f64::from(p[best]).clamp(0.0, 1.0);
+        let best = Emotion::most_likely(p);
+        let conf = f64::from(p[best.index()]).clamp(0.0, 1.0);
         let bin = ((conf * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
         count[bin] += 1;
         confidence[bin] += conf;
-        correct[bin] += usize::from(best == l.index());
+        correct[bin] += usize::from(best == *l);
     }
     let n: usize = count.iter().sum();
     if n == 0 {
@@ -110,8 +110,7 @@ mod tests {
         assert!(after < 0.02, "ECE {before} -> {after} at T = {t}");
         // Scaling never changes the winner.
         for (p, q) in probs.iter().zip(&scaled) {
-            let arg = |x: &[f32; 4]| (0..4).max_by(|&a, &b| x[a].total_cmp(&x[b])).unwrap();
-            assert_eq!(arg(p), arg(q));
+            assert_eq!(Emotion::most_likely(p), Emotion::most_likely(q));
         }
         assert_eq!(fit_temperature(&[], &[]), 1.0);
         // Under-confident predictions (always right, 40 % sure) are not

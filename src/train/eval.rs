@@ -70,9 +70,9 @@ pub fn evaluate_with_probabilities(
         loss_sum += nll as f64;
         let logp = logp.into_data().try_into_vec::<f32>().expect("f32");
         for (row, &t) in logp.chunks(4).zip(&labels) {
-            let p = (0..4).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0);
-            confusion[t][p] += 1;
-            probs.push([row[0].exp(), row[1].exp(), row[2].exp(), row[3].exp()]);
+            let row = [row[0], row[1], row[2], row[3]];
+            confusion[t][Emotion::most_likely(&row).index()] += 1;
+            probs.push(row.map(f32::exp));
             truths.push(Emotion::ALL[t]);
         }
     }

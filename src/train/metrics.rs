@@ -36,8 +36,7 @@ impl Evaluation {
         let mut confusion = [[0usize; C]; C];
         let mut loss_sum = 0.0;
         for (p, l) in probs.iter().zip(labels) {
-            let best = (0..C).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(0);
-            confusion[l.index()][best] += 1;
+            confusion[l.index()][crate::Emotion::most_likely(p).index()] += 1;
             loss_sum -= f64::from(p[l.index()]).max(1e-12).ln();
         }
         let mut e = Evaluation::from_confusion(confusion, loss_sum);
