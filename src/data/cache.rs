@@ -39,7 +39,9 @@ use crate::features::{Extractor, FeatureMatrix, FeatureSettings};
 /// Version of the extractor's output. Bump whenever a change to
 /// `src/features` or `src/audio` changes any feature value.
 /// 2: `audio::prepare` removes DC offsets beyond `audio::DC_OFFSET_LIMIT`.
-pub const FEATURE_VERSION: u32 = 2;
+/// 3: the spectral entropy's per-bin terms in f32 (`spectralEntropy_sma`
+/// and its delta differ in the last bits).
+pub const FEATURE_VERSION: u32 = 3;
 
 /// Version of the entry file layout above.
 pub const CACHE_FORMAT_VERSION: u32 = 1;
