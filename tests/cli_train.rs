@@ -4,7 +4,8 @@
 //! standardises by speaker (and warns when told otherwise), `predict
 //! --speaker` reads a speaker's recordings, `results.md` pools the test
 //! utterances per corpus, `--validation-fraction` reaches the folds, and
-//! `evaluate --predictions` writes each utterance's result.
+//! `evaluate --predictions` writes each utterance's result, and `members`
+//! scores a seed ensemble.
 
 mod common;
 
@@ -164,5 +165,37 @@ fn speaker_normalised_training_to_prediction() {
     assert!(err.contains("8 train, 8 validation, 8 test examples"), "{err}");
     let ((ok, _, err), _) = cv("cv-all", &["--validation-fraction", "1"]);
     assert!(!ok && err.contains("not a share strictly between 0 and 1"), "{err}");
+
+    // A seed ensemble: two networks per fold from seeds 3 and 4, each in a
+    // bundle of its own without the temperature (which belongs to their
+    // mean), scored together; `train` refuses it.
+    let c2 = dir.join("tiny-members.toml");
+    std::fs::write(&c2, CONFIG.replace("seed = 3", "seed = 3\nmembers = 2")).unwrap();
+    let out = dir.join("cv-members");
+    let mut args = vec!["cv", "--config", c2.to_str().unwrap(), "--manifest", m.to_str().unwrap()];
+    args.extend_from_slice(&["--protocol", "loso", "--cache", cache.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let (ok, _, err) = emorec(&args);
+    assert!(ok, "cv failed: {err}");
+    assert!(err.contains("member 1/2 (seed 3)") && err.contains("member 2/2 (seed 4)"), "{err}");
+    let results = std::fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(results.contains("| ravdess | 24 |"), "{results}");
+    let fold = out.join("speaker_Actor_01");
+    let weights = |k: usize| std::fs::read(fold.join(format!("member-{k}/best/weights.bpk"))).unwrap();
+    assert_ne!(weights(1), weights(2), "the members must differ");
+    let inputs = std::fs::read_to_string(fold.join("member-1/best/inputs.toml")).unwrap();
+    assert!(!inputs.contains("temperature"), "{inputs}");
+    let train = dir.join("train-members");
+    let (ok, _, err) = emorec(&[
+        "train",
+        "--config",
+        c2.to_str().unwrap(),
+        "--manifest",
+        m.to_str().unwrap(),
+        "--protocol",
+        "loso",
+        "--out",
+        train.to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("members = 2"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -21,6 +21,12 @@ pub struct TrainArgs {
 
 pub fn run(args: TrainArgs) -> Result<()> {
     let exp = Experiment::load(&args.experiment)?;
+    if exp.config.members > 1 {
+        bail!(
+            "members = {}: a seed ensemble is scored by `emorec cv`; `train` writes one bundle, which holds one network (set members = 1)",
+            exp.config.members
+        );
+    }
     let Some(fold) = exp.folds.get(args.fold) else {
         bail!("fold {} does not exist: the protocol has {} fold(s)", args.fold, exp.folds.len());
     };
