@@ -167,8 +167,7 @@ fn speaker_normalised_training_to_prediction() {
     assert!(!ok && err.contains("not a share strictly between 0 and 1"), "{err}");
 
     // A seed ensemble: two networks per fold from seeds 3 and 4, each in a
-    // bundle of its own without the temperature (which belongs to their
-    // mean), scored together; `train` refuses it.
+    // bundle of its own, scored together; `train` refuses it.
     let c2 = dir.join("tiny-members.toml");
     std::fs::write(&c2, CONFIG.replace("seed = 3", "seed = 3\nmembers = 2")).unwrap();
     let out = dir.join("cv-members");
@@ -182,8 +181,21 @@ fn speaker_normalised_training_to_prediction() {
     let fold = out.join("speaker_Actor_01");
     let weights = |k: usize| std::fs::read(fold.join(format!("member-{k}/best/weights.bpk"))).unwrap();
     assert_ne!(weights(1), weights(2), "the members must differ");
-    let inputs = std::fs::read_to_string(fold.join("member-1/best/inputs.toml")).unwrap();
-    assert!(!inputs.contains("temperature"), "{inputs}");
+    let test: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fold.join("test.json")).unwrap()).unwrap();
+    assert_eq!(test["n"], 8, "{test}");
+    // A random split's test part depends on the seed: no ensemble over it.
+    let mut args = vec!["cv", "--config", c2.to_str().unwrap(), "--manifest", m.to_str().unwrap()];
+    args.extend_from_slice(&[
+        "--protocol",
+        "random",
+        "--cache",
+        cache.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let (ok, _, err) = emorec(&args);
+    assert!(!ok && err.contains("test parts do not depend on the seed"), "{err}");
     let train = dir.join("train-members");
     let (ok, _, err) = emorec(&[
         "train",

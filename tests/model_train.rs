@@ -246,25 +246,3 @@ fn the_ngram_head_is_fitted_first_and_kept_apart() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&dir2);
 }
-
-/// A seed ensemble's probabilities are its members' mean, each example's
-/// own; one member gives its own probabilities.
-#[test]
-fn predict_mean_averages_the_members() {
-    use emorec::train::{predict_batches, predict_mean};
-    let examples = dataset(10, 9);
-    let cfg = tiny(Variant::Mmmla, A::Attention, L::Attention);
-    let a = Model::new(&cfg, 1, &Device::flex()).unwrap();
-    let b = Model::new(&cfg, 2, &Device::flex()).unwrap();
-    let pa = predict_batches(&a, &examples, 4).unwrap();
-    let pb = predict_batches(&b, &examples, 4).unwrap();
-    assert_ne!(pa, pb, "two seeds, two networks");
-    assert_eq!(predict_mean(&[&a], &examples, 4).unwrap(), pa);
-    let mean = predict_mean(&[&a, &b], &examples, 4).unwrap();
-    assert_eq!(mean.len(), 10);
-    for ((m, x), y) in mean.iter().zip(&pa).zip(&pb) {
-        for k in 0..4 {
-            assert!((m[k] - (x[k] + y[k]) / 2.0).abs() < 1e-6, "{m:?} {x:?} {y:?}");
-        }
-    }
-}

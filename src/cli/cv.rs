@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::Args;
 
 use emorec::train::Evaluation;
@@ -23,13 +23,39 @@ pub struct CvArgs {
 
 pub fn run(args: CvArgs) -> Result<()> {
     let exp = Experiment::load(&args.experiment)?;
+    let members = exp.config.members;
+    // Member m draws validation speakers, voices and weights from seed + m;
+    // the first member's folds are the experiment's own.
+    let mut member_folds = vec![exp.folds.clone()];
+    for m in 1..members {
+        member_folds.push(exp.folds_with_seed(exp.config.seed.wrapping_add(m as u64))?);
+    }
     let mut results: Vec<(String, Evaluation, f64)> = Vec::new();
     let mut pooled: BTreeMap<String, CorpusPredictions> = BTreeMap::new();
     for (k, fold) in exp.folds.iter().enumerate() {
         eprintln!("== fold {}/{}: {}", k + 1, exp.folds.len(), fold.name);
         let dir = args.out.join(sanitize(&fold.name));
-        let FoldOutcome { report, test, by_corpus } = exp.run_fold(fold, &dir)?;
-        let seconds: f64 = report.history.iter().map(|e| e.seconds).sum::<f64>() / report.history.len().max(1) as f64;
+        let (test, by_corpus, seconds) = if members == 1 {
+            let FoldOutcome { report, test, by_corpus } = exp.run_fold(fold, &dir)?;
+            (test, by_corpus, seconds_per_epoch(&report))
+        } else {
+            let mut outcomes = Vec::with_capacity(members);
+            for (m, folds) in member_folds.iter().enumerate() {
+                let seed = exp.config.seed.wrapping_add(m as u64);
+                eprintln!("member {}/{members} (seed {seed})", m + 1);
+                let member_dir = dir.join(format!("member-{}", m + 1));
+                outcomes.push(exp.run_fold_seeded(&folds[k], seed, &member_dir)?);
+            }
+            let seconds = outcomes.iter().map(|o| seconds_per_epoch(&o.report)).sum::<f64>() / members as f64;
+            let by_corpus = mean_predictions(outcomes.into_iter().map(|o| o.by_corpus).collect())?;
+            let (probs, labels): (Vec<_>, Vec<_>) =
+                by_corpus.values().flat_map(|p| p.probs.iter().copied().zip(p.labels.iter().copied())).unzip();
+            let test = (!probs.is_empty()).then(|| Evaluation::from_probabilities(&probs, &labels));
+            if let Some(t) = &test {
+                std::fs::write(dir.join("test.json"), serde_json::to_string_pretty(&t.to_json())?)?;
+            }
+            (test, by_corpus, seconds)
+        };
         if let Some(t) = test {
             results.push((fold.name.clone(), t, seconds));
         }
@@ -45,6 +71,38 @@ pub fn run(args: CvArgs) -> Result<()> {
     std::fs::write(args.out.join("results.md"), &md)?;
     println!("{md}");
     Ok(())
+}
+
+fn seconds_per_epoch(report: &emorec::train::TrainReport) -> f64 {
+    report.history.iter().map(|e| e.seconds).sum::<f64>() / report.history.len().max(1) as f64
+}
+
+/// Each test utterance's calibrated probabilities averaged over a seed
+/// ensemble's members (who test the same utterances in the same order).
+fn mean_predictions(members: Vec<BTreeMap<String, CorpusPredictions>>) -> Result<BTreeMap<String, CorpusPredictions>> {
+    let n = members.len() as f32;
+    let mut members = members.into_iter();
+    let mut mean = members.next().unwrap_or_default();
+    for other in members {
+        for (corpus, p) in &mut mean {
+            match other.get(corpus) {
+                Some(q) if q.labels == p.labels => {
+                    for (a, b) in p.probs.iter_mut().zip(&q.probs) {
+                        for (x, y) in a.iter_mut().zip(b) {
+                            *x += y;
+                        }
+                    }
+                }
+                _ => bail!("the members of a seed ensemble tested different {corpus} utterances"),
+            }
+        }
+    }
+    for p in mean.values_mut() {
+        for a in &mut p.probs {
+            *a = a.map(|x| x / n);
+        }
+    }
+    Ok(mean)
 }
 
 fn sanitize(name: &str) -> String {
@@ -91,4 +149,33 @@ fn table(args: &CvArgs, results: &[(String, Evaluation, f64)]) -> String {
         col(&|t| t.ece).1
     );
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emorec::Emotion;
+
+    fn member(probs: Vec<[f32; 4]>, labels: Vec<Emotion>) -> BTreeMap<String, CorpusPredictions> {
+        BTreeMap::from([("ravdess".to_string(), CorpusPredictions { probs, labels })])
+    }
+
+    #[test]
+    fn a_seed_ensemble_averages_each_utterance() {
+        let labels = vec![Emotion::Angry, Emotion::Sad];
+        let a = member(vec![[1.0, 0.0, 0.0, 0.0], [0.1, 0.2, 0.3, 0.4]], labels.clone());
+        let b = member(vec![[0.0, 1.0, 0.0, 0.0], [0.3, 0.2, 0.1, 0.4]], labels.clone());
+        let mean = mean_predictions(vec![a, b]).unwrap();
+        let p = &mean["ravdess"];
+        assert_eq!(p.labels, labels);
+        let want = [[0.5, 0.5, 0.0, 0.0], [0.2, 0.2, 0.2, 0.4]];
+        for (got, want) in p.probs.iter().zip(want) {
+            assert!(got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-6), "{got:?} {want:?}");
+        }
+        assert_eq!(p.probs.len(), 2);
+        // Members that tested other utterances are refused.
+        let c = member(vec![[1.0, 0.0, 0.0, 0.0]], vec![Emotion::Angry]);
+        let d = member(vec![[1.0, 0.0, 0.0, 0.0]], vec![Emotion::Happy]);
+        assert!(mean_predictions(vec![c, d]).is_err());
+    }
 }

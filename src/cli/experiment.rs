@@ -18,13 +18,14 @@ use emorec::data::{load_manifests, Utterance};
 use emorec::features::FeatureMatrix;
 // Atomic so that a run killed here and resumed never leaves a half-written file.
 use emorec::model::io::write_atomic;
-use emorec::model::{Model, Network};
+use emorec::model::Network;
 use emorec::pipeline::{
     compute_features, examples_for, prenormalize_features, statistics_spread, Bundle, Centring, InputSpec,
 };
 use emorec::text::{BuildOptions, Glove, Vocabulary};
 use emorec::train::{
-    expected_calibration_error, fit_temperature, predict_mean, train_views, Bars, Evaluation, TrainConfig, TrainReport,
+    evaluate_at, expected_calibration_error, fit_temperature, predict_batches, train_views, Bars, Evaluation,
+    TrainConfig, TrainReport,
 };
 
 /// Options common to `train` and `cv`.
@@ -99,6 +100,10 @@ pub struct Experiment {
     pub glove: Option<Glove>,
     pub device: Device,
     pub folds: Vec<Fold>,
+    /// How the folds were drawn, to draw them again with another seed
+    /// ([`Experiment::folds_with_seed`]).
+    protocol: Protocol,
+    policy: ValidationPolicy,
     /// Most frequent GloVe words kept in the vocabulary beside the training words.
     pub vocab_top: usize,
 }
@@ -201,8 +206,24 @@ impl Experiment {
             glove,
             device: device(&args.backend)?,
             folds,
+            protocol,
+            policy,
             vocab_top: args.vocab_top,
         })
+    }
+
+    /// The protocol's folds with validation parts drawn by `seed`: a seed
+    /// ensemble's member trains on its own (`TrainConfig::members`). The
+    /// test parts are the protocol's own, the same for every seed (refused
+    /// where they are not: a random split).
+    pub fn folds_with_seed(&self, seed: u64) -> Result<Vec<Fold>> {
+        let folds = self.protocol.folds(&self.utts, seed, self.policy)?;
+        if folds.len() != self.folds.len() || folds.iter().zip(&self.folds).any(|(a, b)| a.test != b.test) {
+            bail!(
+                "members > 1 need a protocol whose test parts do not depend on the seed (loso, loco, logo, predefined)"
+            );
+        }
+        Ok(folds)
     }
 
     /// The fold's training utterances with audio, and their samples at
@@ -226,11 +247,11 @@ impl Experiment {
         &self,
         (with_audio, decoded): &(Vec<usize>, Vec<Option<Vec<f32>>>),
         copy: usize,
+        seed: u64,
     ) -> Result<Vec<Option<std::result::Result<FeatureMatrix, String>>>> {
         use emorec::data::augment::{augment, draw_streams};
         use rayon::prelude::*;
         let settings = self.inputs.settings()?;
-        let seed = self.config.seed;
         let computed: Vec<(usize, Option<std::result::Result<FeatureMatrix, String>>)> = with_audio
             .par_iter()
             .enumerate()
@@ -271,6 +292,13 @@ impl Experiment {
     /// Trains on a fold's training part, stops early on its validation part,
     /// writes the bundle into `out/best` and tests on its test part.
     pub fn run_fold(&self, fold: &Fold, out: &Path) -> Result<FoldOutcome> {
+        self.run_fold_seeded(fold, self.config.seed, out)
+    }
+
+    /// [`Experiment::run_fold`] with `seed` for the weights, the shuffling
+    /// and the augmented copies in place of the config's.
+    pub fn run_fold_seeded(&self, fold: &Fold, seed: u64, out: &Path) -> Result<FoldOutcome> {
+        let config = TrainConfig { seed, ..self.config.clone() };
         let variant = self.config.model.variant;
         let norm = if variant.uses_audio() {
             let train_mats = fold.train.iter().filter_map(|&i| self.features[i].as_ref().and_then(|r| r.as_ref().ok()));
@@ -317,31 +345,18 @@ impl Experiment {
             let audio = self.training_audio(fold);
             for copy in 1..=self.config.augment.copies {
                 eprintln!("augmented copy {copy}/{} of the training audio", self.config.augment.copies);
-                let features = self.augmented_features(&audio, copy)?;
+                let features = self.augmented_features(&audio, copy, seed)?;
                 let (set, _) = examples_for(&self.utts, &fold.train, &features, norm.as_ref(), vocab.as_ref(), centre)?;
                 views.push(set);
             }
         }
         let view_refs: Vec<&[_]> = views.iter().map(Vec::as_slice).collect();
-        let members = self.config.members;
-        let mut reports = Vec::with_capacity(members);
-        for m in 0..members {
-            let (config, dir) = if members == 1 {
-                (self.config.clone(), out.to_path_buf())
-            } else {
-                let config = TrainConfig { seed: self.config.seed.wrapping_add(m as u64), ..self.config.clone() };
-                eprintln!("member {}/{members} (seed {})", m + 1, config.seed);
-                (config, out.join(format!("member-{}", m + 1)))
-            };
-            reports.push(train_views(&config, &view_refs, &valid_set, &dir, &self.device, &mut Bars::new())?);
-        }
-        let models: Vec<&Model> = reports.iter().map(|r| &r.model).collect();
-        // Calibration: one temperature fitted on the validation part (on the
-        // members' mean).
+        let report = train_views(&config, &view_refs, &valid_set, out, &self.device, &mut Bars::new())?;
+        // Calibration: one temperature fitted on the validation part.
         let temperature = if valid_set.is_empty() {
             None
         } else {
-            let probs = predict_mean(&models, &valid_set, self.config.batch_size)?;
+            let probs = predict_batches(&report.model, &valid_set, self.config.batch_size)?;
             let labels: Vec<_> = valid_set.iter().filter_map(|e| e.label).collect();
             let t = fit_temperature(&probs, &labels);
             let before = expected_calibration_error(&probs, &labels);
@@ -352,82 +367,46 @@ impl Experiment {
             );
             Some(t)
         };
-        // A member's bundle is one network: the temperature belongs to the
-        // members' mean, so only a lone network's bundle carries it.
-        let bundle_inputs = InputSpec { temperature: temperature.filter(|_| members == 1), ..inputs.clone() };
-        for r in &reports {
-            let bundle = Bundle {
-                model: Network::Burn(r.model.clone()),
-                inputs: bundle_inputs.clone(),
-                norm: norm.clone(),
-                vocab: vocab.clone(),
-            };
-            bundle.save(&r.model_dir)?;
-        }
-        let scorer = Scorer {
-            models: &models,
-            temperature: temperature.unwrap_or(1.0),
-            norm: norm.as_ref(),
-            vocab: vocab.as_ref(),
-            centre,
-            batch_size: self.config.batch_size,
+        let inputs = InputSpec { temperature, ..inputs.clone() };
+        let bundle = Bundle { model: Network::Burn(report.model.clone()), inputs, norm, vocab };
+        bundle.save(&report.model_dir)?;
+        let test = if test_set.is_empty() {
+            None
+        } else {
+            Some(evaluate_at(bundle.model.burn()?, &test_set, self.config.batch_size, temperature.unwrap_or(1.0))?)
         };
-        let test = if test_set.is_empty() { None } else { Some(scorer.evaluate(&test_set)?) };
-        let by_corpus = self.test_by_corpus(fold, &scorer)?;
-        drop(models);
-        // The first member's training stands for the fold's (curves, epochs).
-        let report = reports.swap_remove(0);
         write_figures(&report, test.as_ref(), out)?;
         if let Some(t) = &test {
             write_atomic(&out.join("test.json"), serde_json::to_string_pretty(&t.to_json())?.as_bytes())?;
         }
+        let by_corpus = self.test_by_corpus(fold, &bundle)?;
         Ok(FoldOutcome { report, test, by_corpus })
     }
 
-    /// The calibrated probabilities and the labels of the fold's test
-    /// utterances, per corpus, so that folds whose test parts mix corpora
-    /// (speaker folds over several) can still be scored per corpus.
-    fn test_by_corpus(&self, fold: &Fold, scorer: &Scorer) -> Result<BTreeMap<String, CorpusPredictions>> {
+    /// The bundle's calibrated probabilities and the labels of the fold's
+    /// test utterances, per corpus, so that folds whose test parts mix
+    /// corpora (speaker folds over several) can still be scored per corpus.
+    fn test_by_corpus(&self, fold: &Fold, bundle: &Bundle) -> Result<BTreeMap<String, CorpusPredictions>> {
         let mut by_corpus: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for &i in &fold.test {
             let corpus = self.utts[i].corpus.clone().unwrap_or_else(|| "(no corpus)".into());
             by_corpus.entry(corpus).or_default().push(i);
         }
+        let t = bundle.inputs.temperature.unwrap_or(1.0);
+        let centre = bundle.centring();
         let mut out = BTreeMap::new();
         for (corpus, idx) in by_corpus {
-            let (set, _) = examples_for(&self.utts, &idx, &self.features, scorer.norm, scorer.vocab, scorer.centre)?;
+            let (set, _) =
+                examples_for(&self.utts, &idx, &self.features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
             if set.is_empty() {
                 continue;
             }
-            let probs = scorer.probabilities(&set)?;
+            let probs = predict_batches(bundle.model.burn()?, &set, self.config.batch_size)?;
+            let probs = probs.into_iter().map(|p| emorec::model::calibrate(p, t)).collect();
             let labels = set.iter().filter_map(|e| e.label).collect();
             out.insert(corpus, CorpusPredictions { probs, labels });
         }
         Ok(out)
-    }
-}
-
-/// A fold's trained networks (one, or a seed ensemble's members) with its
-/// temperature and the inputs they were trained on: what scores its tests.
-struct Scorer<'a> {
-    models: &'a [&'a Model],
-    temperature: f64,
-    norm: Option<&'a NormStats>,
-    vocab: Option<&'a Vocabulary>,
-    centre: Option<Centring<'a>>,
-    batch_size: usize,
-}
-
-impl Scorer<'_> {
-    /// The members' mean probabilities at the fold's temperature.
-    fn probabilities(&self, set: &[emorec::model::Example]) -> Result<Vec<[f32; 4]>> {
-        let probs = predict_mean(self.models, set, self.batch_size)?;
-        Ok(probs.into_iter().map(|p| emorec::model::calibrate(p, self.temperature)).collect())
-    }
-
-    fn evaluate(&self, set: &[emorec::model::Example]) -> Result<Evaluation> {
-        let labels: Vec<_> = set.iter().filter_map(|e| e.label).collect();
-        Ok(Evaluation::from_probabilities(&self.probabilities(set)?, &labels))
     }
 }
 

@@ -101,13 +101,15 @@ pub struct TrainConfig {
     /// what is validated, kept and shipped (`train::average`).
     #[serde(skip_serializing_if = "is_zero")]
     pub weight_average: f64,
-    /// Networks `cv` trains per fold, each from its own seed (`seed`,
-    /// `seed + 1`, ...) on the same examples and augmented copies, whose
-    /// probabilities are averaged before the temperature and the test (1:
-    /// one network). With a few hundred training utterances per fold the
-    /// seed alone moves a held-out corpus's UA by up to 4.5 points; the
-    /// average does not hang on one draw, and where its members disagree it
-    /// is less sure. A bundle holds one network, so `train` takes only 1.
+    /// Networks `cv` trains per fold, member m with seed `seed + m` for
+    /// everything the seed draws (the validation speakers, so each member
+    /// trains on other speakers; the augmented voices; the weights and the
+    /// shuffling), each calibrated on its own validation part; their
+    /// probabilities for the fold's test utterances, which the protocol fixes,
+    /// are averaged (1: one network). With a dozen training speakers which
+    /// two validate moves a held-out result by points: a seed ensemble does
+    /// not hang on that draw. A bundle holds one network, so `train` takes
+    /// only 1.
     #[serde(skip_serializing_if = "is_one")]
     pub members: usize,
     /// Waveform augmentation of the training audio (`[augment]`; off unless

@@ -21,21 +21,6 @@ pub fn predict_batches(model: &Model, examples: &[Example], batch_size: usize) -
     Ok(out)
 }
 
-/// Each example's probabilities averaged over several networks (a seed
-/// ensemble, `TrainConfig::members`); with one network, its own.
-pub fn predict_mean(models: &[&Model], examples: &[Example], batch_size: usize) -> Result<Vec<[f32; 4]>, ModelError> {
-    let mut sum = vec![[0.0f64; 4]; examples.len()];
-    for model in models {
-        for (acc, p) in sum.iter_mut().zip(predict_batches(model, examples, batch_size)?) {
-            for (a, x) in acc.iter_mut().zip(p) {
-                *a += f64::from(x);
-            }
-        }
-    }
-    let n = models.len().max(1) as f64;
-    Ok(sum.into_iter().map(|s| s.map(|v| (v / n) as f32)).collect())
-}
-
 /// WA, UA, per-class recall, confusion and mean (unweighted) cross-entropy
 /// over labelled examples. Pass a model in inference mode (`model.valid()`
 /// when it lives on an autodiff device).

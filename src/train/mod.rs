@@ -21,7 +21,7 @@ pub use average::WeightAverage;
 pub use calibrate::{expected_calibration_error, fit_temperature, ECE_BINS};
 pub use checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE, PAUSE_ENV};
 pub use config::{Balance, TrainConfig};
-pub use eval::{evaluate, evaluate_at, evaluate_with_probabilities, predict_batches, predict_mean};
+pub use eval::{evaluate, evaluate_at, evaluate_with_probabilities, predict_batches};
 pub use head::{fit_linear_head, HeadFit, HeadSettings, LinearHead};
 pub use log::EpochLog;
 pub use metrics::Evaluation;
