@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::Args;
 
+// Atomic as `run_fold`'s own test.json: a run killed here leaves no half-written file.
+use emorec::model::io::write_atomic;
 use emorec::train::Evaluation;
 
 use super::experiment::{accuracy_cells, corpus_table, CorpusPredictions, Experiment, ExperimentArgs, FoldOutcome};
@@ -52,7 +54,7 @@ pub fn run(args: CvArgs) -> Result<()> {
                 by_corpus.values().flat_map(|p| p.probs.iter().copied().zip(p.labels.iter().copied())).unzip();
             let test = (!probs.is_empty()).then(|| Evaluation::from_probabilities(&probs, &labels));
             if let Some(t) = &test {
-                std::fs::write(dir.join("test.json"), serde_json::to_string_pretty(&t.to_json())?)?;
+                write_atomic(&dir.join("test.json"), serde_json::to_string_pretty(&t.to_json())?.as_bytes())?;
             }
             (test, by_corpus, seconds)
         };
