@@ -183,17 +183,23 @@ fn same_seed_same_weights_and_shipped_configs_parse() {
     let c = Model::new(&config, 12, &device()).unwrap().parameters_flat();
     assert!(a == b, "same seed, different weights");
     assert!(a != c, "different seeds, same weights");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs");
-    let mut n = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            let text = std::fs::read_to_string(&path).unwrap();
-            emorec::train::TrainConfig::from_toml(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            n += 1;
+    // Every config in the tree, configs/cpu/'s experiments included.
+    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("configs")];
+    let (mut n, mut in_cpu) = (0, 0);
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                emorec::train::TrainConfig::from_toml(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                n += 1;
+                in_cpu += usize::from(path.parent().is_some_and(|p| p.ends_with("cpu")));
+            }
         }
     }
-    assert!(n >= 9);
+    assert!(n >= 9 && in_cpu >= 30, "{n} configs, {in_cpu} in configs/cpu");
 }
 
 /// `frame_dropout` leaves the pooled BLSTM vector out of training items, so
