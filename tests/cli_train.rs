@@ -5,7 +5,8 @@
 //! --speaker` reads a speaker's recordings, `results.md` pools the test
 //! utterances per corpus, `--validation-fraction` reaches the folds, and
 //! `evaluate --predictions` writes each utterance's result, and `members`
-//! scores a seed ensemble.
+//! scores a seed ensemble (with each member's predictions kept, and a
+//! temperature also fitted on perturbed copies of the validation audio).
 
 mod common;
 
@@ -184,6 +185,64 @@ fn speaker_normalised_training_to_prediction() {
     let test: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fold.join("test.json")).unwrap()).unwrap();
     assert_eq!(test["n"], 8, "{test}");
+    // Each member leaves its test probabilities before calibration, so
+    // that another calibration can be scored on them.
+    for k in 1..=2 {
+        let csv = std::fs::read_to_string(fold.join(format!("member-{k}/test-predictions.csv"))).unwrap();
+        assert_eq!(csv.lines().count(), 1 + 8, "{csv}");
+        assert!(csv.lines().skip(1).all(|l| l.contains(",ravdess,Actor_01,")), "{csv}");
+    }
+
+    // With a validation part (half of each class here), each member also
+    // leaves its validation probabilities and temperature; a temperature
+    // also fitted on a perturbed copy of the validation audio changes the
+    // calibration and not the training.
+    let members_cv = |name: &str, config: &str| {
+        let c = dir.join(format!("{name}.toml"));
+        std::fs::write(&c, config).unwrap();
+        let out = dir.join(name);
+        let mut args = vec!["cv", "--config", c.to_str().unwrap(), "--manifest", m.to_str().unwrap()];
+        args.extend_from_slice(&[
+            "--protocol",
+            "loso",
+            "--validation-fraction",
+            "0.5",
+            "--cache",
+            cache.to_str().unwrap(),
+        ]);
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        let (ok, _, err) = emorec(&args);
+        assert!(ok, "cv failed: {err}");
+        (out.join("speaker_Actor_01"), err)
+    };
+    let members = CONFIG.replace("seed = 3", "seed = 3\nmembers = 2");
+    let (plain, _) = members_cv("cv-members-half", &members);
+    let calibrated = members.replace(
+        "[model]",
+        "[calibration]\ncopies = 1\nper_speaker = true\np_speed = 1.0\np_noise = 1.0\nsnr_db = [0.0, 5.0]\n\n[model]",
+    );
+    let (fold3, err) = members_cv("cv-members-calibrated", &calibrated);
+    assert!(err.contains("perturbed copy 1/1 of the validation audio"), "{err}");
+    let bytes = |f: &PathBuf, k: usize, name: &str| std::fs::read(f.join(format!("member-{k}/{name}"))).unwrap();
+    // The same network: the same probabilities before calibration.
+    let raw = |f: &PathBuf| String::from_utf8(bytes(f, 1, "test-predictions.csv")).unwrap();
+    assert_eq!(raw(&plain), raw(&fold3), "training must not change");
+    let read =
+        |p: PathBuf| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+    for k in 1..=2 {
+        let csv = String::from_utf8(bytes(&plain, k, "validation-predictions.csv")).unwrap();
+        assert!(csv.lines().count() == 1 + 8 && !csv.contains("Actor_01"), "{csv}");
+        let cal = read(plain.join(format!("member-{k}/calibration.json")));
+        assert!(cal["temperature"].as_f64().unwrap() >= 1.0 && cal["perturbed_copies"].is_null(), "{cal}");
+    }
+    let cal = read(fold3.join("member-1/calibration.json"));
+    let perturbed = &cal["perturbed_copies"];
+    assert_eq!(perturbed["copies"], 1, "{cal}");
+    assert_eq!(perturbed["n"], cal["validation"]["n"], "{cal}");
+    let t = |c: &serde_json::Value| c["temperature"].as_f64().unwrap();
+    let before = read(plain.join("member-1/calibration.json"));
+    assert_eq!(t(&before), cal["validation_temperature"].as_f64().unwrap(), "{cal}");
+    assert_ne!(t(&before), t(&cal), "the perturbed copy must reach the temperature");
     // A random split's test part depends on the seed: no ensemble over it.
     let mut args = vec!["cv", "--config", c2.to_str().unwrap(), "--manifest", m.to_str().unwrap()];
     args.extend_from_slice(&[

@@ -10,9 +10,8 @@ use emorec::data::load_manifests;
 use emorec::data::norm::Normalization;
 use emorec::pipeline::{compute_features, examples_for, prenormalize_features, Bundle};
 use emorec::train::evaluate_with_probabilities;
-use emorec::Emotion;
 
-use super::experiment::device;
+use super::experiment::{device, write_predictions};
 
 #[derive(Args)]
 pub struct EvaluateArgs {
@@ -87,28 +86,4 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         println!("{}", e.to_markdown(&args.model.display().to_string()));
     }
     Ok(())
-}
-
-/// One CSV row per utterance: who, what it is, what the model said.
-fn write_predictions<'a>(
-    path: &std::path::Path,
-    rows: impl Iterator<Item = (&'a emorec::data::Utterance, [f32; 4])>,
-) -> Result<()> {
-    use anyhow::Context;
-    let write = || -> Result<(), csv::Error> {
-        let mut w = csv::Writer::from_path(path)?;
-        let classes = Emotion::ALL.map(|e| format!("p_{}", e.code()));
-        w.write_record(
-            ["id", "corpus", "speaker", "label", "predicted"].iter().copied().chain(classes.iter().map(String::as_str)),
-        )?;
-        for (u, p) in rows {
-            let who = [u.id.as_str(), u.corpus.as_deref().unwrap_or(""), u.speaker.as_str()];
-            let what = [u.label.code(), Emotion::most_likely(&p).code()];
-            let probabilities = p.map(|v| format!("{v:.6}"));
-            w.write_record(who.into_iter().chain(what).chain(probabilities.iter().map(String::as_str)))?;
-        }
-        w.flush()?;
-        Ok(())
-    };
-    write().with_context(|| format!("cannot write the predictions to {}", path.display()))
 }

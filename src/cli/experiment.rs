@@ -11,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use burn::tensor::Device;
 use clap::Args;
 
+use emorec::data::augment::AugmentConfig;
 use emorec::data::cache::FeatureCache;
 use emorec::data::norm::{NormStats, DEFAULT_STD_FLOOR};
 use emorec::data::split::{Fold, Protocol, ValidationPolicy};
@@ -90,6 +91,10 @@ pub struct FoldOutcome {
     pub test: Option<Evaluation>,
     pub by_corpus: BTreeMap<String, CorpusPredictions>,
 }
+
+/// Where the validation copies' augmentation streams start
+/// (`draw_streams`' copy number): far from the training copies' 1, 2, ...
+const CALIBRATION_COPIES: usize = 1000;
 
 /// Everything loaded once per experiment.
 pub struct Experiment {
@@ -226,12 +231,12 @@ impl Experiment {
         Ok(folds)
     }
 
-    /// The fold's training utterances with audio, and their samples at
+    /// The utterances at `indices` that have audio, and their samples at
     /// 16 kHz (`None` where a recording cannot be read), decoded once for
     /// every augmented copy.
-    fn training_audio(&self, fold: &Fold) -> (Vec<usize>, Vec<Option<Vec<f32>>>) {
+    fn decode_audio(&self, indices: &[usize]) -> (Vec<usize>, Vec<Option<Vec<f32>>>) {
         use rayon::prelude::*;
-        let with_audio: Vec<usize> = fold.train.iter().copied().filter(|&i| self.utts[i].audio.is_some()).collect();
+        let with_audio: Vec<usize> = indices.iter().copied().filter(|&i| self.utts[i].audio.is_some()).collect();
         let decoded = with_audio
             .par_iter()
             .map(|&i| self.utts[i].audio.as_deref().and_then(|p| emorec::audio::load_16k(p).ok()))
@@ -239,13 +244,14 @@ impl Experiment {
         (with_audio, decoded)
     }
 
-    /// The features of every utterance, with those of the training audio
-    /// ([`Experiment::training_audio`]) replaced by an augmented copy (`copy`
-    /// 1, 2, ...; seeded by the config's seed, the copy and the utterance).
-    /// Babble comes from another training utterance.
+    /// The features of every utterance, with those of the decoded audio
+    /// ([`Experiment::decode_audio`]) replaced by a copy augmented by
+    /// `augment` (`copy` 1, 2, ...; seeded by `seed`, the copy and the
+    /// utterance or speaker). Babble comes from another decoded utterance.
     fn augmented_features(
         &self,
         (with_audio, decoded): &(Vec<usize>, Vec<Option<Vec<f32>>>),
+        augment_config: &AugmentConfig,
         copy: usize,
         seed: u64,
     ) -> Result<Vec<Option<std::result::Result<FeatureMatrix, String>>>> {
@@ -261,10 +267,10 @@ impl Experiment {
                     // Unreadable: the clean features stay.
                     let Some(x) = decoded[k].as_deref() else { return (i, None) };
                     let who = self.utts[i].speaker_key();
-                    let (mut rng, mut samples) = draw_streams(&self.config.augment, seed, copy, i, who);
+                    let (mut rng, mut samples) = draw_streams(augment_config, seed, copy, i, who);
                     let other = rng.below(decoded.len());
                     let babble = decoded[other].as_deref().filter(|_| other != k);
-                    let (y, _) = augment(x, babble, &self.config.augment, &mut rng, samples.as_mut());
+                    let (y, _) = augment(x, babble, augment_config, &mut rng, samples.as_mut());
                     let m = emorec::audio::prepare(&y, emorec::audio::TARGET_RATE)
                         .map_err(|e| e.to_string())
                         .and_then(|y| extractor.extract(&y, settings.deltas).map_err(|e| e.to_string()));
@@ -331,7 +337,7 @@ impl Experiment {
         let centre = inputs.centre_stats.then_some(centring);
         let make = |idx: &[usize]| examples_for(&self.utts, idx, &self.features, norm.as_ref(), vocab.as_ref(), centre);
         let (train_set, _) = make(&fold.train)?;
-        let (valid_set, _) = make(&fold.valid)?;
+        let (valid_set, valid_kept) = make(&fold.valid)?;
         let (test_set, _) = make(&fold.test)?;
         eprintln!(
             "fold {}: {} train, {} validation, {} test examples",
@@ -342,30 +348,27 @@ impl Experiment {
         );
         let mut views = vec![train_set];
         if self.config.augment.copies > 0 {
-            let audio = self.training_audio(fold);
+            let audio = self.decode_audio(&fold.train);
             for copy in 1..=self.config.augment.copies {
                 eprintln!("augmented copy {copy}/{} of the training audio", self.config.augment.copies);
-                let features = self.augmented_features(&audio, copy, seed)?;
+                let features = self.augmented_features(&audio, &self.config.augment, copy, seed)?;
                 let (set, _) = examples_for(&self.utts, &fold.train, &features, norm.as_ref(), vocab.as_ref(), centre)?;
                 views.push(set);
             }
         }
         let view_refs: Vec<&[_]> = views.iter().map(Vec::as_slice).collect();
         let report = train_views(&config, &view_refs, &valid_set, out, &self.device, &mut Bars::new())?;
-        // Calibration: one temperature fitted on the validation part.
+        // Calibration: one temperature fitted on the validation part (and its
+        // perturbed copies, with `[calibration]`).
         let temperature = if valid_set.is_empty() {
             None
         } else {
-            let probs = predict_batches(&report.model, &valid_set, self.config.batch_size)?;
-            let labels: Vec<_> = valid_set.iter().filter_map(|e| e.label).collect();
-            let t = fit_temperature(&probs, &labels);
-            let before = expected_calibration_error(&probs, &labels);
-            let after: Vec<[f32; 4]> = probs.iter().map(|p| emorec::model::calibrate(*p, t)).collect();
-            eprintln!(
-                "calibration: temperature {t:.3}, validation ECE {before:.3} -> {:.3}",
-                expected_calibration_error(&after, &labels)
-            );
-            Some(t)
+            let make_valid = |features: &[Option<std::result::Result<FeatureMatrix, String>>]| {
+                examples_for(&self.utts, &fold.valid, features, norm.as_ref(), vocab.as_ref(), centre)
+                    .map(|(s, _)| s)
+                    .map_err(Into::into)
+            };
+            Some(self.calibrate(&report.model, (&valid_set, &valid_kept), make_valid, &fold.valid, seed, out)?)
         };
         let inputs = InputSpec { temperature, ..inputs.clone() };
         let bundle = Bundle { model: Network::Burn(report.model.clone()), inputs, norm, vocab };
@@ -379,14 +382,83 @@ impl Experiment {
         if let Some(t) = &test {
             write_atomic(&out.join("test.json"), serde_json::to_string_pretty(&t.to_json())?.as_bytes())?;
         }
-        let by_corpus = self.test_by_corpus(fold, &bundle)?;
+        let by_corpus = self.test_by_corpus(fold, &bundle, out)?;
         Ok(FoldOutcome { report, test, by_corpus })
+    }
+
+    /// The temperature of a trained model, fitted on its validation part
+    /// and, with `[calibration]` copies, on copies of it in which each
+    /// validation speaker is a new voice through a new channel
+    /// ([`TrainConfig::calibration`]). Writes both temperatures and what
+    /// each part scored to `out/calibration.json`, and the validation
+    /// utterances' probabilities before calibration to
+    /// `out/validation-predictions.csv`.
+    fn calibrate(
+        &self,
+        model: &emorec::model::Model,
+        (valid_set, valid_kept): (&[emorec::model::Example], &[usize]),
+        make_valid: impl Fn(&[Option<std::result::Result<FeatureMatrix, String>>]) -> Result<Vec<emorec::model::Example>>,
+        valid: &[usize],
+        seed: u64,
+        out: &Path,
+    ) -> Result<f64> {
+        let batch = self.config.batch_size;
+        let probs = predict_batches(model, valid_set, batch)?;
+        let labels: Vec<_> = valid_set.iter().filter_map(|e| e.label).collect();
+        let rows = valid_kept.iter().map(|&i| &self.utts[i]).zip(probs.iter().copied());
+        write_predictions(&out.join("validation-predictions.csv"), rows)?;
+        let clean_t = fit_temperature(&probs, &labels);
+        let clean = Evaluation::from_probabilities(&probs, &labels);
+        let (mut all_probs, mut all_labels) = (probs, labels);
+        let copies = self.config.calibration.copies;
+        if copies > 0 && self.config.model.variant.uses_audio() {
+            let audio = self.decode_audio(valid);
+            for copy in 1..=copies {
+                eprintln!("perturbed copy {copy}/{copies} of the validation audio, for the temperature");
+                // Copies numbered apart from the training audio's, so no
+                // validation voice repeats a training copy's draw.
+                let features =
+                    self.augmented_features(&audio, &self.config.calibration, CALIBRATION_COPIES + copy, seed)?;
+                let set = make_valid(&features)?;
+                all_probs.extend(predict_batches(model, &set, batch)?);
+                all_labels.extend(set.iter().filter_map(|e| e.label));
+            }
+        }
+        let t = fit_temperature(&all_probs, &all_labels);
+        let perturbed = (copies > 0).then(|| {
+            let n = clean.n;
+            Evaluation::from_probabilities(&all_probs[n..], &all_labels[n..])
+        });
+        let calibrated: Vec<[f32; 4]> = all_probs.iter().map(|p| emorec::model::calibrate(*p, t)).collect();
+        eprintln!(
+            "calibration: temperature {t:.3} (validation speakers alone {clean_t:.3}), validation UA {:.1}%{}, ECE {:.3} -> {:.3}",
+            clean.ua * 100.0,
+            perturbed.as_ref().map(|e| format!(" (perturbed copies {:.1}%)", e.ua * 100.0)).unwrap_or_default(),
+            expected_calibration_error(&all_probs, &all_labels),
+            expected_calibration_error(&calibrated, &all_labels)
+        );
+        let json = serde_json::json!({
+            "temperature": t,
+            "validation_temperature": clean_t,
+            "validation": { "n": clean.n, "ua": clean.ua, "ece": clean.ece },
+            "perturbed_copies": perturbed.map(|e| serde_json::json!({ "copies": copies, "n": e.n, "ua": e.ua, "ece": e.ece })),
+        });
+        write_atomic(&out.join("calibration.json"), serde_json::to_string_pretty(&json)?.as_bytes())?;
+        Ok(t)
     }
 
     /// The bundle's calibrated probabilities and the labels of the fold's
     /// test utterances, per corpus, so that folds whose test parts mix
     /// corpora (speaker folds over several) can still be scored per corpus.
-    fn test_by_corpus(&self, fold: &Fold, bundle: &Bundle) -> Result<BTreeMap<String, CorpusPredictions>> {
+    /// Every utterance's probabilities before calibration go to
+    /// `out/test-predictions.csv`, so that another calibration can be scored
+    /// on them later without training again.
+    fn test_by_corpus(
+        &self,
+        fold: &Fold,
+        bundle: &Bundle,
+        out_dir: &Path,
+    ) -> Result<BTreeMap<String, CorpusPredictions>> {
         let mut by_corpus: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for &i in &fold.test {
             let corpus = self.utts[i].corpus.clone().unwrap_or_else(|| "(no corpus)".into());
@@ -395,19 +467,46 @@ impl Experiment {
         let t = bundle.inputs.temperature.unwrap_or(1.0);
         let centre = bundle.centring();
         let mut out = BTreeMap::new();
+        let mut rows = Vec::with_capacity(fold.test.len());
         for (corpus, idx) in by_corpus {
-            let (set, _) =
+            let (set, kept) =
                 examples_for(&self.utts, &idx, &self.features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
             if set.is_empty() {
                 continue;
             }
             let probs = predict_batches(bundle.model.burn()?, &set, self.config.batch_size)?;
+            rows.extend(kept.iter().map(|&i| &self.utts[i]).zip(probs.iter().copied()));
             let probs = probs.into_iter().map(|p| emorec::model::calibrate(p, t)).collect();
             let labels = set.iter().filter_map(|e| e.label).collect();
             out.insert(corpus, CorpusPredictions { probs, labels });
         }
+        write_predictions(&out_dir.join("test-predictions.csv"), rows.into_iter())?;
         Ok(out)
     }
+}
+
+/// One CSV row per utterance: who, what it is, what the model said.
+pub fn write_predictions<'a>(
+    path: &std::path::Path,
+    rows: impl Iterator<Item = (&'a emorec::data::Utterance, [f32; 4])>,
+) -> Result<()> {
+    use anyhow::Context;
+    let write = || -> Result<(), csv::Error> {
+        let mut w = csv::Writer::from_path(path)?;
+        let classes = emorec::Emotion::ALL.map(|e| format!("p_{}", e.code()));
+        w.write_record(
+            ["id", "corpus", "speaker", "label", "predicted"].iter().copied().chain(classes.iter().map(String::as_str)),
+        )?;
+        for (u, p) in rows {
+            let who = [u.id.as_str(), u.corpus.as_deref().unwrap_or(""), u.speaker.as_str()];
+            let what = [u.label.code(), emorec::Emotion::most_likely(&p).code()];
+            let probabilities = p.map(|v| format!("{v:.6}"));
+            w.write_record(who.into_iter().chain(what).chain(probabilities.iter().map(String::as_str)))?;
+        }
+        w.flush()?;
+        Ok(())
+    };
+    write().with_context(|| format!("cannot write the predictions to {}", path.display()))
 }
 
 /// Every corpus's test utterances (pooled over the folds by `cv`: each

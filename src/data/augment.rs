@@ -72,6 +72,13 @@ impl Default for AugmentConfig {
     }
 }
 
+impl AugmentConfig {
+    /// No copies: nothing is augmented (and a config need not say how).
+    pub fn is_off(&self) -> bool {
+        self.copies == 0
+    }
+}
+
 /// The generators an utterance's augmented copy is drawn from, seeded by the
 /// training seed and the copy: which transforms and how strong, on a stream
 /// of the utterance (its index) or, with `per_speaker`, of its speaker (an
