@@ -486,11 +486,7 @@ impl Experiment {
 }
 
 /// One CSV row per utterance: who, what it is, what the model said.
-pub fn write_predictions<'a>(
-    path: &std::path::Path,
-    rows: impl Iterator<Item = (&'a emorec::data::Utterance, [f32; 4])>,
-) -> Result<()> {
-    use anyhow::Context;
+pub fn write_predictions<'a>(path: &Path, rows: impl Iterator<Item = (&'a Utterance, [f32; 4])>) -> Result<()> {
     let write = || -> Result<(), csv::Error> {
         let mut w = csv::Writer::from_path(path)?;
         let classes = emorec::Emotion::ALL.map(|e| format!("p_{}", e.code()));
