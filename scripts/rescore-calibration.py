@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Scores an `emorec cv` run's test predictions under each temperature it fitted.
+"""Scores an `emorec cv` run's test predictions under several temperatures.
 
 `emorec cv` writes, per fold (and per member of a seed ensemble), the test
-utterances' probabilities before calibration (`test-predictions.csv`) and the
-temperatures it fitted (`calibration.json`: `temperature`, the one the bundle
-keeps, and `validation_temperature`, fitted on the validation speakers alone).
-This script calibrates each member's probabilities with either, averages the
-members of a fold, pools the folds per corpus and prints UA and ECE (10 bins)
-for both, so a calibration can be compared with the one it replaces on the
-very same networks.
+and validation utterances' probabilities before calibration
+(`test-predictions.csv`, `validation-predictions.csv`) and the temperatures
+it fitted (`calibration.json`: `temperature`, the one the bundle keeps, and
+`validation_temperature`, fitted on the validation speakers alone). This
+script calibrates each member's probabilities with each of these and with
+temperatures it fits itself on the validation predictions (each validation
+speaker weighted equally; one temperature shared by a fold's members, by
+speaker or by utterance), averages the members of a fold, pools the folds
+per corpus and prints UA, ECE (10 bins) and the mean top probability for
+each, so that calibrations can be compared on the very same networks. ECE
+may differ from `cv`'s in the third decimal (the CSVs keep six digits).
 
     python3 scripts/rescore-calibration.py runs/loco-...-calibrated [more runs]
 

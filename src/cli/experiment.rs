@@ -335,10 +335,14 @@ impl Experiment {
         let inputs = InputSpec { statistics_spread: spread, ..self.inputs.clone() };
         let centring = Centring { config: &self.config.model, spread: inputs.statistics_spread.as_deref() };
         let centre = inputs.centre_stats.then_some(centring);
-        let make = |idx: &[usize]| examples_for(&self.utts, idx, &self.features, norm.as_ref(), vocab.as_ref(), centre);
-        let (train_set, _) = make(&fold.train)?;
-        let (valid_set, valid_kept) = make(&fold.valid)?;
-        let (test_set, _) = make(&fold.test)?;
+        // The examples of the utterances at `idx` from `features` (the clean
+        // ones or an augmented copy's).
+        let make = |idx: &[usize], features: &[Option<std::result::Result<FeatureMatrix, String>>]| {
+            examples_for(&self.utts, idx, features, norm.as_ref(), vocab.as_ref(), centre)
+        };
+        let (train_set, _) = make(&fold.train, &self.features)?;
+        let (valid_set, valid_kept) = make(&fold.valid, &self.features)?;
+        let (test_set, _) = make(&fold.test, &self.features)?;
         eprintln!(
             "fold {}: {} train, {} validation, {} test examples",
             fold.name,
@@ -352,7 +356,7 @@ impl Experiment {
             for copy in 1..=self.config.augment.copies {
                 eprintln!("augmented copy {copy}/{} of the training audio", self.config.augment.copies);
                 let features = self.augmented_features(&audio, &self.config.augment, copy, seed)?;
-                let (set, _) = examples_for(&self.utts, &fold.train, &features, norm.as_ref(), vocab.as_ref(), centre)?;
+                let (set, _) = make(&fold.train, &features)?;
                 views.push(set);
             }
         }
@@ -363,11 +367,7 @@ impl Experiment {
         let temperature = if valid_set.is_empty() {
             None
         } else {
-            let make_valid = |features: &[Option<std::result::Result<FeatureMatrix, String>>]| {
-                examples_for(&self.utts, &fold.valid, features, norm.as_ref(), vocab.as_ref(), centre)
-                    .map(|(s, _)| s)
-                    .map_err(Into::into)
-            };
+            let make_valid = |features: &[_]| make(&fold.valid, features).map(|(s, _)| s).map_err(Into::into);
             Some(self.calibrate(&report.model, (&valid_set, &valid_kept), make_valid, &fold.valid, seed, out)?)
         };
         let inputs = InputSpec { temperature, ..inputs.clone() };
