@@ -9,7 +9,11 @@ it fitted (`calibration.json`: `temperature`, the one the bundle keeps, and
 script calibrates each member's probabilities with each of these and with
 temperatures it fits itself on the validation predictions (each validation
 speaker weighted equally; one temperature shared by a fold's members, by
-speaker or by utterance), averages the members of a fold, pools the folds
+speaker or by utterance) or on the other folds (each member's kept
+temperature times one factor per fold: the geometric mean, over the other
+folds, of the factor that would have calibrated their ensemble best on their
+own test utterances; leaving corpora out, how much a corpus never heard
+inflates confidence, learnt on the other held-out corpora), averages the members of a fold, pools the folds
 per corpus and prints UA, ECE (10 bins) and the mean top probability for
 each, so that calibrations can be compared on the very same networks. ECE
 may differ from `cv`'s in the third decimal (the CSVs keep six digits).
@@ -112,13 +116,63 @@ def read_member(d, t):
     return out
 
 
+def ensemble_nll(preds, scale):
+    """Mean negative log-likelihood of a fold's members (each `(rows, t)`, rows
+    of (probabilities, label) before calibration) averaged after calibrating
+    each with t times `scale`."""
+    total = 0.0
+    for i in range(len(preds[0][0])):
+        ps = [calibrate(rows[i][0], t * scale) for rows, t in preds]
+        total -= math.log(max(sum(p[preds[0][0][i][1]] for p in ps) / len(ps), 1e-12))
+    return total / len(preds[0][0])
+
+
+def best_scale(preds):
+    """The factor on every member's temperature that fits a fold's test
+    utterances best (golden-section search over log scale in [log 0.2, log 5])."""
+    a, b = math.log(0.2), math.log(5.0)
+    g = (math.sqrt(5) - 1) / 2
+    for _ in range(40):
+        c, d = b - g * (b - a), a + g * (b - a)
+        if ensemble_nll(preds, math.exp(c)) < ensemble_nll(preds, math.exp(d)):
+            b = d
+        else:
+            a = c
+    return math.exp((a + b) / 2)
+
+
+def test_rows(d):
+    with open(d / "test-predictions.csv", newline="") as f:
+        return [([float(r["p_" + c]) for c in CLASSES], CLASSES.index(r["label"])) for r in csv.DictReader(f)]
+
+
+def other_folds_scales(run):
+    """Per fold, the geometric mean of the other folds' best scales."""
+    best = {}
+    for fold in sorted(d for d in run.iterdir() if d.is_dir()):
+        ms = members(fold)
+        if all((m / "test-predictions.csv").exists() and (m / "calibration.json").exists() for m in ms):
+            kept = [json.loads((m / "calibration.json").read_text())["temperature"] for m in ms]
+            best[fold.name] = best_scale([(test_rows(m), t) for m, t in zip(ms, kept)])
+    return {
+        name: math.exp(sum(math.log(v) for k, v in best.items() if k != name) / (len(best) - 1))
+        for name in best
+        if len(best) > 1
+    }
+
+
 def score(run, key):
     pooled = defaultdict(list)
+    scales = other_folds_scales(run) if key == "other-folds" else {}
     for fold in sorted(d for d in run.iterdir() if d.is_dir()):
         ms = members(fold)
         if not all((m / "test-predictions.csv").exists() and (m / "calibration.json").exists() for m in ms):
             continue
-        if key == "per-speaker":
+        if key == "other-folds":
+            if fold.name not in scales:
+                continue
+            temps = [json.loads((m / "calibration.json").read_text())["temperature"] * scales[fold.name] for m in ms]
+        elif key == "per-speaker":
             temps = [fit_temperature(validation_rows(m)) for m in ms]
         elif key in ("pooled", "pooled-utterances"):
             pooled_rows = [r for m in ms for r in validation_rows(m, key == "pooled")]
@@ -147,6 +201,7 @@ def main():
             ("per-speaker", "fitted with each validation speaker weighted equally"),
             ("pooled", "one per fold, on every member's validation speakers, each weighted equally"),
             ("pooled-utterances", "one per fold, on every member's validation utterances"),
+            ("other-folds", "kept, times the factor that fitted the other folds' test corpora"),
         ]
         for key, name in variants:
             pooled = score(run, key)

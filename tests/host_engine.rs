@@ -46,16 +46,23 @@ fn every_variant_and_pooling_matches_burn() {
     let device = Device::flex();
     let mut checked = 0;
     for base in all_configs() {
-        for (layers, stats, cap, ngrams) in [(1, false, 0, 0), (2, true, 0, 64), (1, true, 5, 0)] {
+        for (layers, stats, cap, ngrams, frame_stack) in
+            [(1, false, 0, 0, 0), (2, true, 0, 64, 3), (1, true, 5, 0, 2), (1, false, 0, 0, 4)]
+        {
             let ngram_buckets = if base.variant.uses_text() { ngrams } else { 0 };
             let acoustic_stats = stats || base.stats_head;
-            let config = ModelConfig { layers, acoustic_stats, max_frames: cap, ngram_buckets, ..base.clone() };
+            let config =
+                ModelConfig { layers, acoustic_stats, max_frames: cap, ngram_buckets, frame_stack, ..base.clone() };
             let model = Model::new(&config, 11, &device).unwrap();
             let host = HostModel::from_model(&model).unwrap();
             for example in data.iter().chain([&audio_only, &text_only]) {
                 match (model.predict(example), host.predict(example)) {
                     (Ok(a), Ok(b)) => {
                         assert_eq!(a.label, b.label, "{config:?}");
+                        // Attention stays per frame whatever the frames per step.
+                        if let (Some(w), Some(s)) = (&a.frame_attention, &example.acoustic) {
+                            assert_eq!(w.len(), if cap > 0 { s.len.min(cap) } else { s.len }, "{config:?}");
+                        }
                         let d = prediction_diff(&a, &b);
                         assert!(d <= 1e-5, "{config:?}: the engines differ by {d}");
                         checked += 1;

@@ -5,7 +5,7 @@ mod model_support;
 
 use burn::tensor::Device;
 use emorec::model::{AcousticPooling as A, LexicalPooling as L, Model, Variant};
-use emorec::train::{evaluate, train, train_views, Balance, Evaluation, Quiet, TrainConfig};
+use emorec::train::{evaluate, train, train_views, Balance, Evaluation, Origin, Quiet, TrainConfig};
 use model_support::*;
 
 fn config(variant: Variant, epochs: usize) -> TrainConfig {
@@ -56,7 +56,7 @@ fn training_cycles_through_views() {
     let c = config(Variant::Mmmla, 3);
     let run = |views: &[&[emorec::model::Example]], name: &str| {
         let dir = temp_dir(name);
-        let r = train_views(&c, views, &valid, &dir, &Device::flex(), &mut Quiet).unwrap();
+        let r = train_views(&c, views, &[], &valid, &dir, &Device::flex(), &mut Quiet).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
         r.history.iter().map(|h| h.train_loss).collect::<Vec<_>>()
     };
@@ -66,8 +66,33 @@ fn training_cycles_through_views() {
     assert_eq!(two[0], one[0], "epoch 1 trains on the first view");
     assert_ne!(two[1], one[1], "epoch 2 trains on the second");
     let dir = temp_dir("views-bad");
-    assert!(train_views(&c, &[&clean, &other[..10]], &valid, &dir, &Device::flex(), &mut Quiet).is_err());
+    assert!(train_views(&c, &[&clean, &other[..10]], &[], &valid, &dir, &Device::flex(), &mut Quiet).is_err());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `balance = "corpus"` reads where each example comes from: with every
+/// example from one corpus it is the class balance, with a small corpus
+/// beside a large one the run changes; origins that do not match the
+/// examples are refused.
+#[test]
+fn corpus_balance_weighs_the_corpora() {
+    let train_set = dataset(24, 5);
+    let valid = dataset(8, 7);
+    let run = |balance: Balance, origins: &[Origin], name: &str| {
+        let c = TrainConfig { balance, ..config(Variant::Mmmla, 2) };
+        let dir = temp_dir(name);
+        let r = train_views(&c, &[&train_set], origins, &valid, &dir, &Device::flex(), &mut Quiet);
+        let _ = std::fs::remove_dir_all(&dir);
+        r.map(|r| r.history.iter().map(|h| h.train_loss).collect::<Vec<_>>())
+    };
+    let classes = run(Balance::Weights, &[], "balance-classes").unwrap();
+    let one_corpus = vec![Origin::default(); 24];
+    assert_eq!(run(Balance::Corpus, &one_corpus, "balance-one").unwrap(), classes);
+    // The last 4 examples are a corpus of their own.
+    let two: Vec<Origin> = (0..24).map(|i| Origin { corpus: u32::from(i >= 20), speaker: 0 }).collect();
+    assert_ne!(run(Balance::Corpus, &two, "balance-two").unwrap(), classes);
+    let e = run(Balance::Corpus, &two[..5], "balance-bad").unwrap_err();
+    assert!(e.to_string().contains("5 origins for 24 training examples"), "{e}");
 }
 
 #[test]

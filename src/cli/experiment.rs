@@ -25,7 +25,7 @@ use emorec::pipeline::{
 };
 use emorec::text::{BuildOptions, Glove, Vocabulary};
 use emorec::train::{
-    evaluate_at, expected_calibration_error, fit_temperature, predict_batches, train_views, Bars, Evaluation,
+    evaluate_at, expected_calibration_error, fit_temperature, predict_batches, train_views, Bars, Evaluation, Origin,
     TrainConfig, TrainReport,
 };
 
@@ -340,7 +340,7 @@ impl Experiment {
         let make = |idx: &[usize], features: &[Option<std::result::Result<FeatureMatrix, String>>]| {
             examples_for(&self.utts, idx, features, norm.as_ref(), vocab.as_ref(), centre)
         };
-        let (train_set, _) = make(&fold.train, &self.features)?;
+        let (train_set, train_kept) = make(&fold.train, &self.features)?;
         let (valid_set, valid_kept) = make(&fold.valid, &self.features)?;
         let (test_set, _) = make(&fold.test, &self.features)?;
         eprintln!(
@@ -361,7 +361,8 @@ impl Experiment {
             }
         }
         let view_refs: Vec<&[_]> = views.iter().map(Vec::as_slice).collect();
-        let report = train_views(&config, &view_refs, &valid_set, out, &self.device, &mut Bars::new())?;
+        let origins = origins(&self.utts, &train_kept);
+        let report = train_views(&config, &view_refs, &origins, &valid_set, out, &self.device, &mut Bars::new())?;
         // Calibration: one temperature fitted on the validation part (and its
         // perturbed copies, with `[calibration]`).
         let temperature = if valid_set.is_empty() {
@@ -524,6 +525,22 @@ pub fn corpus_table(pooled: &BTreeMap<String, CorpusPredictions>) -> String {
 pub fn accuracy_cells(e: &Evaluation) -> String {
     let pct = |x: f64| if x.is_nan() { "-".to_string() } else { format!("{:.1}%", x * 100.0) };
     [e.wa, e.ua, e.per_class[0], e.per_class[1], e.per_class[2], e.per_class[3]].map(pct).join(" | ")
+}
+
+/// The corpus and speaker of each utterance at `kept`, numbered in order of
+/// first appearance (for `balance = "corpus"` and `"speaker"`).
+fn origins(utts: &[Utterance], kept: &[usize]) -> Vec<Origin> {
+    let mut corpora = std::collections::HashMap::new();
+    let mut speakers = std::collections::HashMap::new();
+    kept.iter()
+        .map(|&i| {
+            let key = utts[i].speaker_key();
+            let n = corpora.len() as u32;
+            let corpus = *corpora.entry(key.0).or_insert(n);
+            let n = speakers.len() as u32;
+            Origin { corpus, speaker: *speakers.entry(key).or_insert(n) }
+        })
+        .collect()
 }
 
 /// Assigns speakers (sorted by name) round-robin to `k` groups, so that a

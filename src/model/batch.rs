@@ -94,6 +94,28 @@ impl Padded {
     pub fn batch_size(&self) -> usize {
         self.lens.len()
     }
+
+    /// The same items with every `k` consecutive positions side by side as
+    /// one (`frame_stack`): `dim` becomes `k dim`, each length
+    /// `ceil(len / k)`, the last step of an item padded with zeros.
+    pub fn stacked(&self, k: usize) -> Padded {
+        let k = k.max(1);
+        let steps = self.max_len.div_ceil(k);
+        let (item, item_stacked) = (self.max_len * self.dim, steps * k * self.dim);
+        let mut data = vec![0.0f32; self.batch_size() * item_stacked];
+        for (to, from) in data.chunks_exact_mut(item_stacked).zip(self.data.chunks_exact(item)) {
+            to[..item].copy_from_slice(from);
+        }
+        Padded { data, lens: self.lens.iter().map(|l| l.div_ceil(k)).collect(), max_len: steps, dim: k * self.dim }
+    }
+}
+
+/// Per-frame weights from per-step ones (`frame_stack` = `k`): each of a
+/// step's `k` frames gets a `k`-th of the step's weight, for the first `len`
+/// frames.
+pub fn unstack_weights(steps: &[f32], k: usize, len: usize) -> Vec<f32> {
+    let k = k.max(1);
+    (0..len).map(|t| steps.get(t / k).map_or(0.0, |w| w / k as f32)).collect()
 }
 
 /// A padded batch. A modality is `None` when the variant does not use it or no
@@ -424,6 +446,22 @@ fn mean_and_std(frames: &[f32], d: usize, columns: &[usize], keep: impl Fn(&[f32
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two items of 5 and 2 frames of 2 values, 2 frames per step: 3 steps
+    /// of 4 values, the odd frame padded; weights back per frame.
+    #[test]
+    fn stacking_puts_frames_side_by_side_and_weights_come_back_per_frame() {
+        let mut data: Vec<f32> = (1..=10).map(|v| v as f32).collect();
+        data.extend([11.0, 12.0, 13.0, 14.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+        let p = Padded { data, lens: vec![5, 2], max_len: 5, dim: 2 };
+        let s = p.stacked(2);
+        assert_eq!((s.max_len, s.dim, s.lens.clone()), (3, 4, vec![3, 1]));
+        assert_eq!(&s.data[..12], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 0.0, 0.0]);
+        assert_eq!(&s.data[12..16], &[11.0, 12.0, 13.0, 14.0]);
+        assert!(s.data[16..].iter().all(|&v| v == 0.0));
+        assert_eq!(p.stacked(1), p);
+        assert_eq!(unstack_weights(&[0.5, 0.25, 0.25], 2, 5), vec![0.25, 0.25, 0.125, 0.125, 0.125]);
+    }
 
     /// Many recordings: the prior over the speaker's own deviation; none: 1; a
     /// statistic with no prior spread is left as it is.

@@ -177,6 +177,15 @@ pub struct ModelConfig {
     /// that err on different lines.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub ngram_apart: bool,
+    /// The acoustic BLSTM reads this many consecutive frames at once, side
+    /// by side as one input row (0 or 1: one frame per step). Descriptors
+    /// at a 10 ms hop change little from frame to frame; stacking gives each
+    /// step a wider window and the recurrence, which cannot run in
+    /// parallel over time, a k times shorter sequence. The attention over
+    /// the audio is reported per frame still (each frame of a step its
+    /// share).
+    #[serde(skip_serializing_if = "is_zero_usize")]
+    pub frame_stack: usize,
 }
 
 /// serde's `skip_serializing_if` for a count whose default is 0.
@@ -186,6 +195,9 @@ pub(crate) fn is_zero_usize(x: &usize) -> bool {
 
 /// The most n-gram buckets a config may ask for (a 4 MB head in f32).
 pub const MAX_NGRAM_BUCKETS: usize = 1 << 18;
+
+/// The most frames `frame_stack` may put side by side (160 ms).
+pub const MAX_FRAME_STACK: usize = 16;
 
 /// serde's `skip_serializing_if` for a number whose default is 0 (the
 /// training config uses it too).
@@ -214,6 +226,7 @@ impl Default for ModelConfig {
             frame_dropout: 0.0,
             ngram_buckets: 0,
             ngram_apart: false,
+            frame_stack: 0,
         }
     }
 }
@@ -268,6 +281,9 @@ impl ModelConfig {
         if self.ngram_buckets > MAX_NGRAM_BUCKETS {
             return bad(&format!("ngram_buckets must be at most {MAX_NGRAM_BUCKETS}"));
         }
+        if self.frame_stack > MAX_FRAME_STACK {
+            return bad(&format!("frame_stack must be at most {MAX_FRAME_STACK}"));
+        }
         Ok(())
     }
 
@@ -299,6 +315,16 @@ impl ModelConfig {
             true => lld.clone().chain(lld.map(|c| c + col::COUNT)).collect(),
             false => lld.collect(),
         }
+    }
+
+    /// Frames per acoustic BLSTM step (`frame_stack`, at least 1).
+    pub fn frames_per_step(&self) -> usize {
+        self.frame_stack.max(1)
+    }
+
+    /// Size of the acoustic BLSTM's input rows: `frames_per_step` frames.
+    pub fn acoustic_step_dim(&self) -> usize {
+        self.acoustic_dim * self.frames_per_step()
     }
 
     /// Size of the pooled vector of one encoder.

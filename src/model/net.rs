@@ -43,19 +43,39 @@ pub struct Encoder {
     pub pool: Pooler,
     /// Learned vector prepended to every item (CLS pooling only).
     pub cls: Option<Param<Tensor<1>>>,
+    /// Input positions per BLSTM step (`frame_stack` for audio; 1 for words).
+    #[module(skip)]
+    pub stack: usize,
 }
 
 impl Encoder {
-    fn new(rng: &mut Rng, d_in: usize, kind: PoolKind, config: &ModelConfig, device: &Device) -> Self {
-        let blstm = BiLstm::new(rng, d_in, config.hidden, config.layers, config.dropout, device);
+    /// `d_in`: the size of one input position (`stack` of them make a step).
+    fn new(rng: &mut Rng, d_in: usize, stack: usize, kind: PoolKind, config: &ModelConfig, device: &Device) -> Self {
+        let step = d_in * stack;
+        let blstm = BiLstm::new(rng, step, config.hidden, config.layers, config.dropout, device);
         let pool = Pooler::new(rng, kind, config.pooled_dim(), config.attention, device);
-        let cls = (kind == PoolKind::Cls).then(|| uniform1(rng, d_in, 1.0 / (d_in as f64).sqrt(), device));
-        Encoder { blstm, pool, cls }
+        let cls = (kind == PoolKind::Cls).then(|| uniform1(rng, step, 1.0 / (step as f64).sqrt(), device));
+        Encoder { blstm, pool, cls, stack }
     }
 
     /// Pooled `[B, 2H]` (zeros where the item lacks the modality) and the
     /// per-step weights over the input positions (`[B, T]`).
     fn forward(
+        &self,
+        input: &Padded,
+        device: &Device,
+        rng: Option<&mut Rng>,
+        path: Recurrence,
+    ) -> (Tensor<2>, Option<Tensor<2>>) {
+        if self.stack > 1 {
+            let (pooled, steps) = self.forward_steps(&input.stacked(self.stack), device, rng, path);
+            return (pooled, steps.map(|w| unstack(w, self.stack, &input.lens, input.max_len, device)));
+        }
+        self.forward_steps(input, device, rng, path)
+    }
+
+    /// [`Encoder::forward`] with one input position per BLSTM step.
+    fn forward_steps(
         &self,
         input: &Padded,
         device: &Device,
@@ -103,14 +123,14 @@ impl Model {
         config.validate()?;
         let mut rng = Rng::new(seed);
         let rng = &mut rng;
-        let acoustic = config
-            .variant
-            .uses_audio()
-            .then(|| Encoder::new(rng, config.acoustic_dim, config.acoustic_pooling.kind(), config, device));
+        let acoustic = config.variant.uses_audio().then(|| {
+            let kind = config.acoustic_pooling.kind();
+            Encoder::new(rng, config.acoustic_dim, config.frames_per_step(), kind, config, device)
+        });
         let lexical = config
             .variant
             .uses_text()
-            .then(|| Encoder::new(rng, config.word_dim, config.lexical_pooling.kind(), config, device));
+            .then(|| Encoder::new(rng, config.word_dim, 1, config.lexical_pooling.kind(), config, device));
         let pooled = config.pooled_dim();
         let (fusion, out_in) = match config.variant {
             Variant::Mmmla => (Some(ModalityFusion::new(rng, pooled, config.fusion_dim, device)), config.fusion_dim),
@@ -247,6 +267,17 @@ impl Model {
         let probabilities = softmax(logits.clone(), 1);
         ModelOutput { logits, probabilities, frame_attention, word_attention, modality_weights }
     }
+}
+
+/// Per-step weights `[B, S]` as per-frame ones `[B, max_len]`
+/// ([`unstack_weights`](super::batch::unstack_weights) on the device): each
+/// of a step's `k` frames gets a `k`-th, zero at padding.
+fn unstack(steps: Tensor<2>, k: usize, lens: &[usize], max_len: usize, device: &Device) -> Tensor<2> {
+    let [b, s] = steps.dims();
+    let frames = steps.unsqueeze_dim::<3>(2).repeat_dim(2, k).reshape([b, s * k]).slice([0..b, 0..max_len]);
+    let valid: Vec<f32> =
+        lens.iter().flat_map(|&l| (0..max_len).map(move |t| if t < l { 1.0 / k as f32 } else { 0.0 })).collect();
+    frames * Tensor::<2>::from_data(TensorData::new(valid, [b, max_len]), device)
 }
 
 /// `x` (`[B, D]`) with each row zeroed with probability `p` (no rescaling).

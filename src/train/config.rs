@@ -22,6 +22,12 @@ pub enum Balance {
     Sampling,
     /// Plain cross-entropy over the data as it is.
     None,
+    /// Cross-entropy weighted so that every (corpus, class) pair of the
+    /// training set weighs the same: a large corpus of few voices does not
+    /// outweigh the others (see `train::balance`).
+    Corpus,
+    /// As `Corpus`, with every (speaker, class) pair weighing the same.
+    Speaker,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

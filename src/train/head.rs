@@ -25,7 +25,7 @@ const BETA2: f64 = 0.999;
 pub struct HeadFit {
     pub weight: Vec<f32>,
     pub bias: Vec<f32>,
-    /// Class-weighted cross-entropy over the training items after the last epoch.
+    /// Weighted cross-entropy over the training items after the last epoch.
     pub loss: f64,
 }
 
@@ -66,24 +66,27 @@ impl LinearHead {
         }
     }
 
-    /// Each usable labelled example as a sparse input.
-    fn items(self, config: &ModelConfig, train: &[Example]) -> Result<Vec<Item>, ModelError> {
+    /// Each usable labelled example as a sparse input, with its weight.
+    fn items(self, config: &ModelConfig, train: &[Example], weights: &[f64]) -> Result<Vec<Item>, ModelError> {
+        if weights.len() != train.len() {
+            return Err(ModelError::Input(format!("{} weights for {} examples", weights.len(), train.len())));
+        }
         let mut items = Vec::new();
         match self {
             LinearHead::Statistics => {
                 let batcher = Batcher::new(config);
-                for e in train.iter().filter(|e| e.has_audio()) {
+                for (e, &w) in train.iter().zip(weights).filter(|(e, _)| e.has_audio()) {
                     let Some(label) = e.label else { continue };
                     let batch = batcher.batch(&[e])?;
                     let (values, _) = batch_stats(&batch, config).expect("an example with audio");
-                    items.push((values.iter().map(|&v| f64::from(v)).enumerate().collect(), label.index()));
+                    items.push((values.iter().map(|&v| f64::from(v)).enumerate().collect(), label.index(), w));
                 }
             }
             LinearHead::Ngrams => {
-                for e in train.iter().filter(|e| e.has_text()) {
+                for (e, &w) in train.iter().zip(weights).filter(|(e, _)| e.has_text()) {
                     let Some(label) = e.label else { continue };
                     let bag = hashed_ngrams(&e.tokens, config.ngram_buckets);
-                    items.push((bag.into_iter().map(|(j, v)| (j as usize, f64::from(v))).collect(), label.index()));
+                    items.push((bag.into_iter().map(|(j, v)| (j as usize, f64::from(v))).collect(), label.index(), w));
                 }
             }
         }
@@ -92,14 +95,14 @@ impl LinearHead {
 }
 
 /// Fits a softmax regression from each labelled example's inputs (`head`) to
-/// its class, with class-weighted cross-entropy (`class_weights`, normalised
-/// per batch as the network's loss is), L2 `weight_decay` and Adam, starting
-/// from `weight`/`bias`.
+/// its class, with weighted cross-entropy (`weights`, one per example of
+/// `train`, normalised per batch as the network's loss is), L2
+/// `weight_decay` and Adam, starting from `weight`/`bias`.
 pub fn fit_linear_head(
     head: LinearHead,
     config: &ModelConfig,
     train: &[Example],
-    class_weights: &[f64; 4],
+    weights: &[f64],
     settings: HeadSettings,
     init: (&[f32], &[f32]),
     rng: &mut Rng,
@@ -109,23 +112,22 @@ pub fn fit_linear_head(
     if d == 0 {
         return Err(ModelError::Config(format!("the model has no inputs for a {what} head")));
     }
-    let items = head.items(config, train)?;
+    let items = head.items(config, train, weights)?;
     if items.is_empty() {
         let needs = if head == LinearHead::Statistics { "audio" } else { "text" };
         return Err(ModelError::Input(format!("no labelled training example with {needs} to fit the {what} head on")));
     }
-    fit_softmax(&items, d, what, class_weights, settings, init, rng)
+    fit_softmax(&items, d, what, settings, init, rng)
 }
 
-/// A sparse input (`(column, value)` pairs) and its class.
-type Item = (Vec<(usize, f64)>, usize);
+/// A sparse input (`(column, value)` pairs), its class and its weight.
+type Item = (Vec<(usize, f64)>, usize, f64);
 
 /// The regression itself, over `d` input columns.
 fn fit_softmax(
     items: &[Item],
     d: usize,
     what: &str,
-    class_weights: &[f64; 4],
     settings: HeadSettings,
     init: (&[f32], &[f32]),
     rng: &mut Rng,
@@ -144,16 +146,16 @@ fn fit_softmax(
     for _ in 0..settings.epochs {
         rng.shuffle(&mut order);
         for chunk in order.chunks(settings.batch_size.max(1)) {
-            let total: f64 = chunk.iter().map(|&i| class_weights[items[i].1]).sum();
+            let total: f64 = chunk.iter().map(|&i| items[i].2).sum();
             if total <= 0.0 {
                 continue;
             }
             gw.fill(0.0);
             gb.fill(0.0);
             for &i in chunk {
-                let (x, y) = &items[i];
+                let (x, y, weight) = &items[i];
                 let p = softmax(&logits(x, &w, &b));
-                let scale = class_weights[*y] / total;
+                let scale = weight / total;
                 for k in 0..c {
                     let g = scale * (p[k] - if k == *y { 1.0 } else { 0.0 });
                     gb[k] += g;
@@ -169,10 +171,10 @@ fn fit_softmax(
         }
     }
     let (mut loss, mut total) = (0.0, 0.0);
-    for (x, y) in items {
+    for (x, y, weight) in items {
         let p = softmax(&logits(x, &w, &b));
-        loss -= class_weights[*y] * p[*y].max(1e-12).ln();
-        total += class_weights[*y];
+        loss -= weight * p[*y].max(1e-12).ln();
+        total += weight;
     }
     Ok(HeadFit {
         weight: w.iter().map(|&v| v as f32).collect(),
@@ -236,7 +238,7 @@ mod tests {
         let settings = HeadSettings { epochs: 200, batch_size: 16, lr: 0.05, epsilon: 1e-8, weight_decay: 0.0 };
         let zeros = (vec![0.0f32; 4 * 4], vec![0.0f32; 4]);
         let untrained = HeadSettings { epochs: 0, ..settings };
-        let weights = [1.0; 4];
+        let weights = vec![1.0; examples.len()];
         let start = fit_linear_head(
             LinearHead::Statistics,
             &config,
@@ -302,7 +304,7 @@ mod tests {
             LinearHead::Ngrams,
             &config,
             &examples,
-            &[1.0; 4],
+            &[1.0; 40],
             settings,
             (&zeros.0, &zeros.1),
             &mut rng,
@@ -310,9 +312,16 @@ mod tests {
         .unwrap();
         assert!(fit.loss < 0.1, "loss {}", fit.loss);
         let no_text: Vec<Example> = examples.iter().map(|e| Example { words: None, ..e.clone() }).collect();
-        let e =
-            fit_linear_head(LinearHead::Ngrams, &config, &no_text, &[1.0; 4], settings, (&zeros.0, &zeros.1), &mut rng)
-                .unwrap_err();
+        let e = fit_linear_head(
+            LinearHead::Ngrams,
+            &config,
+            &no_text,
+            &[1.0; 40],
+            settings,
+            (&zeros.0, &zeros.1),
+            &mut rng,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("with text"), "{e}");
     }
 }

@@ -7,6 +7,7 @@
 //! same run, and a run killed and resumed gives the same run too.
 
 mod average;
+mod balance;
 mod calibrate;
 mod checkpoint;
 mod config;
@@ -18,6 +19,7 @@ mod progress;
 mod run;
 
 pub use average::WeightAverage;
+pub use balance::{class_weights, example_weights, Origin};
 pub use calibrate::{expected_calibration_error, fit_temperature, ECE_BINS};
 pub use checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE, PAUSE_ENV};
 pub use config::{Balance, TrainConfig};
@@ -28,4 +30,4 @@ pub use metrics::Evaluation;
 #[cfg(feature = "cli")]
 pub use progress::Bars;
 pub use progress::{Lines, Progress, Quiet};
-pub use run::{class_weights, train, train_views, TrainReport, BEST_DIR};
+pub use run::{train, train_views, TrainReport, BEST_DIR};

@@ -11,6 +11,7 @@ use burn::store::ModuleRecord;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bytes, Device, Tensor, TensorData};
 
+use super::balance::{example_weights, Origin};
 use super::checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE};
 use super::head::{fit_linear_head, HeadFit, HeadSettings, LinearHead};
 use super::{evaluate, Balance, EpochLog, Evaluation, Progress, TrainConfig, WeightAverage};
@@ -18,7 +19,6 @@ use crate::model::io::{remove_stray_temps, write_atomic};
 use crate::model::layers::Dense;
 use crate::model::{Batch, Batcher, Example, Model, ModelError};
 use crate::rng::Rng;
-use crate::Emotion;
 
 /// Sub-directory of `out_dir` holding the best model so far (a model
 /// directory: `Model::load_dir` reads it).
@@ -42,25 +42,6 @@ pub struct TrainReport {
     pub model: Model,
 }
 
-/// Inverse-frequency class weights `N / (C n_c)` over labelled examples
-/// (0 for a class with no examples).
-pub fn class_weights(examples: &[Example]) -> [f64; 4] {
-    let mut counts = [0usize; 4];
-    for e in examples {
-        if let Some(l) = e.label {
-            counts[l.index()] += 1;
-        }
-    }
-    let n: usize = counts.iter().sum();
-    let mut w = [0.0; 4];
-    for c in 0..4 {
-        if counts[c] > 0 {
-            w[c] = n as f64 / (Emotion::COUNT as f64 * counts[c] as f64);
-        }
-    }
-    w
-}
-
 /// Trains `config.model` on `train`, validating on `valid` after every epoch
 /// (early stopping on UA), and writes into `out_dir`:
 /// `train.toml` (the config), `checkpoint.bin` (every epoch), `best/` (the
@@ -77,16 +58,19 @@ pub fn train(
     device: &Device,
     progress: &mut dyn Progress,
 ) -> Result<TrainReport, ModelError> {
-    train_views(config, &[train], valid, out_dir, device, progress)
+    train_views(config, &[train], &[], valid, out_dir, device, progress)
 }
 
 /// [`train`] over several views of the same training set (the clean one
 /// first, then augmented copies: the same utterances in the same order),
 /// one view per epoch in turn, so that each epoch hears every utterance under
-/// other conditions. Class weights come from the first view.
+/// other conditions. `origins` (parallel to each view, or empty) says which
+/// corpus and speaker each example comes from, for `balance = "corpus"` and
+/// `"speaker"`. Loss weights come from the first view.
 pub fn train_views(
     config: &TrainConfig,
     views: &[&[Example]],
+    origins: &[Origin],
     valid: &[Example],
     out_dir: &Path,
     device: &Device,
@@ -106,6 +90,13 @@ pub fn train_views(
     if train.is_empty() {
         return Err(ModelError::Input("no training examples".into()));
     }
+    if !origins.is_empty() && origins.len() != train.len() {
+        return Err(ModelError::Input(format!(
+            "{} origins for {} training examples: one per example, or none",
+            origins.len(),
+            train.len()
+        )));
+    }
     std::fs::create_dir_all(out_dir).map_err(|e| ModelError::io(out_dir, e))?;
     // A run killed while writing left its temporary files; this run owns
     // the directory, so they go (nothing reads them, but they would pile up
@@ -121,10 +112,7 @@ pub fn train_views(
     let ad = device.clone().autodiff();
     let model_toml = config.model.to_toml();
     let ckpt_path = out_dir.join(CHECKPOINT_FILE);
-    let weights = match config.balance {
-        Balance::Weights => class_weights(train),
-        Balance::Sampling | Balance::None => [1.0; 4],
-    };
+    let weights = example_weights(train, config.balance, origins);
     let mut fresh = || -> Result<_, ModelError> {
         let mut model = Model::new(&config.model, config.seed, &ad)?;
         if config.head_epochs > 0 {
@@ -210,7 +198,8 @@ pub fn train_views(
             hide_modalities(&mut batch, config.modality_dropout, rng);
             let out = model.forward(&batch, Some(rng));
             let labels = batch.labels.as_deref().expect("labelled");
-            let loss = weighted_cross_entropy(out.logits, labels, &weights, config.label_smoothing);
+            let item_weights: Vec<f64> = chunk.iter().map(|&i| weights[i]).collect();
+            let loss = weighted_cross_entropy(out.logits, labels, &item_weights, config.label_smoothing);
             let value: f32 = loss.clone().into_scalar();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optim.step(config.lr, model, grads);
@@ -300,7 +289,7 @@ fn with_fitted_head(
     mut model: Model,
     config: &TrainConfig,
     train: &[Example],
-    weights: &[f64; 4],
+    weights: &[f64],
     device: &Device,
     progress: &mut dyn Progress,
 ) -> Result<Model, ModelError> {
@@ -380,7 +369,7 @@ fn epoch_order(train: &[Example], balance: Balance, rng: &mut Rng) -> Vec<usize>
                 })
                 .collect()
         }
-        Balance::Weights | Balance::None => {
+        Balance::Weights | Balance::None | Balance::Corpus | Balance::Speaker => {
             let mut order: Vec<usize> = (0..train.len()).collect();
             rng.shuffle(&mut order);
             order
@@ -406,24 +395,24 @@ fn hide_modalities(batch: &mut Batch, p: f64, rng: &mut Rng) {
     }
 }
 
-/// `-sum_b w_{y_b} log p_b(y_b) / sum_b w_{y_b}` (PyTorch's weighted mean).
-/// `smoothing`: the share of each item's target spread evenly over the
-/// classes (its weight stays its label's).
+/// `-sum_b w_b log p_b(y_b) / sum_b w_b` (PyTorch's weighted mean, with a
+/// weight per item). `smoothing`: the share of each item's target spread
+/// evenly over the classes (its weight stays the same).
 pub(crate) fn weighted_cross_entropy(
     logits: Tensor<2>,
     labels: &[usize],
-    weights: &[f64; 4],
+    weights: &[f64],
     smoothing: f64,
 ) -> Tensor<1> {
     let [b, c] = logits.dims();
     let device = logits.device();
     let mut target = vec![0.0f32; b * c];
     let mut total = 0.0f64;
-    for (i, &l) in labels.iter().enumerate() {
+    for (i, (&l, &w)) in labels.iter().zip(weights).enumerate() {
         let row = &mut target[i * c..(i + 1) * c];
-        row.fill((weights[l] * smoothing / c as f64) as f32);
-        row[l] += (weights[l] * (1.0 - smoothing)) as f32;
-        total += weights[l];
+        row.fill((w * smoothing / c as f64) as f32);
+        row[l] += (w * (1.0 - smoothing)) as f32;
+        total += w;
     }
     let target = Tensor::<2>::from_data(TensorData::new(target, [b, c]), &device);
     (log_softmax(logits, 1) * target).sum().neg().div_scalar(total.max(1e-12) as f32)
@@ -459,7 +448,8 @@ mod tests {
                 z.iter().map(|&v| v as f64 - m).collect()
             })
             .collect();
-        let weights = [1.0, 2.0, 0.5, 1.0];
+        // Per item: 0.5 for the first, 2 for the second.
+        let weights = [0.5, 2.0];
         let labels = [2, 1];
         let loss = |smoothing: f64| {
             let t = Tensor::<2>::from_data(TensorData::new(logits.to_vec(), [2, 4]), &device);

@@ -29,6 +29,7 @@ pub fn tiny(variant: Variant, ap: AcousticPooling, lp: LexicalPooling) -> ModelC
         frame_dropout: 0.0,
         ngram_buckets: 0,
         ngram_apart: false,
+        frame_stack: 0,
     }
 }
 

@@ -25,7 +25,7 @@ pub use export::HostWeights;
 
 use std::borrow::Cow;
 
-use super::batch::{batch_stats, Batcher, Example, Padded};
+use super::batch::{batch_stats, unstack_weights, Batcher, Example, Padded};
 use super::lstm::recurrence::{self, Dims};
 use super::predict::{assemble, Readback};
 use super::{ModelConfig, ModelError, PoolKind, Prediction, Variant};
@@ -255,7 +255,7 @@ impl HostModel {
 
     fn load(c: &ModelConfig, w: &mut Weights) -> Result<Self, ModelError> {
         let acoustic = match c.variant.uses_audio() {
-            true => Some(Encoder::load(w, "acoustic", c.acoustic_dim, c.acoustic_pooling.kind(), c)?),
+            true => Some(Encoder::load(w, "acoustic", c.acoustic_step_dim(), c.acoustic_pooling.kind(), c)?),
             false => None,
         };
         let lexical = match c.variant.uses_text() {
@@ -333,21 +333,25 @@ impl HostModel {
         }
         let batch = Batcher::new(&self.config).batch(&[example])?;
         let pooled = self.config.pooled_dim();
-        let encode = |enc: &Option<Encoder>, input: &Option<Padded>| match (enc, input) {
+        // Audio reads `frame_stack` frames per step; its weights come back
+        // per frame.
+        let encode = |enc: &Option<Encoder>, input: &Option<Padded>, k: usize| match (enc, input) {
             (Some(enc), Some(p)) if p.lens[0] > 0 => {
-                let (v, w) = enc.forward(&p.data[..p.lens[0] * p.dim], p.lens[0]);
-                (v, w, true)
+                let s = if k > 1 { Cow::Owned(p.stacked(k)) } else { Cow::Borrowed(p) };
+                let (v, w) = enc.forward(&s.data[..s.lens[0] * s.dim], s.lens[0]);
+                (v, w.map(|w| if k > 1 { unstack_weights(&w, k, p.lens[0]) } else { w }), true)
             }
             _ => (vec![0.0; pooled], None, false),
         };
-        let (mut audio, frame_attention, has_audio) = encode(&self.acoustic, &batch.acoustic);
+        let (mut audio, frame_attention, has_audio) =
+            encode(&self.acoustic, &batch.acoustic, self.config.frames_per_step());
         let mut head = None;
         if let (Some(stats), Some((values, _)), true) = (&self.stats, batch_stats(&batch, &self.config), has_audio) {
             let extra = stats.forward(&values, 1);
             audio.iter_mut().zip(extra).for_each(|(a, e)| *a += tanh(e));
             head = self.stats_head.as_ref().map(|h| h.forward(&values, 1));
         }
-        let (text, word_attention, has_text) = encode(&self.lexical, &batch.words);
+        let (text, word_attention, has_text) = encode(&self.lexical, &batch.words, 1);
         if let (Some(h), Some(bag), true) = (&self.ngram_head, batch.ngrams.as_ref().and_then(|b| b.first()), has_text)
         {
             // The sparse product: only the buckets the transcript fills.
