@@ -13,10 +13,11 @@ speaker or by utterance) or on the other folds (each member's kept
 temperature times one factor per fold: the geometric mean, over the other
 folds, of the factor that would have calibrated their ensemble best on their
 own test utterances; leaving corpora out, how much a corpus never heard
-inflates confidence, learnt on the other held-out corpora), averages the members of a fold, pools the folds
-per corpus and prints UA, ECE (10 bins) and the mean top probability for
-each, so that calibrations can be compared on the very same networks. ECE
-may differ from `cv`'s in the third decimal (the CSVs keep six digits).
+inflates confidence, learnt on the other held-out corpora), averages the
+members of a fold, pools the folds per corpus and prints UA, ECE (10 bins)
+and the mean top probability for each, so that calibrations can be compared
+on the very same networks. ECE may differ from `cv`'s in the third decimal
+(the CSVs keep six digits).
 
     python3 scripts/rescore-calibration.py runs/loco-...-calibrated [more runs]
 
@@ -70,23 +71,27 @@ def nll(rows, t):
     return total / sum(w for _, _, w in rows)
 
 
-def fit_temperature(rows):
-    """As `emorec::train::fit_temperature`, with a weight per row: golden-section
-    search over log t in [log 1, log 20]."""
-    a, b = 0.0, math.log(20.0)
+def golden_min(f, a, b, steps=60):
+    """The x in [a, b] where f is least (golden-section search)."""
     g = (math.sqrt(5) - 1) / 2
     c, d = b - g * (b - a), a + g * (b - a)
-    fc, fd = nll(rows, math.exp(c)), nll(rows, math.exp(d))
-    for _ in range(60):
+    fc, fd = f(c), f(d)
+    for _ in range(steps):
         if fc < fd:
             b, d, fd = d, c, fc
             c = b - g * (b - a)
-            fc = nll(rows, math.exp(c))
+            fc = f(c)
         else:
             a, c, fc = c, d, fd
             d = a + g * (b - a)
-            fd = nll(rows, math.exp(d))
-    return math.exp((a + b) / 2)
+            fd = f(d)
+    return (a + b) / 2
+
+
+def fit_temperature(rows):
+    """As `emorec::train::fit_temperature`, with a weight per row: golden-section
+    search over log t in [log 1, log 20]."""
+    return math.exp(golden_min(lambda x: nll(rows, math.exp(x)), 0.0, math.log(20.0)))
 
 
 def validation_rows(d, by_speaker=True):
@@ -101,6 +106,16 @@ def validation_rows(d, by_speaker=True):
     return [(p, l, 1.0 / per[s] if by_speaker else 1.0) for s, p, l in rows]
 
 
+def complete(ms):
+    """Whether every member left its test predictions and calibration."""
+    return all((m / "test-predictions.csv").exists() and (m / "calibration.json").exists() for m in ms)
+
+
+def fitted(m, key="temperature"):
+    """A temperature from a member's `calibration.json` (the kept one by default)."""
+    return json.loads((m / "calibration.json").read_text())[key]
+
+
 def members(fold):
     """A fold's member directories (the fold itself for one network)."""
     inner = sorted(d for d in fold.iterdir() if d.is_dir() and d.name.startswith("member-"))
@@ -108,12 +123,8 @@ def members(fold):
 
 
 def read_member(d, t):
-    out = {}
-    with open(d / "test-predictions.csv", newline="") as f:
-        for r in csv.DictReader(f):
-            p = calibrate([float(r["p_" + c]) for c in CLASSES], t)
-            out[r["id"] + "\t" + r["corpus"]] = (r["corpus"], CLASSES.index(r["label"]), p)
-    return out
+    """A member's test utterances by id: corpus, label and probabilities calibrated with t."""
+    return {k: (corpus, label, calibrate(p, t)) for k, corpus, p, label in test_rows(d)}
 
 
 def ensemble_nll(preds, scale):
@@ -130,20 +141,16 @@ def ensemble_nll(preds, scale):
 def best_scale(preds):
     """The factor on every member's temperature that fits a fold's test
     utterances best (golden-section search over log scale in [log 0.2, log 5])."""
-    a, b = math.log(0.2), math.log(5.0)
-    g = (math.sqrt(5) - 1) / 2
-    for _ in range(40):
-        c, d = b - g * (b - a), a + g * (b - a)
-        if ensemble_nll(preds, math.exp(c)) < ensemble_nll(preds, math.exp(d)):
-            b = d
-        else:
-            a = c
-    return math.exp((a + b) / 2)
+    return math.exp(golden_min(lambda x: ensemble_nll(preds, math.exp(x)), math.log(0.2), math.log(5.0)))
 
 
 def test_rows(d):
+    """A member's test utterances before calibration: (id and corpus, corpus, probabilities, label)."""
     with open(d / "test-predictions.csv", newline="") as f:
-        return [([float(r["p_" + c]) for c in CLASSES], CLASSES.index(r["label"])) for r in csv.DictReader(f)]
+        return [
+            (r["id"] + "\t" + r["corpus"], r["corpus"], [float(r["p_" + c]) for c in CLASSES], CLASSES.index(r["label"]))
+            for r in csv.DictReader(f)
+        ]
 
 
 def other_folds_scales(run):
@@ -151,9 +158,8 @@ def other_folds_scales(run):
     best = {}
     for fold in sorted(d for d in run.iterdir() if d.is_dir()):
         ms = members(fold)
-        if all((m / "test-predictions.csv").exists() and (m / "calibration.json").exists() for m in ms):
-            kept = [json.loads((m / "calibration.json").read_text())["temperature"] for m in ms]
-            best[fold.name] = best_scale([(test_rows(m), t) for m, t in zip(ms, kept)])
+        if complete(ms):
+            best[fold.name] = best_scale([([(p, l) for _, _, p, l in test_rows(m)], fitted(m)) for m in ms])
     return {
         name: math.exp(sum(math.log(v) for k, v in best.items() if k != name) / (len(best) - 1))
         for name in best
@@ -166,19 +172,19 @@ def score(run, key):
     scales = other_folds_scales(run) if key == "other-folds" else {}
     for fold in sorted(d for d in run.iterdir() if d.is_dir()):
         ms = members(fold)
-        if not all((m / "test-predictions.csv").exists() and (m / "calibration.json").exists() for m in ms):
+        if not complete(ms):
             continue
         if key == "other-folds":
             if fold.name not in scales:
                 continue
-            temps = [json.loads((m / "calibration.json").read_text())["temperature"] * scales[fold.name] for m in ms]
+            temps = [fitted(m) * scales[fold.name] for m in ms]
         elif key == "per-speaker":
             temps = [fit_temperature(validation_rows(m)) for m in ms]
         elif key in ("pooled", "pooled-utterances"):
             pooled_rows = [r for m in ms for r in validation_rows(m, key == "pooled")]
             temps = [fit_temperature(pooled_rows)] * len(ms)
         else:
-            temps = [json.loads((m / "calibration.json").read_text())[key] for m in ms]
+            temps = [fitted(m, key) for m in ms]
         preds = [read_member(m, t) for m, t in zip(ms, temps)]
         for k, (corpus, label, _) in preds[0].items():
             if any(k not in p for p in preds):

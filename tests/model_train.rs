@@ -237,7 +237,7 @@ fn evaluation_metrics_follow_the_reference_tables() {
     for k in ["wa", "ua", "per_class", "confusion", "loss", "n"] {
         assert!(j.get(k).is_some(), "{k}");
     }
-    assert_eq!(emorec::train::class_weights(&dataset(8, 1)), [1.0; 4]);
+    assert_eq!(emorec::train::example_weights(&dataset(8, 1), Balance::Weights, &[]), vec![1.0; 8]);
 }
 
 /// The n-gram head fitted alone first and kept apart (`ngram_apart`): the

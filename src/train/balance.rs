@@ -20,65 +20,42 @@ pub struct Origin {
     pub speaker: u32,
 }
 
-/// Inverse-frequency class weights `N / (C n_c)` over labelled examples
-/// (0 for a class with no examples).
-pub fn class_weights(examples: &[Example]) -> [f64; 4] {
-    let mut counts = [0usize; 4];
-    for e in examples {
-        if let Some(l) = e.label {
-            counts[l.index()] += 1;
-        }
-    }
-    let n: usize = counts.iter().sum();
-    let mut w = [0.0; 4];
-    for c in 0..4 {
-        if counts[c] > 0 {
-            w[c] = n as f64 / (Emotion::COUNT as f64 * counts[c] as f64);
-        }
-    }
-    w
-}
-
-/// Each example's weight in the loss under `balance`: the class weight
-/// (`Weights`), 1 (`Sampling`, `None`), or `N / (G C n_cell)` where the
-/// cells are the (corpus, class) or (speaker, class) pairs, `n_cell` their
-/// examples, `G` the corpora or speakers and `C` the classes (`Corpus`,
-/// `Speaker`), so that every cell present weighs the same in all. `origins` is parallel to `examples`; empty, every example
-/// comes from one corpus and speaker (`Corpus` and `Speaker` are then
-/// `Weights`).
+/// Each example's weight in the loss under `balance`: 1 (`Sampling`,
+/// `None`), or `N / (G C n_cell)` where the cells are the (group, class)
+/// pairs, `n_cell` their examples, `G` the groups and `C` the classes, so
+/// that every cell present weighs the same in all. The groups: one for all
+/// (`Weights`: inverse class frequency, `N / (C n_c)`), the corpora
+/// (`Corpus`) or the speakers (`Speaker`). `origins` is parallel to
+/// `examples`; empty, every example comes from one corpus and speaker
+/// (`Corpus` and `Speaker` are then `Weights`). Unlabelled examples weigh 0.
 pub fn example_weights(examples: &[Example], balance: Balance, origins: &[Origin]) -> Vec<f64> {
     let group = |i: usize| -> u32 {
         let o = origins.get(i).copied().unwrap_or_default();
         match balance {
+            Balance::Corpus => o.corpus,
             Balance::Speaker => o.speaker,
-            _ => o.corpus,
+            _ => 0,
         }
     };
-    match balance {
-        Balance::Sampling | Balance::None => vec![1.0; examples.len()],
-        Balance::Weights => {
-            let w = class_weights(examples);
-            examples.iter().map(|e| e.label.map_or(0.0, |l| w[l.index()])).collect()
-        }
-        Balance::Corpus | Balance::Speaker => {
-            let mut cells: HashMap<(u32, usize), usize> = HashMap::new();
-            for (i, e) in examples.iter().enumerate() {
-                if let Some(l) = e.label {
-                    *cells.entry((group(i), l.index())).or_default() += 1;
-                }
-            }
-            let n: usize = cells.values().sum();
-            let mut groups: Vec<u32> = cells.keys().map(|&(g, _)| g).collect();
-            groups.sort_unstable();
-            groups.dedup();
-            let k = (groups.len() * Emotion::COUNT) as f64;
-            examples
-                .iter()
-                .enumerate()
-                .map(|(i, e)| e.label.map_or(0.0, |l| n as f64 / (k * cells[&(group(i), l.index())] as f64)))
-                .collect()
+    if matches!(balance, Balance::Sampling | Balance::None) {
+        return vec![1.0; examples.len()];
+    }
+    let mut cells: HashMap<(u32, usize), usize> = HashMap::new();
+    for (i, e) in examples.iter().enumerate() {
+        if let Some(l) = e.label {
+            *cells.entry((group(i), l.index())).or_default() += 1;
         }
     }
+    let n: usize = cells.values().sum();
+    let mut groups: Vec<u32> = cells.keys().map(|&(g, _)| g).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let k = (groups.len() * Emotion::COUNT) as f64;
+    examples
+        .iter()
+        .enumerate()
+        .map(|(i, e)| e.label.map_or(0.0, |l| n as f64 / (k * cells[&(group(i), l.index())] as f64)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -112,8 +89,11 @@ mod tests {
             example_weights(&examples, Balance::Speaker, &origins),
             example_weights(&examples, Balance::Weights, &[])
         );
-        let classes = class_weights(&examples);
-        let plain: Vec<f64> = examples.iter().map(|e| classes[e.label.unwrap().index()]).collect();
+        // The class balance: 5 of class 0 and 3 of class 1 among 8, 4 classes.
+        let (w0, w1) = (8.0 / (4.0 * 5.0), 8.0 / (4.0 * 3.0));
+        let plain = vec![w0, w0, w0, w0, w1, w1, w0, w1];
+        assert_eq!(example_weights(&examples, Balance::Weights, &[]), plain);
+        assert_eq!(example_weights(&examples, Balance::Weights, &origins), plain);
         assert_eq!(example_weights(&examples, Balance::Corpus, &[]), plain);
         assert_eq!(example_weights(&examples, Balance::None, &origins), vec![1.0; 8]);
     }

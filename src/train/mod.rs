@@ -19,7 +19,7 @@ mod progress;
 mod run;
 
 pub use average::WeightAverage;
-pub use balance::{class_weights, example_weights, Origin};
+pub use balance::{example_weights, Origin};
 pub use calibrate::{expected_calibration_error, fit_temperature, ECE_BINS};
 pub use checkpoint::{Checkpoint, TrainState, CHECKPOINT_FILE, PAUSE_ENV};
 pub use config::{Balance, TrainConfig};
