@@ -106,6 +106,17 @@ fn augment_config_reads_from_toml() {
 }
 
 #[test]
+fn a_neutral_speaker_reference_needs_speaker_normalisation() {
+    use emorec::data::norm::SpeakerReference;
+    let c = TrainConfig::from_toml("normalize = \"speaker\"\nspeaker_reference = \"neutral\"\n").unwrap();
+    assert_eq!(c.speaker_reference, SpeakerReference::Neutral);
+    assert_eq!(TrainConfig::from_toml("").unwrap().speaker_reference, SpeakerReference::All);
+    let e = TrainConfig::from_toml("speaker_reference = \"neutral\"\n").unwrap_err();
+    assert!(e.to_string().contains("speaker_reference needs normalize"), "{e}");
+    assert!(TrainConfig::from_toml("normalize = \"speaker\"\nspeaker_reference = \"calm\"\n").is_err());
+}
+
+#[test]
 fn same_seed_gives_the_same_run() {
     let train_set = dataset(24, 3);
     let valid = dataset(8, 4);

@@ -163,6 +163,7 @@ impl Experiment {
                 .with_normalization(config.normalize)
                 .with_log_energy(config.log_energy)
                 .with_centred_stats(config.centre_stats)
+                .with_speaker_reference(config.speaker_reference)
         } else {
             InputSpec::new(emorec::features::FeatureSet::Compare2016, false)
         };
@@ -327,13 +328,22 @@ impl Experiment {
             None => None,
         };
         let spread = match (&norm, self.inputs.centre_stats && self.config.standardise_stats) {
-            (Some(norm), true) => {
-                Some(statistics_spread(&self.utts, &fold.train, &self.features, norm, &self.config.model)?)
-            }
+            (Some(norm), true) => Some(statistics_spread(
+                &self.utts,
+                &fold.train,
+                &self.features,
+                norm,
+                &self.config.model,
+                self.inputs.speaker_reference,
+            )?),
             _ => None,
         };
         let inputs = InputSpec { statistics_spread: spread, ..self.inputs.clone() };
-        let centring = Centring { config: &self.config.model, spread: inputs.statistics_spread.as_deref() };
+        let centring = Centring {
+            config: &self.config.model,
+            spread: inputs.statistics_spread.as_deref(),
+            reference: inputs.speaker_reference,
+        };
         let centre = inputs.centre_stats.then_some(centring);
         // The examples of the utterances at `idx` from `features` (the clean
         // ones or an augmented copy's).

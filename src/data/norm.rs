@@ -219,6 +219,32 @@ pub enum Normalization {
     Speaker,
 }
 
+/// Which of a speaker's recordings make their statistics (speaker
+/// normalisation, and the centred utterance statistics).
+///
+/// All of them needs no labels, but then the statistics depend on what the
+/// speaker happened to record: RAVDESS's actors record half their emotions at
+/// strong intensity, TESS's and EMOVO's speakers the four classes in equal
+/// numbers, and against a loud mean every recording sounds subdued. A page's
+/// calibration is the person's ordinary speech; `Neutral` makes the
+/// training and test speakers' statistics the same kind of thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpeakerReference {
+    /// Every recording of the speaker (no labels used).
+    #[default]
+    All,
+    /// The speaker's neutral recordings (every recording of a speaker who
+    /// has none).
+    Neutral,
+}
+
+impl SpeakerReference {
+    pub fn is_all(&self) -> bool {
+        *self == SpeakerReference::All
+    }
+}
+
 impl Normalization {
     pub fn from_name(name: &str) -> DataResult<Self> {
         match name {
@@ -251,15 +277,21 @@ pub fn group_stats<'a>(matrices: impl IntoIterator<Item = &'a FeatureMatrix>) ->
 }
 
 /// Standardises every matrix by the statistics of its group: the matrices
-/// that share its key (a speaker), fitted on the group's own frames.
-pub fn standardize_groups<K: Ord + Clone>(items: &mut [(K, &mut FeatureMatrix)]) -> DataResult<()> {
-    use std::collections::BTreeMap;
+/// that share its key (a speaker), fitted on the frames of the group's
+/// reference matrices (those whose flag is set; all of the group's where
+/// none is).
+pub fn standardize_groups<K: Ord + Clone>(items: &mut [(K, bool, &mut FeatureMatrix)]) -> DataResult<()> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let referenced: BTreeSet<K> = items.iter().filter(|(_, r, _)| *r).map(|(k, _, _)| k.clone()).collect();
     let mut acc: BTreeMap<K, NormAccumulator> = BTreeMap::new();
-    for (key, m) in items.iter() {
-        acc.entry(key.clone()).or_insert_with(|| NormAccumulator::new(m.names.clone())).add_matrix(m)?;
+    for (key, reference, m) in items.iter() {
+        let entry = acc.entry(key.clone()).or_insert_with(|| NormAccumulator::new(m.names.clone()));
+        if *reference || !referenced.contains(key) {
+            entry.add_matrix(m)?;
+        }
     }
     let stats: BTreeMap<K, NormStats> = acc.into_iter().map(|(k, a)| (k, a.finish(DEFAULT_STD_FLOOR))).collect();
-    for (key, m) in items.iter_mut() {
+    for (key, _, m) in items.iter_mut() {
         stats[key].apply(m)?;
     }
     Ok(())
@@ -287,7 +319,7 @@ mod group_tests {
         let mut a2 = matrix(&[[2.0, 10.0], [2.0, 10.0]]);
         let mut b1 = matrix(&[[110.0, -5.0], [130.0, -5.0]]);
         let mut b2 = matrix(&[[120.0, -5.0], [120.0, -5.0]]);
-        let mut items = vec![("a", &mut a1), ("a", &mut a2), ("b", &mut b1), ("b", &mut b2)];
+        let mut items = vec![("a", true, &mut a1), ("a", true, &mut a2), ("b", true, &mut b1), ("b", true, &mut b2)];
         standardize_groups(&mut items).unwrap();
         assert_eq!(a1.data, b1.data);
         assert_eq!(a2.data, b2.data);
@@ -298,6 +330,24 @@ mod group_tests {
             assert!((x - e).abs() < 1e-5, "{:?}", a1.data);
         }
         assert_eq!(a2.data, vec![0.0; 4]);
+    }
+
+    #[test]
+    fn a_group_is_standardised_by_its_reference_frames() {
+        // Speaker a's statistics come from a1 alone (mean 2, std 1), which
+        // also standardise a2; speaker b has no reference recording, so all
+        // of theirs count.
+        let mut a1 = matrix(&[[1.0, 0.0], [3.0, 0.0]]);
+        let mut a2 = matrix(&[[6.0, 0.0], [6.0, 0.0]]);
+        let mut b1 = matrix(&[[1.0, 0.0], [3.0, 0.0]]);
+        let mut b2 = matrix(&[[6.0, 0.0], [6.0, 0.0]]);
+        let mut items = vec![("a", true, &mut a1), ("a", false, &mut a2), ("b", false, &mut b1), ("b", false, &mut b2)];
+        standardize_groups(&mut items).unwrap();
+        assert_eq!(a1.data, vec![-1.0, 0.0, 1.0, 0.0]);
+        assert_eq!(a2.data, vec![4.0, 0.0, 4.0, 0.0]);
+        // b: mean 4, population std sqrt(4.5).
+        let s = 4.5f32.sqrt();
+        assert!((b2.data[0] - 2.0 / s).abs() < 1e-5, "{:?}", b2.data);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::examples::{acoustic_example, text_example};
 use super::Speaker;
-use crate::data::norm::{group_stats, NormStats, Normalization};
+use crate::data::norm::{group_stats, NormStats, Normalization, SpeakerReference};
 use crate::features::{FeatureMatrix, FeatureSet, FeatureSettings};
 use crate::model::batch::{spread_scale, StatisticsMoments};
 use crate::model::host::weights as host_weights;
@@ -59,6 +59,11 @@ pub struct InputSpec {
     /// utterance's (a calibration carries them); absent: not.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub centre_stats: bool,
+    /// Which of a speaker's recordings make their statistics when they are
+    /// known from several (training and evaluation on a corpus; a page's
+    /// calibration is its recordings); absent: all of them.
+    #[serde(default, skip_serializing_if = "SpeakerReference::is_all")]
+    pub speaker_reference: SpeakerReference,
     /// With `centre_stats`: the training speakers' within-speaker deviation
     /// of each utterance statistic. Present, the centred statistics are also
     /// multiplied by this over the speaker's own deviation, pooled with this
@@ -79,6 +84,7 @@ impl InputSpec {
             normalize: Normalization::Global,
             log_energy: false,
             centre_stats: false,
+            speaker_reference: SpeakerReference::All,
             statistics_spread: None,
         }
     }
@@ -89,6 +95,10 @@ impl InputSpec {
 
     pub fn with_centred_stats(self, centre_stats: bool) -> Self {
         InputSpec { centre_stats, ..self }
+    }
+
+    pub fn with_speaker_reference(self, speaker_reference: SpeakerReference) -> Self {
+        InputSpec { speaker_reference, ..self }
     }
 
     /// Extracted descriptors as the model reads them, before any statistics:

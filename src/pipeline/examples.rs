@@ -1,7 +1,7 @@
 //! Utterances → [`Example`](crate::model::Example)s: cached descriptors normalised with the training
 //! statistics, transcripts embedded with the pruned vocabulary.
 
-use crate::data::norm::NormStats;
+use crate::data::norm::{NormStats, SpeakerReference};
 use crate::features::FeatureMatrix;
 use crate::model::batch::StatisticsMoments;
 use crate::model::{ModelConfig, Sequence};
@@ -24,6 +24,9 @@ pub struct Centring<'a> {
     /// present, the centred statistics are also rescaled by it over the
     /// speaker's own deviation ([`StatisticsMoments::scale`]).
     pub spread: Option<&'a [f32]>,
+    /// Which of a speaker's recordings make their mean statistics, where
+    /// they are known from several (`InputSpec::speaker_reference`).
+    pub reference: SpeakerReference,
 }
 
 /// A speaker's offset and (optional) scale of the utterance statistics.
@@ -78,12 +81,28 @@ mod native {
             .collect()
     }
 
+    /// Whether each utterance counts toward its speaker's statistics
+    /// ([`SpeakerReference`]): with `Neutral`, a speaker's neutral
+    /// utterances, or all of theirs where they have none.
+    pub fn in_reference(utts: &[Utterance], reference: SpeakerReference) -> Vec<bool> {
+        use crate::emotion::Emotion;
+        match reference {
+            SpeakerReference::All => vec![true; utts.len()],
+            SpeakerReference::Neutral => {
+                let with_neutral: std::collections::HashSet<(&str, &str)> =
+                    utts.iter().filter(|u| u.label == Emotion::Neutral).map(|u| u.speaker_key()).collect();
+                utts.iter().map(|u| u.label == Emotion::Neutral || !with_neutral.contains(&u.speaker_key())).collect()
+            }
+        }
+    }
+
     /// Turns extracted descriptors into what the model reads, in place: the
     /// bundle's view ([`InputSpec::view`]), then standardised as `mode` asks,
     /// before the training statistics: by each speaker's own frames (a speaker is a
-    /// corpus and a speaker id, since corpora reuse ids such as "01"), or by
-    /// each utterance's. Labels are not used: a new speaker's statistics can
-    /// come from any of their recordings.
+    /// corpus and a speaker id, since corpora reuse ids such as "01"; their
+    /// recordings that `inputs.speaker_reference` names), or by each
+    /// utterance's. With the default reference labels are not used: a new
+    /// speaker's statistics can come from any of their recordings.
     pub fn prenormalize_features(
         utts: &[Utterance],
         features: &mut [Option<std::result::Result<FeatureMatrix, String>>],
@@ -97,7 +116,8 @@ mod native {
         if mode.is_global() {
             return Ok(());
         }
-        let mut items: Vec<((&str, &str, usize), &mut FeatureMatrix)> = Vec::new();
+        let reference = in_reference(utts, inputs.speaker_reference);
+        let mut items: Vec<((&str, &str, usize), bool, &mut FeatureMatrix)> = Vec::new();
         for (i, (u, f)) in utts.iter().zip(features.iter_mut()).enumerate() {
             let Some(Ok(m)) = f else { continue };
             let key = match mode {
@@ -107,7 +127,7 @@ mod native {
                 }
                 Normalization::Utterance | Normalization::Global => ("", "", i),
             };
-            items.push((key, m));
+            items.push((key, reference[i], m));
         }
         Ok(standardize_groups(&mut items)?)
     }
@@ -118,8 +138,8 @@ mod native {
     /// with neither modality is skipped. `centre`: set when the bundle reads
     /// the utterance statistics relative to the speaker
     /// (`InputSpec::centre_stats`); each example with audio then carries its
-    /// speaker's mean statistics (and scale) over all their utterances in
-    /// `utts` (no labels used).
+    /// speaker's mean statistics (and scale) over their utterances in `utts`
+    /// (those `centre.reference` names: by default all, no labels used).
     pub fn examples_for(
         utts: &[Utterance],
         indices: &[usize],
@@ -149,6 +169,7 @@ mod native {
             out.push(Example { acoustic, words, label: Some(u.label), tokens, ..Default::default() });
         }
         if let (Some(centre), Some(norm)) = (centre, norm) {
+            let reference = in_reference(utts, centre.reference);
             let mut shifts: HashMap<(&str, &str), Shift> = HashMap::new();
             for (e, key) in out.iter_mut().zip(speakers) {
                 if !e.has_audio() {
@@ -157,7 +178,7 @@ mod native {
                 let (offset, scale) = match shifts.entry(key) {
                     Entry::Occupied(o) => o.into_mut(),
                     Entry::Vacant(v) => {
-                        v.insert(centre.shift(&speaker_moments(utts, features, norm, centre.config, key)?))
+                        v.insert(centre.shift(&speaker_moments(utts, &reference, features, norm, centre.config, key)?))
                     }
                 };
                 e.stats_offset = Some(offset.clone());
@@ -168,39 +189,76 @@ mod native {
     }
 
     /// The typical within-speaker deviation of the utterance statistics over
-    /// the speakers of the utterances at `indices` (each over all their
-    /// utterances in `utts`): the prior a bundle that standardises the
-    /// statistics per speaker keeps (`InputSpec::statistics_spread`).
+    /// the speakers of the utterances at `indices` (each over their
+    /// utterances in `utts` that `reference` names): the prior a bundle that
+    /// standardises the statistics per speaker keeps
+    /// (`InputSpec::statistics_spread`).
     pub fn statistics_spread(
         utts: &[Utterance],
         indices: &[usize],
         features: &[Option<std::result::Result<FeatureMatrix, String>>],
         norm: &NormStats,
         config: &ModelConfig,
+        reference: SpeakerReference,
     ) -> Result<Vec<f32>> {
         let mut keys: Vec<_> = indices.iter().map(|&i| utts[i].speaker_key()).collect();
         keys.sort_unstable();
         keys.dedup();
-        let moments =
-            keys.into_iter().map(|k| speaker_moments(utts, features, norm, config, k)).collect::<Result<Vec<_>>>()?;
+        let reference = in_reference(utts, reference);
+        let moments = keys
+            .into_iter()
+            .map(|k| speaker_moments(utts, &reference, features, norm, config, k))
+            .collect::<Result<Vec<_>>>()?;
         Ok(pooled_spread(&moments))
     }
 
-    /// How the utterance statistics of one speaker's utterances in `utts` spread.
+    /// How the utterance statistics of one speaker's utterances in `utts`
+    /// (those flagged in `reference`) spread.
     fn speaker_moments(
         utts: &[Utterance],
+        reference: &[bool],
         features: &[Option<std::result::Result<FeatureMatrix, String>>],
         norm: &NormStats,
         config: &ModelConfig,
         key: (&str, &str),
     ) -> Result<StatisticsMoments> {
         let mut sequences = Vec::new();
-        for (u, f) in utts.iter().zip(features) {
-            if let (true, Some(Ok(m))) = (u.speaker_key() == key, f) {
+        for ((u, f), &counts) in utts.iter().zip(features).zip(reference) {
+            if let (true, Some(Ok(m))) = (counts && u.speaker_key() == key, f) {
                 sequences.push(acoustic_example(m, norm)?);
             }
         }
         Ok(StatisticsMoments::of(&sequences, config)?)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::emotion::Emotion;
+
+        fn utt(speaker: &str, label: Emotion) -> Utterance {
+            Utterance {
+                id: format!("{speaker}-{label:?}"),
+                audio: None,
+                transcript: None,
+                label,
+                speaker: speaker.into(),
+                group: String::new(),
+                corpus: Some("c".into()),
+            }
+        }
+
+        #[test]
+        fn the_neutral_reference_falls_back_to_all_of_a_speaker_without_neutral() {
+            let utts = [
+                utt("a", Emotion::Neutral),
+                utt("a", Emotion::Angry),
+                utt("b", Emotion::Sad),
+                utt("b", Emotion::Happy),
+            ];
+            assert_eq!(in_reference(&utts, SpeakerReference::All), vec![true; 4]);
+            assert_eq!(in_reference(&utts, SpeakerReference::Neutral), vec![true, false, true, true]);
+        }
     }
 }
 

@@ -116,8 +116,11 @@ impl Bundle {
     /// How the model reads the utterance statistics relative to the speaker;
     /// `None` for a bundle that does not ([`Bundle::centres_statistics`]).
     pub fn centring(&self) -> Option<Centring<'_>> {
-        self.centres_statistics()
-            .then(|| Centring { config: self.model.config(), spread: self.inputs.statistics_spread.as_deref() })
+        self.centres_statistics().then(|| Centring {
+            config: self.model.config(),
+            spread: self.inputs.statistics_spread.as_deref(),
+            reference: self.inputs.speaker_reference,
+        })
     }
 
     /// Whether the bundle standardises by the speaker's statistics (and so

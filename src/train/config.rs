@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::augment::AugmentConfig;
-use crate::data::norm::Normalization;
+use crate::data::norm::{Normalization, SpeakerReference};
 use crate::model::config::{is_zero, is_zero_usize};
 use crate::model::{ModelConfig, ModelError};
 
@@ -79,6 +79,12 @@ pub struct TrainConfig {
     /// utterance departs from the speaker's usual one.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub centre_stats: bool,
+    /// With speaker normalisation: which of each speaker's recordings make
+    /// their statistics (`all`, or `neutral`: their neutral recordings, as a
+    /// page's calibration is ordinary speech), in training and in the bundle
+    /// it writes (`InputSpec::speaker_reference`).
+    #[serde(skip_serializing_if = "SpeakerReference::is_all")]
+    pub speaker_reference: SpeakerReference,
     /// With `centre_stats`: the centred statistics are also rescaled by the
     /// training speakers' typical deviation of each over the speaker's own
     /// (`InputSpec::statistics_spread`), so that a speaker who varies little
@@ -153,6 +159,7 @@ impl Default for TrainConfig {
             normalize: Normalization::Global,
             log_energy: false,
             centre_stats: false,
+            speaker_reference: SpeakerReference::All,
             standardise_stats: false,
             head_epochs: 0,
             ngram_weight_decay: 0.0,
@@ -211,6 +218,9 @@ impl TrainConfig {
         }
         if self.centre_stats && !(self.model.acoustic_stats && self.normalize == Normalization::Speaker) {
             return bad("centre_stats needs acoustic_stats and normalize = \"speaker\"");
+        }
+        if !self.speaker_reference.is_all() && self.normalize != Normalization::Speaker {
+            return bad("speaker_reference needs normalize = \"speaker\"");
         }
         if self.standardise_stats && !self.centre_stats {
             return bad("standardise_stats needs centre_stats");
