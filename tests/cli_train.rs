@@ -243,6 +243,24 @@ fn speaker_normalised_training_to_prediction() {
     let before = read(plain.join("member-1/calibration.json"));
     assert_eq!(t(&before), cal["validation_temperature"].as_f64().unwrap(), "{cal}");
     assert_ne!(t(&before), t(&cal), "the perturbed copy must reach the temperature");
+    // Perturbed copies of the test audio are scored beside the clean ones
+    // by the same networks, and pooled into a table of their own.
+    let perturbed_test = members.replace(
+        "[model]",
+        "[perturbed_test]\ncopies = 1\nper_speaker = true\np_speed = 0.0\np_noise = 1.0\nsnr_db = [0.0, 5.0]\np_telephone = 1.0\n\n[model]",
+    );
+    let (fold_pt, err) = members_cv("cv-members-perturbed-test", &perturbed_test);
+    assert!(err.contains("perturbed copy 1/1 of the test audio"), "{err}");
+    assert_eq!(raw(&plain), raw(&fold_pt), "training and the clean test must not change");
+    let ids = |csv: &str| csv.lines().map(|l| l.split(',').next().unwrap().to_string()).collect::<Vec<_>>();
+    for k in 1..=2 {
+        let clean = String::from_utf8(bytes(&fold_pt, k, "test-predictions.csv")).unwrap();
+        let noisy = String::from_utf8(bytes(&fold_pt, k, "test-perturbed-1-predictions.csv")).unwrap();
+        assert_eq!(ids(&clean), ids(&noisy), "the same test utterances");
+        assert_ne!(clean, noisy, "the copy must reach the model");
+    }
+    let results = std::fs::read_to_string(fold_pt.parent().unwrap().join("results.md")).unwrap();
+    assert!(results.contains("through perturbed channels (`[perturbed_test]`: 1 copy"), "{results}");
     // A random split's test part depends on the seed: no ensemble over it.
     let mut args = vec!["cv", "--config", c2.to_str().unwrap(), "--manifest", m.to_str().unwrap()];
     args.extend_from_slice(&[

@@ -34,12 +34,13 @@ pub fn run(args: CvArgs) -> Result<()> {
     }
     let mut results: Vec<(String, Evaluation, f64)> = Vec::new();
     let mut pooled: BTreeMap<String, CorpusPredictions> = BTreeMap::new();
+    let mut pooled_perturbed: BTreeMap<String, CorpusPredictions> = BTreeMap::new();
     for (k, fold) in exp.folds.iter().enumerate() {
         eprintln!("== fold {}/{}: {}", k + 1, exp.folds.len(), fold.name);
         let dir = args.out.join(sanitize(&fold.name));
-        let (test, by_corpus, seconds) = if members == 1 {
-            let FoldOutcome { report, test, by_corpus } = exp.run_fold(fold, &dir)?;
-            (test, by_corpus, seconds_per_epoch(&report))
+        let (test, by_corpus, perturbed, seconds) = if members == 1 {
+            let FoldOutcome { report, test, by_corpus, perturbed } = exp.run_fold(fold, &dir)?;
+            (test, by_corpus, perturbed, seconds_per_epoch(&report))
         } else {
             let mut outcomes = Vec::with_capacity(members);
             for (m, folds) in member_folds.iter().enumerate() {
@@ -49,26 +50,39 @@ pub fn run(args: CvArgs) -> Result<()> {
                 outcomes.push(exp.run_fold_seeded(&folds[k], seed, &member_dir)?);
             }
             let seconds = outcomes.iter().map(|o| seconds_per_epoch(&o.report)).sum::<f64>() / members as f64;
-            let by_corpus = mean_predictions(outcomes.into_iter().map(|o| o.by_corpus).collect())?;
+            let (clean, perturbed): (Vec<_>, Vec<_>) = outcomes.into_iter().map(|o| (o.by_corpus, o.perturbed)).unzip();
+            let by_corpus = mean_predictions(clean)?;
+            let perturbed = mean_predictions(perturbed)?;
             let (probs, labels): (Vec<_>, Vec<_>) =
                 by_corpus.values().flat_map(|p| p.probs.iter().copied().zip(p.labels.iter().copied())).unzip();
             let test = (!probs.is_empty()).then(|| Evaluation::from_probabilities(&probs, &labels));
             if let Some(t) = &test {
                 write_atomic(&dir.join("test.json"), serde_json::to_string_pretty(&t.to_json())?.as_bytes())?;
             }
-            (test, by_corpus, seconds)
+            (test, by_corpus, perturbed, seconds)
         };
         if let Some(t) = test {
             results.push((fold.name.clone(), t, seconds));
         }
-        for (corpus, p) in by_corpus {
-            let all = pooled.entry(corpus).or_default();
-            all.probs.extend(p.probs);
-            all.labels.extend(p.labels);
+        for (into, part) in [(&mut pooled, by_corpus), (&mut pooled_perturbed, perturbed)] {
+            for (corpus, p) in part {
+                let all = into.entry(corpus).or_default();
+                all.probs.extend(p.probs);
+                all.labels.extend(p.labels);
+            }
         }
     }
     let mut md = table(&args, &results);
     md.push_str(&corpus_table(&pooled));
+    if !pooled_perturbed.is_empty() {
+        let _ = write!(
+            md,
+            "\nThe same through perturbed channels (`[perturbed_test]`: {} cop{} of each test recording):\n{}",
+            exp.config.perturbed_test.copies,
+            if exp.config.perturbed_test.copies == 1 { "y" } else { "ies" },
+            corpus_table(&pooled_perturbed)
+        );
+    }
     std::fs::create_dir_all(&args.out)?;
     std::fs::write(args.out.join("results.md"), &md)?;
     println!("{md}");

@@ -90,11 +90,18 @@ pub struct FoldOutcome {
     pub report: TrainReport,
     pub test: Option<Evaluation>,
     pub by_corpus: BTreeMap<String, CorpusPredictions>,
+    /// The same, on the perturbed copies of the test audio
+    /// (`[perturbed_test]`; empty without).
+    pub perturbed: BTreeMap<String, CorpusPredictions>,
 }
 
 /// Where the validation copies' augmentation streams start
 /// (`draw_streams`' copy number): far from the training copies' 1, 2, ...
 const CALIBRATION_COPIES: usize = 1000;
+
+/// Where the perturbed test copies' streams start: apart from the training
+/// and validation copies'.
+const TEST_COPIES: usize = 2000;
 
 /// Everything loaded once per experiment.
 pub struct Experiment {
@@ -393,8 +400,33 @@ impl Experiment {
         if let Some(t) = &test {
             write_atomic(&out.join("test.json"), serde_json::to_string_pretty(&t.to_json())?.as_bytes())?;
         }
-        let by_corpus = self.test_by_corpus(fold, &bundle, out)?;
-        Ok(FoldOutcome { report, test, by_corpus })
+        let by_corpus = self.test_by_corpus(fold, &bundle, &self.features, &out.join("test-predictions.csv"))?;
+        let perturbed = self.test_perturbed(fold, &bundle, out)?;
+        Ok(FoldOutcome { report, test, by_corpus, perturbed })
+    }
+
+    /// [`Experiment::test_by_corpus`] on each perturbed copy of the fold's
+    /// test audio (`[perturbed_test]`), pooled over the copies; each copy's
+    /// probabilities before calibration go to
+    /// `out/test-perturbed-<copy>-predictions.csv`.
+    fn test_perturbed(&self, fold: &Fold, bundle: &Bundle, out: &Path) -> Result<BTreeMap<String, CorpusPredictions>> {
+        let c = &self.config.perturbed_test;
+        let mut pooled: BTreeMap<String, CorpusPredictions> = BTreeMap::new();
+        if c.copies == 0 || !self.config.model.variant.uses_audio() || fold.test.is_empty() {
+            return Ok(pooled);
+        }
+        let audio = self.decode_audio(&fold.test);
+        for copy in 1..=c.copies {
+            eprintln!("perturbed copy {copy}/{} of the test audio", c.copies);
+            let features = self.augmented_features(&audio, c, TEST_COPIES + copy, self.config.seed)?;
+            let csv = out.join(format!("test-perturbed-{copy}-predictions.csv"));
+            for (corpus, p) in self.test_by_corpus(fold, bundle, &features, &csv)? {
+                let all = pooled.entry(corpus).or_default();
+                all.probs.extend(p.probs);
+                all.labels.extend(p.labels);
+            }
+        }
+        Ok(pooled)
     }
 
     /// The temperature of a trained model, fitted on its validation part
@@ -461,14 +493,16 @@ impl Experiment {
     /// The bundle's calibrated probabilities and the labels of the fold's
     /// test utterances, per corpus, so that folds whose test parts mix
     /// corpora (speaker folds over several) can still be scored per corpus.
-    /// Every utterance's probabilities before calibration go to
-    /// `out/test-predictions.csv`, so that another calibration can be scored
-    /// on them later without training again.
+    /// `features`: the clean ones or a perturbed copy's. Every utterance's
+    /// probabilities before calibration go to `predictions` (a CSV), so that
+    /// another calibration can be scored on them later without training
+    /// again.
     fn test_by_corpus(
         &self,
         fold: &Fold,
         bundle: &Bundle,
-        out_dir: &Path,
+        features: &[Option<std::result::Result<FeatureMatrix, String>>],
+        predictions: &Path,
     ) -> Result<BTreeMap<String, CorpusPredictions>> {
         let mut by_corpus: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for &i in &fold.test {
@@ -481,7 +515,7 @@ impl Experiment {
         let mut rows = Vec::with_capacity(fold.test.len());
         for (corpus, idx) in by_corpus {
             let (set, kept) =
-                examples_for(&self.utts, &idx, &self.features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
+                examples_for(&self.utts, &idx, features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
             if set.is_empty() {
                 continue;
             }
@@ -491,7 +525,7 @@ impl Experiment {
             let labels = set.iter().filter_map(|e| e.label).collect();
             out.insert(corpus, CorpusPredictions { probs, labels });
         }
-        write_predictions(&out_dir.join("test-predictions.csv"), rows.into_iter())?;
+        write_predictions(predictions, rows.into_iter())?;
         Ok(out)
     }
 }

@@ -30,7 +30,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let Some(fold) = exp.folds.get(args.fold) else {
         bail!("fold {} does not exist: the protocol has {} fold(s)", args.fold, exp.folds.len());
     };
-    let super::experiment::FoldOutcome { report, test, by_corpus } = exp.run_fold(fold, &args.out)?;
+    let super::experiment::FoldOutcome { report, test, by_corpus, perturbed } = exp.run_fold(fold, &args.out)?;
     eprintln!(
         "trained {} epoch(s){}; best epoch {}; model in {}",
         report.epochs,
@@ -42,6 +42,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
         println!("{}", t.to_markdown(&format!("test ({})", fold.name)));
         if by_corpus.len() > 1 {
             println!("{}", super::experiment::corpus_table(&by_corpus));
+        }
+        if !perturbed.is_empty() {
+            println!(
+                "through perturbed channels (`[perturbed_test]`):\n{}",
+                super::experiment::corpus_table(&perturbed)
+            );
         }
     }
     Ok(())

@@ -138,6 +138,16 @@ pub struct TrainConfig {
     /// costs more than any channel: see the README.)
     #[serde(skip_serializing_if = "AugmentConfig::is_off")]
     pub calibration: AugmentConfig,
+    /// Perturbed copies of the test audio, scored beside the recordings as
+    /// they are (`[perturbed_test]`, the same keys as `[augment]`; off
+    /// unless `copies` > 0): the shared corpora are clean studio
+    /// recordings, so how a model fares through another microphone, room or
+    /// line shows only on copies of them through a simulated one. Drawn
+    /// from the config's seed (not a member's), so that every member of an
+    /// ensemble and every config run with that seed hears the same copies.
+    /// Training is unchanged.
+    #[serde(skip_serializing_if = "AugmentConfig::is_off")]
+    pub perturbed_test: AugmentConfig,
     pub model: ModelConfig,
 }
 
@@ -168,6 +178,7 @@ impl Default for TrainConfig {
             members: 1,
             augment: AugmentConfig::default(),
             calibration: AugmentConfig::default(),
+            perturbed_test: AugmentConfig::default(),
             model: ModelConfig::default(),
         }
     }
