@@ -400,27 +400,29 @@ impl Experiment {
         if let Some(t) = &test {
             write_atomic(&out.join("test.json"), serde_json::to_string_pretty(&t.to_json())?.as_bytes())?;
         }
-        let by_corpus = self.test_by_corpus(fold, &bundle, &self.features, &out.join("test-predictions.csv"))?;
+        let by_corpus = self.test_by_corpus(&fold.test, &bundle, &self.features, &out.join("test-predictions.csv"))?;
         let perturbed = self.test_perturbed(fold, &bundle, out)?;
         Ok(FoldOutcome { report, test, by_corpus, perturbed })
     }
 
     /// [`Experiment::test_by_corpus`] on each perturbed copy of the fold's
-    /// test audio (`[perturbed_test]`), pooled over the copies; each copy's
+    /// test audio (`[perturbed_test]`; the test utterances with audio, text
+    /// alone being what it was), pooled over the copies; each copy's
     /// probabilities before calibration go to
     /// `out/test-perturbed-<copy>-predictions.csv`.
     fn test_perturbed(&self, fold: &Fold, bundle: &Bundle, out: &Path) -> Result<BTreeMap<String, CorpusPredictions>> {
         let c = &self.config.perturbed_test;
         let mut pooled: BTreeMap<String, CorpusPredictions> = BTreeMap::new();
-        if c.copies == 0 || !self.config.model.variant.uses_audio() || fold.test.is_empty() {
+        let test: Vec<usize> = fold.test.iter().copied().filter(|&i| self.utts[i].audio.is_some()).collect();
+        if c.copies == 0 || !self.config.model.variant.uses_audio() || test.is_empty() {
             return Ok(pooled);
         }
-        let audio = self.decode_audio(&fold.test);
+        let audio = self.decode_audio(&test);
         for copy in 1..=c.copies {
             eprintln!("perturbed copy {copy}/{} of the test audio", c.copies);
             let features = self.augmented_features(&audio, c, TEST_COPIES + copy, self.config.seed)?;
             let csv = out.join(format!("test-perturbed-{copy}-predictions.csv"));
-            for (corpus, p) in self.test_by_corpus(fold, bundle, &features, &csv)? {
+            for (corpus, p) in self.test_by_corpus(&test, bundle, &features, &csv)? {
                 let all = pooled.entry(corpus).or_default();
                 all.probs.extend(p.probs);
                 all.labels.extend(p.labels);
@@ -490,8 +492,8 @@ impl Experiment {
         Ok(t)
     }
 
-    /// The bundle's calibrated probabilities and the labels of the fold's
-    /// test utterances, per corpus, so that folds whose test parts mix
+    /// The bundle's calibrated probabilities and the labels of the `test`
+    /// utterances (a fold's), per corpus, so that folds whose test parts mix
     /// corpora (speaker folds over several) can still be scored per corpus.
     /// `features`: the clean ones or a perturbed copy's. Every utterance's
     /// probabilities before calibration go to `predictions` (a CSV), so that
@@ -499,20 +501,20 @@ impl Experiment {
     /// again.
     fn test_by_corpus(
         &self,
-        fold: &Fold,
+        test: &[usize],
         bundle: &Bundle,
         features: &[Option<std::result::Result<FeatureMatrix, String>>],
         predictions: &Path,
     ) -> Result<BTreeMap<String, CorpusPredictions>> {
         let mut by_corpus: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for &i in &fold.test {
+        for &i in test {
             let corpus = self.utts[i].corpus.clone().unwrap_or_else(|| "(no corpus)".into());
             by_corpus.entry(corpus).or_default().push(i);
         }
         let t = bundle.inputs.temperature.unwrap_or(1.0);
         let centre = bundle.centring();
         let mut out = BTreeMap::new();
-        let mut rows = Vec::with_capacity(fold.test.len());
+        let mut rows = Vec::with_capacity(test.len());
         for (corpus, idx) in by_corpus {
             let (set, kept) =
                 examples_for(&self.utts, &idx, features, bundle.norm.as_ref(), bundle.vocab.as_ref(), centre)?;
