@@ -64,13 +64,8 @@ pub fn run(args: CvArgs) -> Result<()> {
         if let Some(t) = test {
             results.push((fold.name.clone(), t, seconds));
         }
-        for (into, part) in [(&mut pooled, by_corpus), (&mut pooled_perturbed, perturbed)] {
-            for (corpus, p) in part {
-                let all = into.entry(corpus).or_default();
-                all.probs.extend(p.probs);
-                all.labels.extend(p.labels);
-            }
-        }
+        CorpusPredictions::pool(&mut pooled, by_corpus);
+        CorpusPredictions::pool(&mut pooled_perturbed, perturbed);
     }
     let mut md = table(&args, &results);
     md.push_str(&corpus_table(&pooled));
@@ -132,15 +127,33 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
     (m, var.sqrt())
 }
 
+/// The validation options where they are not the defaults.
+fn validation_policy(e: &super::experiment::ExperimentArgs) -> String {
+    let default = emorec::data::split::ValidationPolicy::default().fraction;
+    let mut parts = Vec::new();
+    if e.validation_fraction != default {
+        parts.push(format!("validation fraction {}", e.validation_fraction));
+    }
+    if e.validation_spread {
+        parts.push("validation speakers spread over the corpora".to_string());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
 fn table(args: &CvArgs, results: &[(String, Evaluation, f64)]) -> String {
     let e = &args.experiment;
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "Config `{}`, protocol `{}`{}, manifests {}\n",
+        "Config `{}`, protocol `{}`{}{}, manifests {}\n",
         e.config.display(),
         e.protocol,
         e.speaker_folds.map(|k| format!(" ({k} speaker folds)")).unwrap_or_default(),
+        validation_policy(e),
         e.manifest.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
     );
     md.push_str("| fold | n | loss | WA | UA | ang | hap | neu | sad | ECE | s/epoch |\n|---|---|---|---|---|---|---|---|---|---|---|\n");

@@ -53,6 +53,11 @@ pub struct ExperimentArgs {
     /// validate on one speaker.
     #[arg(long, default_value_t = ValidationPolicy::default().fraction, value_parser = validation_fraction)]
     pub validation_fraction: f64,
+    /// Where the training part spans corpora, take each validation speaker
+    /// from the corpus with the most speakers still in training (so that
+    /// TESS's two voices stay in training when RAVDESS is left out).
+    #[arg(long)]
+    pub validation_spread: bool,
     /// Overrides the config's seed.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -82,6 +87,18 @@ pub struct ExperimentArgs {
 pub struct CorpusPredictions {
     pub probs: Vec<[f32; 4]>,
     pub labels: Vec<emorec::Emotion>,
+}
+
+impl CorpusPredictions {
+    /// Appends `part`'s predictions to `into`'s of the same corpus (folds or
+    /// perturbed copies pooled into one table).
+    pub fn pool(into: &mut BTreeMap<String, CorpusPredictions>, part: BTreeMap<String, CorpusPredictions>) {
+        for (corpus, p) in part {
+            let all = into.entry(corpus).or_default();
+            all.probs.extend(p.probs);
+            all.labels.extend(p.labels);
+        }
+    }
 }
 
 /// What one fold gives: its training, its test scores and, per corpus, its
@@ -118,7 +135,17 @@ pub struct Experiment {
     policy: ValidationPolicy,
     /// Most frequent GloVe words kept in the vocabulary beside the training words.
     pub vocab_top: usize,
+    /// The last fold's perturbed test copies (`[perturbed_test]`) and the
+    /// test utterances they were made for: drawn from the config's seed,
+    /// they are the same for every member of a seed ensemble, which then
+    /// decodes and extracts them once per fold instead of once per member.
+    perturbed_test_copies: std::sync::Mutex<Option<PerturbedCopies>>,
 }
+
+type Features = Vec<Option<Result<FeatureMatrix, String>>>;
+
+/// The test utterances with audio, and one feature set per perturbed copy.
+type PerturbedCopies = (Vec<usize>, Vec<std::sync::Arc<Features>>);
 
 #[allow(deprecated)] // ndarray: deprecated upstream, kept for comparison with flex.
 pub fn device(name: &str) -> Result<Device> {
@@ -209,7 +236,11 @@ impl Experiment {
             (Protocol::LeaveOneSpeakerOut, Some(_)) => Protocol::SpeakerFolds,
             (p, _) => p,
         };
-        let policy = ValidationPolicy { fraction: args.validation_fraction, ..ValidationPolicy::default() };
+        let policy = ValidationPolicy {
+            fraction: args.validation_fraction,
+            spread_corpora: args.validation_spread,
+            ..ValidationPolicy::default()
+        };
         let folds = protocol.folds(&utts, config.seed, policy)?;
         Ok(Experiment {
             config,
@@ -222,6 +253,7 @@ impl Experiment {
             protocol,
             policy,
             vocab_top: args.vocab_top,
+            perturbed_test_copies: Default::default(),
         })
     }
 
@@ -417,18 +449,39 @@ impl Experiment {
         if c.copies == 0 || !self.config.model.variant.uses_audio() || test.is_empty() {
             return Ok(pooled);
         }
-        let audio = self.decode_audio(&test);
-        for copy in 1..=c.copies {
-            eprintln!("perturbed copy {copy}/{} of the test audio", c.copies);
-            let features = self.augmented_features(&audio, c, TEST_COPIES + copy, self.config.seed)?;
-            let csv = out.join(format!("test-perturbed-{copy}-predictions.csv"));
-            for (corpus, p) in self.test_by_corpus(&test, bundle, &features, &csv)? {
-                let all = pooled.entry(corpus).or_default();
-                all.probs.extend(p.probs);
-                all.labels.extend(p.labels);
-            }
+        for (copy, features) in self.perturbed_test_features(&test)?.iter().enumerate() {
+            let csv = out.join(format!("test-perturbed-{}-predictions.csv", copy + 1));
+            CorpusPredictions::pool(&mut pooled, self.test_by_corpus(&test, bundle, features, &csv)?);
         }
         Ok(pooled)
+    }
+
+    /// The features of each perturbed copy of the `test` utterances
+    /// (those with audio), made once and kept until another fold's test
+    /// part asks.
+    fn perturbed_test_features(&self, test: &[usize]) -> Result<Vec<std::sync::Arc<Features>>> {
+        let mut kept = self.perturbed_test_copies.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((for_test, copies)) = kept.as_ref() {
+            if for_test == test {
+                eprintln!("perturbed copies of the test audio: as for the previous member");
+                return Ok(copies.clone());
+            }
+        }
+        *kept = None;
+        let c = &self.config.perturbed_test;
+        let audio = self.decode_audio(test);
+        let mut copies = Vec::with_capacity(c.copies);
+        for copy in 1..=c.copies {
+            eprintln!("perturbed copy {copy}/{} of the test audio", c.copies);
+            copies.push(std::sync::Arc::new(self.augmented_features(
+                &audio,
+                c,
+                TEST_COPIES + copy,
+                self.config.seed,
+            )?));
+        }
+        *kept = Some((test.to_vec(), copies.clone()));
+        Ok(copies)
     }
 
     /// The temperature of a trained model, fitted on its validation part

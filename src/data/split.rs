@@ -68,11 +68,19 @@ pub struct ValidationPolicy {
     /// Whole units are held out only when the training part has at least
     /// this many; below it, a stratified `fraction` of utterances is.
     pub min_units: usize,
+    /// Where the training part spans corpora, take each validation unit
+    /// from the corpus with the most units still in training, so that a
+    /// corpus of few voices (TESS has two) keeps them for training: leaving
+    /// RAVDESS out, a member that validates on one of TESS's two speakers
+    /// trains on a single TESS voice and scores about 3 points lower on
+    /// RAVDESS than one that validates on an EMOVO speaker. Within a corpus
+    /// the draw is the seeded shuffle's; with one corpus nothing changes.
+    pub spread_corpora: bool,
 }
 
 impl Default for ValidationPolicy {
     fn default() -> Self {
-        ValidationPolicy { fraction: 0.1, min_units: 3 }
+        ValidationPolicy { fraction: 0.1, min_units: 3, spread_corpora: false }
     }
 }
 
@@ -262,7 +270,11 @@ pub fn with_validation(
             let mut units: Vec<&str> = units.into_iter().collect();
             SplitMix64::new(seed).shuffle(&mut units);
             let n = ((units.len() as f64 * policy.fraction).round() as usize).clamp(1, units.len() - 1);
-            let held: BTreeSet<&str> = units[..n].iter().copied().collect();
+            let held: BTreeSet<&str> = if policy.spread_corpora {
+                spread_over_corpora(utts, &fold.train, unit, &units, n)
+            } else {
+                units[..n].iter().copied().collect()
+            };
             let (valid, train) = fold.train.iter().partition(|&&i| held.contains(unit.of(&utts[i])));
             fold.train = train;
             fold.valid = valid;
@@ -273,6 +285,39 @@ pub fn with_validation(
     fold.train = train;
     fold.valid = valid;
     fold
+}
+
+/// `n` of the shuffled `units`, each from the corpus with the most units
+/// left (ties to the corpus whose next unit comes first in the shuffle).
+fn spread_over_corpora<'a>(
+    utts: &'a [Utterance],
+    train: &[usize],
+    unit: Unit,
+    units: &[&'a str],
+    n: usize,
+) -> BTreeSet<&'a str> {
+    use std::collections::BTreeMap;
+    let mut corpus_of: BTreeMap<&str, &str> = BTreeMap::new();
+    for &i in train {
+        corpus_of.entry(unit.of(&utts[i])).or_insert_with(|| utts[i].corpus.as_deref().unwrap_or(""));
+    }
+    // Each corpus's units in shuffled order, front first.
+    let mut queues: BTreeMap<&str, std::collections::VecDeque<(usize, &str)>> = BTreeMap::new();
+    for (order, &u) in units.iter().enumerate() {
+        queues.entry(corpus_of[u]).or_default().push_back((order, u));
+    }
+    let mut held = BTreeSet::new();
+    for _ in 0..n {
+        let Some(queue) =
+            queues.values_mut().filter(|q| !q.is_empty()).max_by_key(|q| (q.len(), std::cmp::Reverse(q[0].0)))
+        else {
+            break;
+        };
+        if let Some((_, u)) = queue.pop_front() {
+            held.insert(u);
+        }
+    }
+    held
 }
 
 #[cfg(test)]
@@ -288,6 +333,49 @@ mod tests {
             speaker: speaker.into(),
             group: speaker.into(),
             corpus: None,
+        }
+    }
+
+    #[test]
+    fn spread_validation_keeps_a_small_corpus_for_training() {
+        // Corpus "a" has two speakers, "b" six, "c" sixteen; leaving "c" out,
+        // the spread policy validates on "b"'s speakers, whatever the seed.
+        let mut utts = Vec::new();
+        for (corpus, speakers) in [("a", 2), ("b", 6), ("c", 16)] {
+            for s in 0..speakers {
+                for k in 0..4 {
+                    let mut u = utt(utts.len(), &format!("{corpus}{s}"), Emotion::from_index(k).unwrap());
+                    u.corpus = Some(corpus.to_string());
+                    utts.push(u);
+                }
+            }
+        }
+        let spread = ValidationPolicy { fraction: 0.25, spread_corpora: true, ..ValidationPolicy::default() };
+        let mut took_a = false;
+        for seed in 0..20 {
+            let folds = Protocol::LeaveOneCorpusOut.folds(&utts, seed, spread).unwrap();
+            let c_out = folds.iter().find(|f| f.name == "corpus=c").unwrap();
+            let held: BTreeSet<&str> = c_out.valid.iter().map(|&i| utts[i].speaker.as_str()).collect();
+            assert_eq!(held.len(), 2, "round(0.25 * 8) speakers");
+            assert!(held.iter().all(|s| s.starts_with('b')), "seed {seed}: {held:?}");
+            // Leaving "b" out: 18 speakers, 5 to validation, all from "c".
+            let b_out = folds.iter().find(|f| f.name == "corpus=b").unwrap();
+            assert!(b_out.valid.iter().all(|&i| utts[i].corpus.as_deref() == Some("c")));
+            // Without the policy the seeded shuffle sometimes takes a speaker of "a".
+            let plain = ValidationPolicy { spread_corpora: false, ..spread };
+            let folds = Protocol::LeaveOneCorpusOut.folds(&utts, seed, plain).unwrap();
+            let c_out = folds.iter().find(|f| f.name == "corpus=c").unwrap();
+            took_a |= c_out.valid.iter().any(|&i| utts[i].corpus.as_deref() == Some("a"));
+        }
+        assert!(took_a);
+        // One corpus: the same validation speakers as without the policy.
+        let one: Vec<Utterance> = utts.iter().filter(|u| u.corpus.as_deref() == Some("c")).cloned().collect();
+        for seed in 0..5 {
+            let with = Protocol::LeaveOneSpeakerOut.folds(&one, seed, spread).unwrap();
+            let without = Protocol::LeaveOneSpeakerOut
+                .folds(&one, seed, ValidationPolicy { spread_corpora: false, ..spread })
+                .unwrap();
+            assert!(with.iter().zip(&without).all(|(a, b)| a.valid == b.valid && a.train == b.train));
         }
     }
 

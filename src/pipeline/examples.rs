@@ -83,14 +83,25 @@ mod native {
 
     /// Whether each utterance counts toward its speaker's statistics
     /// ([`SpeakerReference`]): with `Neutral`, a speaker's neutral
-    /// utterances, or all of theirs where they have none.
-    pub fn in_reference(utts: &[Utterance], reference: SpeakerReference) -> Vec<bool> {
+    /// utterances, or all of theirs where none of their neutral ones has
+    /// features (one rule for the frame standardisation and the centred
+    /// statistics, so that a speaker whose neutral files all fail to decode
+    /// still gets both from their other recordings).
+    pub fn in_reference(
+        utts: &[Utterance],
+        features: &[Option<std::result::Result<FeatureMatrix, String>>],
+        reference: SpeakerReference,
+    ) -> Vec<bool> {
         use crate::emotion::Emotion;
         match reference {
             SpeakerReference::All => vec![true; utts.len()],
             SpeakerReference::Neutral => {
-                let with_neutral: std::collections::HashSet<(&str, &str)> =
-                    utts.iter().filter(|u| u.label == Emotion::Neutral).map(|u| u.speaker_key()).collect();
+                let with_neutral: std::collections::HashSet<(&str, &str)> = utts
+                    .iter()
+                    .zip(features)
+                    .filter(|(u, f)| u.label == Emotion::Neutral && matches!(f, Some(Ok(_))))
+                    .map(|(u, _)| u.speaker_key())
+                    .collect();
                 utts.iter().map(|u| u.label == Emotion::Neutral || !with_neutral.contains(&u.speaker_key())).collect()
             }
         }
@@ -116,7 +127,7 @@ mod native {
         if mode.is_global() {
             return Ok(());
         }
-        let reference = in_reference(utts, inputs.speaker_reference);
+        let reference = in_reference(utts, features, inputs.speaker_reference);
         let mut items: Vec<((&str, &str, usize), bool, &mut FeatureMatrix)> = Vec::new();
         for (i, (u, f)) in utts.iter().zip(features.iter_mut()).enumerate() {
             let Some(Ok(m)) = f else { continue };
@@ -169,7 +180,7 @@ mod native {
             out.push(Example { acoustic, words, label: Some(u.label), tokens, ..Default::default() });
         }
         if let (Some(centre), Some(norm)) = (centre, norm) {
-            let reference = in_reference(utts, centre.reference);
+            let reference = in_reference(utts, features, centre.reference);
             let mut shifts: HashMap<(&str, &str), Shift> = HashMap::new();
             for (e, key) in out.iter_mut().zip(speakers) {
                 if !e.has_audio() {
@@ -204,7 +215,7 @@ mod native {
         let mut keys: Vec<_> = indices.iter().map(|&i| utts[i].speaker_key()).collect();
         keys.sort_unstable();
         keys.dedup();
-        let reference = in_reference(utts, reference);
+        let reference = in_reference(utts, features, reference);
         let moments = keys
             .into_iter()
             .map(|k| speaker_moments(utts, &reference, features, norm, config, k))
@@ -256,8 +267,18 @@ mod native {
                 utt("b", Emotion::Sad),
                 utt("b", Emotion::Happy),
             ];
-            assert_eq!(in_reference(&utts, SpeakerReference::All), vec![true; 4]);
-            assert_eq!(in_reference(&utts, SpeakerReference::Neutral), vec![true, false, true, true]);
+            let readable = || Some(Ok(FeatureMatrix { names: vec![], data: vec![], hop_s: 0.01, frame_s: 0.025 }));
+            let features = vec![readable(), readable(), readable(), readable()];
+            assert_eq!(in_reference(&utts, &features, SpeakerReference::All), vec![true; 4]);
+            assert_eq!(in_reference(&utts, &features, SpeakerReference::Neutral), vec![true, false, true, true]);
+        }
+
+        #[test]
+        fn a_speaker_whose_neutral_recordings_cannot_be_read_falls_back_to_the_others() {
+            let utts = [utt("a", Emotion::Neutral), utt("a", Emotion::Angry), utt("a", Emotion::Sad)];
+            let readable = || Some(Ok(FeatureMatrix { names: vec![], data: vec![], hop_s: 0.01, frame_s: 0.025 }));
+            let features = vec![Some(Err("cannot decode".to_string())), readable(), readable()];
+            assert_eq!(in_reference(&utts, &features, SpeakerReference::Neutral), vec![true, true, true]);
         }
     }
 }
