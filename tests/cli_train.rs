@@ -251,6 +251,13 @@ fn speaker_normalised_training_to_prediction() {
     );
     let (fold_pt, err) = members_cv("cv-members-perturbed-test", &perturbed_test);
     assert!(err.contains("perturbed copy 1/1 of the test audio"), "{err}");
+    // Drawn from the config's seed, the copies are the same for both
+    // members: made by the first member of each fold, reused by the second.
+    let (made, reused) = (
+        err.matches("perturbed copy 1/1 of the test audio").count(),
+        err.matches("as for the previous member").count(),
+    );
+    assert!(made > 0 && made == reused, "{err}");
     assert_eq!(raw(&plain), raw(&fold_pt), "training and the clean test must not change");
     let ids = |csv: &str| csv.lines().map(|l| l.split(',').next().unwrap().to_string()).collect::<Vec<_>>();
     for k in 1..=2 {
