@@ -95,6 +95,36 @@ fn corpus_balance_weighs_the_corpora() {
     assert!(e.to_string().contains("5 origins for 24 training examples"), "{e}");
 }
 
+/// `corpus_adversary` trains against the corpus through a reversed
+/// gradient: with one training corpus (or none said) there is nothing to
+/// tell apart and the run is the plain one; with two it changes; a
+/// negative or non-finite weight is refused.
+#[test]
+fn the_corpus_adversary_needs_two_corpora() {
+    let train_set = dataset(24, 5);
+    let valid = dataset(8, 7);
+    let run = |adversary: f64, origins: &[Origin], name: &str| {
+        let c = TrainConfig { corpus_adversary: adversary, ..config(Variant::Mmmla, 2) };
+        let dir = temp_dir(name);
+        let r = train_views(&c, &[&train_set], origins, &valid, &dir, &Device::flex(), &mut Quiet).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        r.history.iter().map(|h| (h.train_loss, h.val_loss)).collect::<Vec<_>>()
+    };
+    let two: Vec<Origin> = (0..24).map(|i| Origin { corpus: u32::from(i % 3 == 0), speaker: 0 }).collect();
+    let plain = run(0.0, &two, "adversary-off");
+    assert_eq!(run(1.0, &[Origin::default(); 24], "adversary-one"), plain);
+    assert_eq!(run(1.0, &[], "adversary-unsaid"), plain);
+    // The reported training loss is the emotion loss alone: it changes
+    // because the reversed gradient reached the network.
+    let against = run(1.0, &two, "adversary-two");
+    assert_ne!(against, plain, "the reversed gradient must reach the network");
+    for bad in [-0.5, f64::NAN, f64::INFINITY] {
+        let c = TrainConfig { corpus_adversary: bad, ..config(Variant::Mmmla, 1) };
+        let e = c.validate().unwrap_err();
+        assert!(e.to_string().contains("corpus_adversary"), "{e}");
+    }
+}
+
 #[test]
 fn augment_config_reads_from_toml() {
     let text = "epochs = 1\n[augment]\ncopies = 2\np_noise = 0.7\n[model]\nvariant = \"acoustic\"\n";

@@ -34,6 +34,9 @@ pub struct ModelOutput {
     /// they report which modalities the prediction used, normalised
     /// (MM-B with both: 0.5/0.5; one missing: 1/0; acoustic-only: 1/0).
     pub modality_weights: Tensor<2>,
+    /// `[B, D]` the fused representation the output layer reads (before
+    /// its dropout); `None` on the GPU inference path, which fuses it away.
+    pub representation: Option<Tensor<2>>,
 }
 
 /// One modality's encoder: BLSTM then pooling (lexical: optional CLS vector).
@@ -247,6 +250,7 @@ impl Model {
                     frame_attention,
                     word_attention,
                     modality_weights: out.modality_weights,
+                    representation: None,
                 };
             }
         }
@@ -260,12 +264,13 @@ impl Model {
             (None, Variant::Lexical) => (text, present),
             (None, _) => (audio, present),
         };
+        let representation = Some(features.clone());
         let mut logits = self.output.forward(dropout(features, self.config.dropout, rng));
         if let Some(head) = head {
             logits = logits + head;
         }
         let probabilities = softmax(logits.clone(), 1);
-        ModelOutput { logits, probabilities, frame_attention, word_attention, modality_weights }
+        ModelOutput { logits, probabilities, frame_attention, word_attention, modality_weights, representation }
     }
 }
 

@@ -108,6 +108,15 @@ pub struct TrainConfig {
     /// the training corpora, cannot see that shift).
     #[serde(skip_serializing_if = "is_zero")]
     pub label_smoothing: f64,
+    /// Weight of a corpus adversary (0: off): a linear classifier learns
+    /// from the fused representation which training corpus an utterance
+    /// comes from, and its gradient reaches the network reversed and
+    /// scaled by this weight (domain-adversarial training), so that the
+    /// representation keeps less of what tells the corpora apart. Needs
+    /// two or more training corpora; the adversary is not part of the
+    /// model (nothing shipped changes) and restarts on a resumed run.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub corpus_adversary: f64,
     /// Decay of an exponential moving average of the weights over the
     /// training steps (0: off; 0.99 spans about 100 steps): the average is
     /// what is validated, kept and shipped (`train::average`).
@@ -174,6 +183,7 @@ impl Default for TrainConfig {
             head_epochs: 0,
             ngram_weight_decay: 0.0,
             label_smoothing: 0.0,
+            corpus_adversary: 0.0,
             weight_average: 0.0,
             members: 1,
             augment: AugmentConfig::default(),
@@ -220,6 +230,9 @@ impl TrainConfig {
         }
         if !(0.0..1.0).contains(&self.label_smoothing) {
             return bad("label_smoothing must be in [0, 1)");
+        }
+        if !non_negative(self.corpus_adversary) || !self.corpus_adversary.is_finite() {
+            return bad("corpus_adversary must be a finite weight, 0 or more (0: off)");
         }
         if !(0.0..1.0).contains(&self.weight_average) {
             return bad("weight_average must be in [0, 1) (0: off)");

@@ -178,6 +178,7 @@ pub fn train_views(
         true => Batcher::new(&config.model).without_ngrams(),
         false => Batcher::new(&config.model),
     };
+    let mut adversary = CorpusAdversary::new(config, origins);
     let mut stopped_early = false;
     while state.epoch < config.epochs {
         if config.patience > 0 && state.epochs_since_best >= config.patience && !valid.is_empty() {
@@ -199,10 +200,17 @@ pub fn train_views(
             let out = model.forward(&batch, Some(rng));
             let labels = batch.labels.as_deref().expect("labelled");
             let item_weights: Vec<f64> = chunk.iter().map(|&i| weights[i]).collect();
-            let loss = weighted_cross_entropy(out.logits, labels, &item_weights, config.label_smoothing);
+            let mut loss = weighted_cross_entropy(out.logits, labels, &item_weights, config.label_smoothing);
             let value: f32 = loss.clone().into_scalar();
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(config.lr, model, grads);
+            if let (Some(adv), Some(representation)) = (adversary.as_mut(), out.representation) {
+                loss = loss + adv.loss(representation, chunk);
+            }
+            let mut grads = loss.backward();
+            let model_grads = GradientsParams::from_module(&mut grads, &model);
+            if let Some(adv) = adversary.as_mut() {
+                adv.step(config.lr, &mut grads);
+            }
+            model = optim.step(config.lr, model, model_grads);
             if let Some(average) = average.as_mut() {
                 average.update(&model);
             }
@@ -344,6 +352,67 @@ fn fit_head(
         weight: Param::from_data(TensorData::new(fit.weight, [d, c]), device),
         bias: Param::from_data(TensorData::new(fit.bias, [c]), device),
     })
+}
+
+/// The corpus adversary of `TrainConfig::corpus_adversary`: a linear
+/// classifier of the training corpus on the fused representation, trained
+/// on it as is, whose gradient reaches the network reversed and scaled.
+struct CorpusAdversary {
+    /// Made at the first batch, when the representation's width is known.
+    head: Option<Dense>,
+    optim: burn::optim::ModuleOptimizer,
+    /// Each training example's corpus, numbered 0..corpora.
+    corpus: Vec<usize>,
+    corpora: usize,
+    weight: f32,
+    seed: u64,
+}
+
+impl CorpusAdversary {
+    /// `None` where the config asks for none or the training set has one corpus.
+    fn new(config: &TrainConfig, origins: &[Origin]) -> Option<Self> {
+        if config.corpus_adversary <= 0.0 {
+            return None;
+        }
+        let mut ids: Vec<u32> = origins.iter().map(|o| o.corpus).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() < 2 {
+            return None;
+        }
+        let corpus = origins.iter().map(|o| ids.binary_search(&o.corpus).expect("listed")).collect();
+        Some(CorpusAdversary {
+            head: None,
+            optim: adam(config).init(),
+            corpus,
+            corpora: ids.len(),
+            weight: config.corpus_adversary as f32,
+            seed: config.seed,
+        })
+    }
+
+    /// The adversary's cross-entropy on the batch of examples `chunk`, read
+    /// from a copy of `representation` that passes its gradient back times
+    /// `-weight` (its value is the representation's: `(1 + w) r' - w r`
+    /// with `r'` detached).
+    fn loss(&mut self, representation: Tensor<2>, chunk: &[usize]) -> Tensor<1> {
+        let w = self.weight;
+        let [b, d] = representation.dims();
+        let device = representation.device();
+        let reversed = representation.clone().detach().mul_scalar(1.0 + w) - representation.mul_scalar(w);
+        let (seed, corpora) = (self.seed, self.corpora);
+        let head = self.head.get_or_insert_with(|| Dense::new(&mut Rng::derive(seed, 7), d, corpora, &device));
+        let labels: Vec<usize> = chunk.iter().map(|&i| self.corpus[i]).collect();
+        weighted_cross_entropy(head.forward(reversed), &labels, &vec![1.0; b], 0.0)
+    }
+
+    /// One optimiser step of the head on its share of `grads`.
+    fn step(&mut self, lr: f64, grads: &mut burn::tensor::Gradients) {
+        if let Some(head) = self.head.take() {
+            let g = GradientsParams::from_module(grads, &head);
+            self.head = Some(self.optim.step(lr, head, g));
+        }
+    }
 }
 
 fn adam(config: &TrainConfig) -> AdamConfig {
