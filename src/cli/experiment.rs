@@ -124,7 +124,7 @@ const TEST_COPIES: usize = 2000;
 pub struct Experiment {
     pub config: TrainConfig,
     pub utts: Vec<Utterance>,
-    pub features: Vec<Option<Result<FeatureMatrix, String>>>,
+    pub features: Vec<Extracted>,
     pub inputs: InputSpec,
     pub glove: Option<Glove>,
     pub device: Device,
@@ -142,10 +142,12 @@ pub struct Experiment {
     perturbed_test_copies: std::sync::Mutex<Option<PerturbedCopies>>,
 }
 
-type Features = Vec<Option<Result<FeatureMatrix, String>>>;
+/// One utterance's descriptors: `None` without audio, an error where they
+/// could not be extracted.
+type Extracted = Option<std::result::Result<FeatureMatrix, String>>;
 
 /// The test utterances with audio, and one feature set per perturbed copy.
-type PerturbedCopies = (Vec<usize>, Vec<std::sync::Arc<Features>>);
+type PerturbedCopies = (Vec<usize>, Vec<std::sync::Arc<Vec<Extracted>>>);
 
 #[allow(deprecated)] // ndarray: deprecated upstream, kept for comparison with flex.
 pub fn device(name: &str) -> Result<Device> {
@@ -294,11 +296,11 @@ impl Experiment {
         augment_config: &AugmentConfig,
         copy: usize,
         seed: u64,
-    ) -> Result<Vec<Option<std::result::Result<FeatureMatrix, String>>>> {
+    ) -> Result<Vec<Extracted>> {
         use emorec::data::augment::{augment, draw_streams};
         use rayon::prelude::*;
         let settings = self.inputs.settings()?;
-        let computed: Vec<(usize, Option<std::result::Result<FeatureMatrix, String>>)> = with_audio
+        let computed: Vec<(usize, Extracted)> = with_audio
             .par_iter()
             .enumerate()
             .map_init(
@@ -321,7 +323,7 @@ impl Experiment {
         // Standardised as the clean features were, each copy on its own (a
         // speaker's augmented recordings by their own statistics, as a speaker
         // recorded on that channel would be).
-        let mut copies: Vec<Option<std::result::Result<FeatureMatrix, String>>> = vec![None; self.utts.len()];
+        let mut copies: Vec<Extracted> = vec![None; self.utts.len()];
         for (i, m) in computed {
             copies[i] = m;
         }
@@ -386,7 +388,7 @@ impl Experiment {
         let centre = inputs.centre_stats.then_some(centring);
         // The examples of the utterances at `idx` from `features` (the clean
         // ones or an augmented copy's).
-        let make = |idx: &[usize], features: &[Option<std::result::Result<FeatureMatrix, String>>]| {
+        let make = |idx: &[usize], features: &[Extracted]| {
             examples_for(&self.utts, idx, features, norm.as_ref(), vocab.as_ref(), centre)
         };
         let (train_set, train_kept) = make(&fold.train, &self.features)?;
@@ -459,7 +461,7 @@ impl Experiment {
     /// The features of each perturbed copy of the `test` utterances
     /// (those with audio), made once and kept until another fold's test
     /// part asks.
-    fn perturbed_test_features(&self, test: &[usize]) -> Result<Vec<std::sync::Arc<Features>>> {
+    fn perturbed_test_features(&self, test: &[usize]) -> Result<Vec<std::sync::Arc<Vec<Extracted>>>> {
         let mut kept = self.perturbed_test_copies.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((for_test, copies)) = kept.as_ref() {
             if for_test == test {
@@ -495,7 +497,7 @@ impl Experiment {
         &self,
         model: &emorec::model::Model,
         (valid_set, valid_kept): (&[emorec::model::Example], &[usize]),
-        make_valid: impl Fn(&[Option<std::result::Result<FeatureMatrix, String>>]) -> Result<Vec<emorec::model::Example>>,
+        make_valid: impl Fn(&[Extracted]) -> Result<Vec<emorec::model::Example>>,
         valid: &[usize],
         seed: u64,
         out: &Path,
@@ -556,7 +558,7 @@ impl Experiment {
         &self,
         test: &[usize],
         bundle: &Bundle,
-        features: &[Option<std::result::Result<FeatureMatrix, String>>],
+        features: &[Extracted],
         predictions: &Path,
     ) -> Result<BTreeMap<String, CorpusPredictions>> {
         let mut by_corpus: BTreeMap<String, Vec<usize>> = BTreeMap::new();

@@ -35,7 +35,8 @@ pub struct ModelOutput {
     /// (MM-B with both: 0.5/0.5; one missing: 1/0; acoustic-only: 1/0).
     pub modality_weights: Tensor<2>,
     /// `[B, D]` the fused representation the output layer reads (before
-    /// its dropout); `None` on the GPU inference path, which fuses it away.
+    /// its dropout), in training (`rng` given: the corpus adversary reads
+    /// it); `None` in inference, which has no use for it.
     pub representation: Option<Tensor<2>>,
 }
 
@@ -264,7 +265,7 @@ impl Model {
             (None, Variant::Lexical) => (text, present),
             (None, _) => (audio, present),
         };
-        let representation = Some(features.clone());
+        let representation = rng.is_some().then(|| features.clone());
         let mut logits = self.output.forward(dropout(features, self.config.dropout, rng));
         if let Some(head) = head {
             logits = logits + head;
